@@ -1,0 +1,19 @@
+// dataplane/tls_sni.h — server_name of a TLS ClientHello, read from the first bytes of the
+// client's TCP stream, which may hold the handshake split across several TLS records.
+// Called by the workers on reassembled stream prefixes: no allocation, bounded work.
+#pragma once
+
+#include "dataplane/l7_extract.h"
+
+namespace iocgate {
+
+// True when `len` >= 1 bytes could start a TLS handshake record (0x16, version 0x03 0x0?).
+bool looks_like_tls_handshake(const uint8_t* stream, size_t len);
+
+// `stream` is the client's TCP payload from its first byte. kFound writes the host_name
+// SNI (lower-cased; no trailing dot). kNeedMore: the ClientHello is not complete yet;
+// *needed (when non-null) receives the total stream length needed so far, if known, else 0.
+ExtractStatus tls_client_hello_sni(const uint8_t* stream, size_t len, char* out,
+                                   size_t* out_len, size_t* needed = nullptr);
+
+}  // namespace iocgate

@@ -1,0 +1,65 @@
+// feeds/ioc.h — the IoC model that every feed parser produces and the table compiler consumes.
+// Plain values and no I/O: parsers are pure functions from bytes to a ParsedFeed or a FeedError.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace iocgate {
+
+// What the wire can match. Hosts and prefixes share a kind: a host is a /32 or /128.
+enum class IocKind : uint8_t { kIpv4, kIpv6, kDomain };
+
+// How the entry was written, for reports ("ipv4", "cidr4", "url-host", ...).
+enum class IocForm : uint8_t { kAddress, kCidr, kDomain, kUrlHost };
+
+struct Ioc {
+  IocKind kind = IocKind::kIpv4;
+  IocForm form = IocForm::kAddress;
+  uint8_t prefix_len = 0;            // 32 or 128 for a host; 0 for a domain
+  std::array<uint8_t, 16> addr{};    // network byte order, IPv4 in [0, 4), host bits zero
+  std::string domain;                // lower-case ASCII (IDN as punycode), no trailing dot
+  uint32_t line = 0;                 // 1-based line in the file; for JSON, the object's index
+  std::string label;                 // provenance: STIX name, MISP comment, trailing '#' comment
+  int64_t valid_until = 0;           // unix seconds; 0 = no expiry known
+};
+
+enum class FeedFormat : uint8_t { kAuto, kPlain, kMispCsv, kStix21 };
+
+const char* feed_format_name(FeedFormat f);
+
+// A parse failure. The whole feed is rejected: one bad entry means the file is not what
+// the operator thinks it is.
+struct FeedError {
+  std::string file;
+  uint32_t line = 0;   // 0 when the error concerns the whole file
+  std::string reason;
+  // "FILE:LINE: reason" (or "FILE: reason" when line is 0).
+  std::string message() const;
+};
+
+struct ParsedFeed {
+  FeedFormat format = FeedFormat::kAuto;
+  std::vector<Ioc> iocs;
+  // Entries read but not enforceable or not to be enforced, by reason:
+  // "sha256", "md5", "email", "to_ids=0", "revoked", "expired", ... Never silently dropped.
+  std::map<std::string, uint64_t> skipped;
+};
+
+struct ParseOptions {
+  std::string file_name;              // used in error messages only
+  int64_t now_unix = 0;               // for STIX valid_until; 0 = take the wall clock
+  FeedFormat format = FeedFormat::kAuto;
+};
+
+struct FeedParseResult {
+  std::optional<FeedError> error;     // set: the feed is rejected and `feed` is meaningless
+  ParsedFeed feed;
+  bool ok() const { return !error.has_value(); }
+};
+
+}  // namespace iocgate
