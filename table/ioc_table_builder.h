@@ -1,0 +1,70 @@
+// table/ioc_table_builder.h — compiles feeds' IoCs into one immutable table blob
+// (ioc_table_format.h). Runs in the control plane and in `iocgate replay`; never per packet.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "feeds/ioc.h"
+#include "table/ioc_table_format.h"
+
+namespace iocgate::table {
+
+struct FeedMeta {
+  std::string name;
+  Action action = Action::kDrop;
+  std::string advisory;  // e.g. "941/CATTT-NCSC"
+  std::string group;     // e.g. "Mustang Panda"
+};
+
+// An owned, 64-byte aligned table blob, ready to be copied into shared memory or a file.
+class TableBlob {
+ public:
+  TableBlob() = default;
+  explicit TableBlob(size_t size);
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t size_ = 0;
+};
+
+class IocTableBuilder {
+ public:
+  // Returns the feed's index; its IoCs are then added with add().
+  uint32_t add_feed(const FeedMeta& meta);
+  void add(uint32_t feed, const Ioc& ioc);
+  void add_all(uint32_t feed, const std::vector<Ioc>& iocs) {
+    for (const Ioc& i : iocs) add(feed, i);
+  }
+
+  // Compiles everything added so far. Duplicate keys across feeds collapse into one entry
+  // whose action is the strongest of its listings and of every shorter prefix or parent
+  // domain that covers it. Returns nullopt with *error set when limits are exceeded.
+  std::optional<TableBlob> build(std::string* error) const;
+
+ private:
+  struct AddrEntry {
+    uint64_t hi, lo;  // IPv4: lo holds the address; IPv6: both halves, host order
+    uint32_t feed, line;
+    uint8_t len;
+  };
+  struct NameEntry {
+    std::string name;
+    uint32_t feed, line;
+  };
+  std::vector<FeedMeta> feeds_;
+  std::vector<uint64_t> feed_counts_;
+  std::vector<AddrEntry> v4_, v6_;
+  std::vector<NameEntry> names_;
+};
+
+}  // namespace iocgate::table

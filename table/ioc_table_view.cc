@@ -1,0 +1,128 @@
+// table/ioc_table_view.cc — validation of a table blob before workers may read it, and the
+// human-readable form of a match for reports. Neither runs per packet.
+
+#include "table/ioc_table_view.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+
+namespace iocgate::table {
+
+namespace {
+
+bool section_ok(const Section& s, uint64_t total, uint64_t header_size) {
+  return s.size == 0 || (s.offset >= header_size && s.offset <= total && s.size <= total - s.offset);
+}
+
+bool hash_ok(const HashDesc& d, size_t slot_size, uint64_t total, uint64_t header_size) {
+  if (d.capacity == 0) return d.count == 0;
+  return d.count < d.capacity && section_ok({d.offset, uint64_t{d.capacity} * slot_size}, total, header_size) &&
+         d.offset % 8 == 0;
+}
+
+}  // namespace
+
+bool IocTableView::attach(const void* blob, size_t size, std::string* error, bool verify_checksum) {
+  base_ = nullptr;
+  v4_touched_ = v4_prefixed_ = v6_filter_ = domain_filter_ = nullptr;
+  auto fail = [&](const std::string& why) {
+    if (error != nullptr) *error = why;
+    return false;
+  };
+  if (blob == nullptr || size < sizeof(Header)) return fail("table is smaller than its header");
+  const auto* p = static_cast<const uint8_t*>(blob);
+  Header h;
+  std::memcpy(&h, p, sizeof(h));
+  if (h.magic != kMagic) return fail("not an iocgate table (bad magic)");
+  if (h.layout_version != kLayoutVersion)
+    return fail("table layout version " + std::to_string(h.layout_version) + ", this build reads " +
+                std::to_string(kLayoutVersion));
+  if (h.header_size != sizeof(Header)) return fail("table header size mismatch");
+  if (h.total_size != size) return fail("table size " + std::to_string(size) + " but header says " +
+                                        std::to_string(h.total_size));
+  const uint64_t hs = h.header_size;
+  const uint64_t t = h.total_size;
+  const Section sections[] = {h.v4_touched, h.v4_prefixed, h.v6_filter, h.domain_filter,
+                              h.records, h.feeds, h.strings};
+  for (const Section& s : sections)
+    if (!section_ok(s, t, hs) || s.offset % 8 != 0) return fail("table section out of bounds");
+  if ((h.v4_entries != 0) != (h.v4_touched.size == kV4FilterBits / 8) ||
+      (h.v4_entries != 0) != (h.v4_prefixed.size == kV4FilterBits / 8))
+    return fail("table IPv4 filter malformed");
+  if (h.v6_filter_log2 < 6 || h.v6_filter_log2 > 30 || h.domain_filter_log2 < 6 || h.domain_filter_log2 > 30)
+    return fail("table filter size malformed");
+  if (h.v6_entries != 0 && h.v6_filter.size != (1ULL << h.v6_filter_log2) / 8)
+    return fail("table IPv6 filter malformed");
+  if (h.domain_entries != 0 && h.domain_filter.size != (1ULL << h.domain_filter_log2) / 8)
+    return fail("table domain filter malformed");
+  for (const HashDesc& d : h.v4_by_len)
+    if (!hash_ok(d, sizeof(V4Slot), t, hs)) return fail("table IPv4 hash out of bounds");
+  for (const HashDesc& d : h.v6_by_len)
+    if (!hash_ok(d, sizeof(V6Slot), t, hs)) return fail("table IPv6 hash out of bounds");
+  if (!hash_ok(h.domains, sizeof(DomainSlot), t, hs)) return fail("table domain hash out of bounds");
+  if (h.v4_prefix_len_count > 32 || h.v6_len_count > 129) return fail("table length lists malformed");
+  for (uint32_t i = 0; i < h.v4_prefix_len_count; ++i)
+    if (h.v4_prefix_lens[i] >= 32 || h.v4_by_len[h.v4_prefix_lens[i]].capacity == 0)
+      return fail("table IPv4 length list malformed");
+  for (uint32_t i = 0; i < h.v6_len_count; ++i)
+    if (h.v6_lens[i] > 128 || h.v6_by_len[h.v6_lens[i]].capacity == 0)
+      return fail("table IPv6 length list malformed");
+  if (h.records.size % sizeof(MatchRecord) != 0 || h.feeds.size != h.feed_count * sizeof(FeedRecord))
+    return fail("table record sections malformed");
+  if (h.strings.size == 0 || p[h.strings.offset + h.strings.size - 1] != '\0')
+    return fail("table string pool malformed");
+  if (verify_checksum && blob_checksum(p, size) != h.body_checksum)
+    return fail("table checksum mismatch: the file is torn or corrupted");
+  // Record indexes inside slot values and string offsets inside records are trusted from
+  // here on: the checksum ties them to the compiler that wrote them.
+  base_ = p;
+  size_ = size;
+  if (h.v4_entries != 0) {
+    v4_touched_ = reinterpret_cast<const uint64_t*>(p + h.v4_touched.offset);
+    v4_prefixed_ = reinterpret_cast<const uint64_t*>(p + h.v4_prefixed.offset);
+  }
+  if (h.v6_entries != 0) v6_filter_ = reinterpret_cast<const uint64_t*>(p + h.v6_filter.offset);
+  if (h.domain_entries != 0) domain_filter_ = reinterpret_cast<const uint64_t*>(p + h.domain_filter.offset);
+  return true;
+}
+
+std::string IocTableView::describe(uint32_t rec) const {
+  if (base_ == nullptr || rec >= record_count()) return "?";
+  const MatchRecord& r = record(rec);
+  if (r.kind == 2) return std::string(string_at(r.name_off), r.name_len);
+  // The key is not in the record: find the slot that points at it.
+  char buf[INET6_ADDRSTRLEN + 8];
+  const Header& h = header();
+  if (r.kind == 0) {
+    const HashDesc& d = h.v4_by_len[r.prefix_len];
+    const auto* slots = reinterpret_cast<const V4Slot*>(base_ + d.offset);
+    for (uint32_t i = 0; i < d.capacity; ++i) {
+      if (slots[i].value != kNoMatch && (slots[i].value & kRecordMask) == rec) {
+        const uint32_t a = htonl(slots[i].key);
+        inet_ntop(AF_INET, &a, buf, sizeof(buf));
+        std::string s(buf);
+        if (r.prefix_len != 32) s += "/" + std::to_string(r.prefix_len);
+        return s;
+      }
+    }
+  } else {
+    const HashDesc& d = h.v6_by_len[r.prefix_len];
+    const auto* slots = reinterpret_cast<const V6Slot*>(base_ + d.offset);
+    for (uint32_t i = 0; i < d.capacity; ++i) {
+      if (slots[i].value != kNoMatch && (slots[i].value & kRecordMask) == rec) {
+        uint8_t a[16];
+        const uint64_t hi = __builtin_bswap64(slots[i].hi), lo = __builtin_bswap64(slots[i].lo);
+        std::memcpy(a, &hi, 8);
+        std::memcpy(a + 8, &lo, 8);
+        inet_ntop(AF_INET6, a, buf, sizeof(buf));
+        std::string s(buf);
+        if (r.prefix_len != 128) s += "/" + std::to_string(r.prefix_len);
+        return s;
+      }
+    }
+  }
+  return "?";
+}
+
+}  // namespace iocgate::table

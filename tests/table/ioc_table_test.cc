@@ -1,0 +1,228 @@
+// tests/table/ioc_table_test.cc — the compiled table against a brute-force reference on
+// random sets, the suffix rules for domains, action merging, and refusal of bad blobs.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "table/ioc_table_builder.h"
+#include "table/ioc_table_view.h"
+
+namespace iocgate::table {
+namespace {
+
+Ioc v4(const char* text, uint8_t len = 32) {
+  Ioc i;
+  i.kind = IocKind::kIpv4;
+  i.prefix_len = len;
+  inet_pton(AF_INET, text, i.addr.data());
+  return i;
+}
+Ioc v6(const char* text, uint8_t len = 128) {
+  Ioc i;
+  i.kind = IocKind::kIpv6;
+  i.prefix_len = len;
+  inet_pton(AF_INET6, text, i.addr.data());
+  return i;
+}
+Ioc dom(const std::string& d, uint32_t line = 1) {
+  Ioc i;
+  i.kind = IocKind::kDomain;
+  i.domain = d;
+  i.line = line;
+  return i;
+}
+uint32_t ip(const char* text) {
+  uint32_t a;
+  inet_pton(AF_INET, text, &a);
+  return ntohl(a);
+}
+
+struct Built {
+  TableBlob blob;
+  IocTableView view;
+};
+
+Built build(IocTableBuilder& b) {
+  std::string err;
+  auto blob = b.build(&err);
+  EXPECT_TRUE(blob.has_value()) << err;
+  Built out{std::move(*blob), {}};
+  EXPECT_TRUE(out.view.attach(out.blob.data(), out.blob.size(), &err)) << err;
+  return out;
+}
+
+TEST(IocTable, EmptyTableMissesEverything) {
+  IocTableBuilder b;
+  Built t = build(b);
+  EXPECT_FALSE(t.view.lookup_v4(ip("1.2.3.4")).hit());
+  uint8_t a[16] = {0x20, 0x01};
+  EXPECT_FALSE(t.view.lookup_v6(a).hit());
+  EXPECT_FALSE(t.view.lookup_domain("evil.com", 8).hit());
+}
+
+TEST(IocTable, Ipv4HostsAndPrefixes) {
+  IocTableBuilder b;
+  const uint32_t f = b.add_feed({"f", Action::kDrop, "", ""});
+  b.add(f, v4("34.101.177.245"));
+  b.add(f, v4("149.4.195.0", 24));
+  b.add(f, v4("10.0.0.0", 8));
+  b.add(f, v4("192.0.2.128", 25));
+  Built t = build(b);
+  EXPECT_TRUE(t.view.lookup_v4(ip("34.101.177.245")).hit());
+  EXPECT_FALSE(t.view.lookup_v4(ip("34.101.177.244")).hit());
+  EXPECT_TRUE(t.view.lookup_v4(ip("149.4.195.0")).hit());
+  EXPECT_TRUE(t.view.lookup_v4(ip("149.4.195.255")).hit());
+  EXPECT_FALSE(t.view.lookup_v4(ip("149.4.196.0")).hit());
+  EXPECT_TRUE(t.view.lookup_v4(ip("10.200.1.1")).hit());
+  EXPECT_FALSE(t.view.lookup_v4(ip("11.0.0.0")).hit());
+  EXPECT_TRUE(t.view.lookup_v4(ip("192.0.2.200")).hit());
+  EXPECT_FALSE(t.view.lookup_v4(ip("192.0.2.127")).hit());
+  EXPECT_EQ(t.view.describe(t.view.lookup_v4(ip("149.4.195.7")).record()), "149.4.195.0/24");
+  EXPECT_EQ(t.view.describe(t.view.lookup_v4(ip("34.101.177.245")).record()), "34.101.177.245");
+}
+
+TEST(IocTable, HostBitsOfAPrefixAreMasked) {
+  IocTableBuilder b;
+  b.add(b.add_feed({"f"}), v4("198.51.100.77", 24));
+  Built t = build(b);
+  EXPECT_TRUE(t.view.lookup_v4(ip("198.51.100.1")).hit());
+}
+
+TEST(IocTable, Ipv6HostsAndPrefixes) {
+  IocTableBuilder b;
+  const uint32_t f = b.add_feed({"f"});
+  b.add(f, v6("2001:db8:c2ce::75a9"));
+  b.add(f, v6("2001:db8:ff52::", 48));
+  b.add(f, v6("2001:db8:aaaa:bbbb:cccc::", 71));
+  Built t = build(b);
+  auto hit = [&](const char* s) {
+    uint8_t a[16];
+    inet_pton(AF_INET6, s, a);
+    return t.view.lookup_v6(a).hit();
+  };
+  EXPECT_TRUE(hit("2001:db8:c2ce::75a9"));
+  EXPECT_FALSE(hit("2001:db8:c2ce::75aa"));
+  EXPECT_TRUE(hit("2001:db8:ff52:1234::1"));
+  EXPECT_FALSE(hit("2001:db8:ff53::1"));
+  EXPECT_TRUE(hit("2001:db8:aaaa:bbbb:cdff:ffff::1"));  // 71 bits: 0xcc.. and 0xcd.. share 7
+  EXPECT_FALSE(hit("2001:db8:aaaa:bbbb:ce00::1"));
+  uint8_t a[16];
+  inet_pton(AF_INET6, "2001:db8:ff52:9::1", a);
+  EXPECT_EQ(t.view.describe(t.view.lookup_v6(a).record()), "2001:db8:ff52::/48");
+}
+
+TEST(IocTable, DomainsMatchExactlyAndOnLabelBoundaries) {
+  IocTableBuilder b;
+  const uint32_t f = b.add_feed({"f"});
+  b.add(f, dom("evil.com"));
+  b.add(f, dom("deep.sub.example.org"));
+  Built t = build(b);
+  auto hit = [&](const std::string& n) { return t.view.lookup_domain(n.data(), n.size()).hit(); };
+  EXPECT_TRUE(hit("evil.com"));
+  EXPECT_TRUE(hit("a.evil.com"));
+  EXPECT_TRUE(hit("x.y.z.evil.com"));
+  EXPECT_FALSE(hit("notevil.com"));
+  EXPECT_FALSE(hit("evil.com.example.org"));
+  EXPECT_FALSE(hit("com"));
+  EXPECT_FALSE(hit("evil.co"));
+  EXPECT_TRUE(hit("deep.sub.example.org"));
+  EXPECT_FALSE(hit("sub.example.org"));
+  EXPECT_EQ(t.view.describe(t.view.lookup_domain("a.evil.com", 10).record()), "evil.com");
+}
+
+TEST(IocTable, StrongestActionWinsAndAllowBeatsAll) {
+  IocTableBuilder b;
+  const uint32_t alert = b.add_feed({"alerts", Action::kAlert});
+  const uint32_t drop = b.add_feed({"drops", Action::kDrop});
+  const uint32_t allow = b.add_feed({"allow", Action::kAllow});
+  b.add(alert, v4("203.0.113.5"));
+  b.add(drop, v4("203.0.113.0", 24));   // covers the alert host: the host must drop too
+  b.add(alert, v4("198.51.100.9"));
+  b.add(drop, v4("198.51.100.9"));      // same key twice: drop
+  b.add(drop, dom("bad.example"));
+  b.add(allow, dom("ok.bad.example"));
+  b.add(drop, v4("192.0.2.0", 24));
+  b.add(allow, v4("192.0.2.53"));
+  Built t = build(b);
+  EXPECT_EQ(t.view.lookup_v4(ip("203.0.113.5")).action(), Action::kDrop);
+  EXPECT_EQ(t.view.lookup_v4(ip("198.51.100.9")).action(), Action::kDrop);
+  EXPECT_EQ(t.view.record(t.view.lookup_v4(ip("198.51.100.9")).record()).listings, 2);
+  EXPECT_EQ(t.view.record(t.view.lookup_v4(ip("198.51.100.9")).record()).feed, alert);
+  EXPECT_EQ(t.view.lookup_domain("x.bad.example", 13).action(), Action::kDrop);
+  EXPECT_EQ(t.view.lookup_domain("x.ok.bad.example", 16).action(), Action::kAllow);
+  EXPECT_EQ(t.view.lookup_v4(ip("192.0.2.53")).action(), Action::kAllow);
+  EXPECT_EQ(t.view.lookup_v4(ip("192.0.2.54")).action(), Action::kDrop);
+}
+
+TEST(IocTable, RandomSetsAgreeWithBruteForce) {
+  std::mt19937_64 rng(42);
+  IocTableBuilder b;
+  const uint32_t f = b.add_feed({"f"});
+  std::vector<std::pair<uint32_t, uint8_t>> ref;
+  for (int i = 0; i < 20000; ++i) {
+    const uint8_t len = (i % 10 == 0) ? static_cast<uint8_t>(8 + rng() % 24) : 32;
+    uint32_t a = static_cast<uint32_t>(rng());
+    if (len < 32) a &= ~0u << (32 - len);
+    ref.emplace_back(a, len);
+    Ioc ioc;
+    ioc.kind = IocKind::kIpv4;
+    ioc.prefix_len = len;
+    ioc.addr = {static_cast<uint8_t>(a >> 24), static_cast<uint8_t>(a >> 16), static_cast<uint8_t>(a >> 8),
+                static_cast<uint8_t>(a)};
+    b.add(f, ioc);
+  }
+  Built t = build(b);
+  auto brute = [&](uint32_t a) {
+    for (auto [k, len] : ref)
+      if (len == 0 || (a & (~0u << (32 - len))) == k) return true;
+    return false;
+  };
+  int hits = 0;
+  for (int i = 0; i < 4000; ++i) {
+    // Half the probes are listed hosts or inside listed prefixes, half random.
+    uint32_t a = (i % 2) ? static_cast<uint32_t>(rng()) : ref[rng() % ref.size()].first | (rng() & 0xff);
+    const bool expect = brute(a);
+    hits += expect;
+    ASSERT_EQ(t.view.lookup_v4(a).hit(), expect) << a;
+  }
+  EXPECT_GT(hits, 1000);
+}
+
+TEST(IocTable, BlobWorksAtAnotherAddress) {
+  IocTableBuilder b;
+  b.add(b.add_feed({"f"}), dom("evil.com"));
+  Built t = build(b);
+  std::vector<uint8_t> copy(t.blob.data(), t.blob.data() + t.blob.size());
+  IocTableView v;
+  std::string err;
+  ASSERT_TRUE(v.attach(copy.data(), copy.size(), &err)) << err;
+  EXPECT_TRUE(v.lookup_domain("a.evil.com", 10).hit());
+  EXPECT_STREQ(v.string_at(v.feed(0).name_off), "f");
+}
+
+TEST(IocTable, CorruptedOrTruncatedBlobIsRefused) {
+  IocTableBuilder b;
+  b.add(b.add_feed({"f"}), v4("1.2.3.4"));
+  Built t = build(b);
+  std::vector<uint8_t> copy(t.blob.data(), t.blob.data() + t.blob.size());
+  std::string err;
+  IocTableView v;
+  EXPECT_FALSE(v.attach(copy.data(), copy.size() - 64, &err));
+  copy[copy.size() / 2] ^= 0x40;
+  EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
+  EXPECT_NE(err.find("checksum"), std::string::npos) << err;
+  EXPECT_TRUE(v.empty());
+  EXPECT_FALSE(v.lookup_v4(ip("1.2.3.4")).hit());
+  copy[copy.size() / 2] ^= 0x40;
+  reinterpret_cast<Header*>(copy.data())->generation = 77;  // the publisher's field
+  EXPECT_TRUE(v.attach(copy.data(), copy.size(), &err)) << err;
+  reinterpret_cast<Header*>(copy.data())->v4_by_len[32].offset += 8;
+  EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
+}
+
+}  // namespace
+}  // namespace iocgate::table
