@@ -1,0 +1,189 @@
+// feeds/feed_stix.cc — STIX 2.1 bundles: indicators whose patterns compare network
+// observables for equality. Everything else is counted in `skipped`, never enforced by guess.
+#include <ctime>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "feeds/domain_name.h"
+#include "feeds/feed_parser.h"
+#include "feeds/ip_prefix.h"
+#include "feeds/rfc3339_time.h"
+#include "feeds/stix_pattern.h"
+#include "feeds/url_host.h"
+#include "feeds/utf8_bom.h"
+
+namespace iocgate {
+namespace {
+
+using nlohmann::json;
+
+bool is_network_type(std::string_view t) {
+  return t == "ipv4-addr" || t == "ipv6-addr" || t == "domain-name" || t == "url";
+}
+
+// The IoC for one `<type>:value = '<value>'` comparison, or nullopt with `error`.
+std::optional<Ioc> comparison_ioc(const StixComparison& c, std::string& error) {
+  if (c.object_type == "domain-name") {
+    auto name = normalize_domain(c.value, error);
+    if (!name) return std::nullopt;
+    Ioc ioc;
+    ioc.kind = IocKind::kDomain;
+    ioc.form = IocForm::kDomain;
+    ioc.domain = std::move(*name);
+    return ioc;
+  }
+  if (c.object_type == "url") return ioc_from_url(c.value, false, error);
+  auto p = parse_ip_prefix(c.value, error);
+  if (!p) return std::nullopt;
+  IocKind want = c.object_type == "ipv4-addr" ? IocKind::kIpv4 : IocKind::kIpv6;
+  if (p->kind != want) {
+    error = fmt::format("{} value '{}' is an {} address", c.object_type, c.value,
+                        p->kind == IocKind::kIpv4 ? "IPv4" : "IPv6");
+    return std::nullopt;
+  }
+  return ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress);
+}
+
+uint32_t line_of_offset(std::string_view s, size_t offset) {
+  offset = std::min(offset, s.size());
+  uint32_t line = 1;
+  for (size_t i = 0; i < offset; ++i) line += s[i] == '\n';
+  return line;
+}
+
+// nlohmann prefixes messages with "[json.exception.parse_error.101] "; the id helps nobody.
+std::string without_exception_id(std::string_view what) {
+  if (!what.empty() && what[0] == '[') {
+    size_t close = what.find("] ");
+    if (close != std::string_view::npos) what.remove_prefix(close + 2);
+  }
+  return std::string(what);
+}
+
+std::string not_a_bundle_reason(const json& doc) {
+  if (!doc.is_object()) return "not a STIX 2.1 bundle: the JSON top level is not an object";
+  if (doc.contains("Event") || doc.contains("response"))
+    return "this is a MISP JSON event, which is not supported; export the event as MISP CSV or STIX 2.1";
+  if (doc.contains("type") && doc["type"].is_string() && doc["type"].get_ref<const std::string&>() != "bundle")
+    return fmt::format("not a STIX 2.1 bundle: top-level \"type\" is \"{}\", expected \"bundle\"",
+                       doc["type"].get_ref<const std::string&>());
+  return "not a STIX 2.1 bundle: no \"type\": \"bundle\" and no \"objects\" array";
+}
+
+// Parses one indicator into `feed`; returns an error reason (without FILE:LINE) or "".
+std::string parse_indicator(const json& obj, uint32_t index, int64_t now, ParsedFeed& feed) {
+  std::string id = "indicator (no id)";
+  if (auto it = obj.find("id"); it != obj.end() && it->is_string()) id = it->get<std::string>();
+  if (auto it = obj.find("revoked"); it != obj.end() && it->is_boolean() && it->get<bool>()) {
+    ++feed.skipped["revoked"];
+    return {};
+  }
+  // STIX 2.0 has no pattern_type: its patterns are STIX patterns.
+  if (auto it = obj.find("pattern_type"); it != obj.end()) {
+    if (!it->is_string()) return fmt::format("{}: pattern_type is not a string", id);
+    const auto& pt = it->get_ref<const std::string&>();
+    if (pt != "stix") {
+      ++feed.skipped["pattern_type=" + pt];
+      return {};
+    }
+  }
+  auto pat = obj.find("pattern");
+  if (pat == obj.end() || !pat->is_string()) return fmt::format("{}: no \"pattern\" string", id);
+  int64_t valid_until = 0;
+  if (auto it = obj.find("valid_until"); it != obj.end()) {
+    std::optional<int64_t> t;
+    if (it->is_string()) t = parse_rfc3339(it->get_ref<const std::string&>());
+    if (!t) return fmt::format("{}: valid_until {} is not an RFC 3339 timestamp", id, it->dump());
+    if (*t <= now) {
+      ++feed.skipped["expired"];
+      return {};
+    }
+    valid_until = *t;
+  }
+  std::string label;
+  if (auto it = obj.find("name"); it != obj.end() && it->is_string()) {
+    label = it->get<std::string>();
+  } else if (auto ls = obj.find("labels"); ls != obj.end() && ls->is_array() && !ls->empty() &&
+             (*ls)[0].is_string()) {
+    label = (*ls)[0].get<std::string>();
+  }
+  std::string error;
+  auto pattern = parse_stix_pattern(pat->get_ref<const std::string&>(), error);
+  if (!pattern) return fmt::format("{}: pattern: {}", id, error);
+  bool any_network = false;
+  for (const auto& c : pattern->comparisons) any_network = any_network || is_network_type(c.object_type);
+  // Each reason counts once per indicator: `skipped` counts entries, not comparisons.
+  std::set<std::string> reasons;
+  if (any_network && !pattern->disjunction_only) {
+    // Enforcing one side of an AND, or an observation qualified in time, would block
+    // more than the indicator describes.
+    reasons.insert("unsupported pattern");
+  } else {
+    for (const auto& c : pattern->comparisons) {
+      if (!is_network_type(c.object_type)) {
+        reasons.insert(c.object_type);
+        continue;
+      }
+      if (c.property != "value" || c.op != "=" || !c.string_value) {
+        reasons.insert("unsupported pattern");
+        continue;
+      }
+      auto ioc = comparison_ioc(c, error);
+      if (!ioc) return fmt::format("{}: {}", id, error);
+      ioc->line = index;
+      ioc->label = label;
+      ioc->valid_until = valid_until;
+      feed.iocs.push_back(std::move(*ioc));
+    }
+  }
+  for (const auto& r : reasons) ++feed.skipped[r];
+  return {};
+}
+
+}  // namespace
+
+FeedParseResult parse_stix21(std::string_view content, const ParseOptions& opts) {
+  FeedParseResult result;
+  result.feed.format = FeedFormat::kStix21;
+  content = strip_utf8_bom(content);
+  auto fail = [&](uint32_t line, std::string reason) {
+    result.error = FeedError{opts.file_name, line, std::move(reason)};
+    result.feed.iocs.clear();
+    return result;
+  };
+  json doc;
+  try {
+    doc = json::parse(content.begin(), content.end());
+  } catch (const json::parse_error& e) {
+    return fail(line_of_offset(content, e.byte == 0 ? 0 : e.byte - 1),
+                "not valid JSON: " + without_exception_id(e.what()));
+  } catch (const std::exception& e) {
+    return fail(0, "not valid JSON: " + without_exception_id(e.what()));
+  }
+  try {
+    bool bundle = doc.is_object() && ((doc.contains("type") && doc["type"] == "bundle") || doc.contains("objects"));
+    if (!bundle) return fail(0, not_a_bundle_reason(doc));
+    auto objects = doc.find("objects");
+    if (objects == doc.end()) return result;  // an empty bundle is a valid, empty feed
+    if (!objects->is_array()) return fail(0, "\"objects\" is not an array");
+    const int64_t now = opts.now_unix != 0 ? opts.now_unix : static_cast<int64_t>(std::time(nullptr));
+    uint32_t index = 0;
+    for (const json& obj : *objects) {
+      ++index;
+      if (!obj.is_object()) return fail(index, "object is not a JSON object");
+      auto type = obj.find("type");
+      if (type == obj.end() || !type->is_string()) return fail(index, "object has no \"type\" string");
+      if (type->get_ref<const std::string&>() != "indicator") continue;
+      std::string error = parse_indicator(obj, index, now, result.feed);
+      if (!error.empty()) return fail(index, std::move(error));
+    }
+  } catch (const std::exception& e) {
+    // Defensive: the checks above should leave nothing for nlohmann to throw.
+    return fail(0, fmt::format("unexpected JSON structure: {}", without_exception_id(e.what())));
+  }
+  return result;
+}
+
+}  // namespace iocgate
