@@ -1,0 +1,337 @@
+// dataplane/classifier.cc — the per-packet pipeline: a burst is parsed in one pass (with
+// prefetches of the flow buckets and table filters it will need), then judged in a second.
+
+#include "dataplane/classifier.h"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "dataplane/dns_qname.h"
+#include "dataplane/http_host.h"
+#include "dataplane/tls_sni.h"
+
+namespace iocgate {
+
+namespace {
+
+using table::Action;
+using table::Match;
+
+// How far ahead of the packet being parsed its successor's bytes are prefetched.
+constexpr uint32_t kPrefetchAhead = 2;
+
+uint32_t load_be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+Action action_of(uint32_t value) {
+  return value == table::kNoMatch ? Action::kNone : Match{value}.action();
+}
+
+bool is_dns_port(const PacketMeta& m) { return m.sport == 53 || m.dport == 53; }
+
+}  // namespace
+
+Classifier::Classifier(const ClassifierConfig& cfg)
+    : flows_(cfg.flow_capacity),
+      reasm_(cfg.reassembly_buffers),
+      slot_owner_(new Flow*[cfg.reassembly_buffers]()),
+      events_(cfg.event_ring_size) {}
+
+void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* lens, uint32_t n,
+                                uint64_t now, Verdict* verdicts) {
+  counters_.rx_packets += n;
+
+  // Stage 1: parse, build flow keys, prefetch what stage 2 reads.
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n) __builtin_prefetch(frames[i + kPrefetchAhead]);
+    Scratch& s = scratch_[i];
+    s.status = parse_packet(frames[i], lens[i], s.meta);
+    if (s.status != ParseStatus::kOk) continue;
+    s.key = make_flow_key(s.meta, &s.src_is_a);
+    s.hash = hash_flow_key(s.key);
+    flows_.prefetch(s.hash);
+    if (table_ != nullptr && s.meta.ip_version == 4) {
+      table_->prefetch_v4(load_be32(s.meta.src));
+      table_->prefetch_v4(load_be32(s.meta.dst));
+    }
+  }
+
+  // Stage 2: judge in capture order (flows carry state from one packet to the next).
+  for (uint32_t i = 0; i < n; ++i) {
+    Scratch& s = scratch_[i];
+    Action a = Action::kNone;
+    switch (s.status) {
+      case ParseStatus::kOk:
+        a = judge(frames[i], s, now);
+        break;
+      case ParseStatus::kNotIp:
+        ++counters_.non_ip;
+        break;
+      case ParseStatus::kTruncated:
+        ++counters_.truncated;
+        break;
+      case ParseStatus::kMalformed:
+        ++counters_.malformed;
+        break;
+    }
+    switch (a) {
+      case Action::kDrop:
+        verdicts[i] = Verdict::kDrop;
+        ++counters_.dropped_packets;
+        break;
+      case Action::kMirror:
+        verdicts[i] = Verdict::kMirror;
+        ++counters_.mirrored_packets;
+        break;
+      case Action::kAlert:
+        verdicts[i] = Verdict::kForward;
+        ++counters_.alerted_packets;
+        break;
+      case Action::kAllow:
+        verdicts[i] = Verdict::kForward;
+        ++counters_.allowed_packets;
+        break;
+      case Action::kNone:
+        verdicts[i] = Verdict::kForward;
+        break;
+    }
+  }
+}
+
+Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
+  const PacketMeta& m = s.meta;
+  if (m.is_fragment) ++counters_.fragments;
+
+  bool created = false, did_evict = false;
+  Flow evicted;
+  Flow& f = *flows_.find_or_create(s.key, s.hash, now, &created, &evicted, &did_evict);
+  if (did_evict) on_evicted(evicted, now);
+  if (created) {
+    ++counters_.flows_created;
+    f.client_is_a = s.src_is_a;
+  }
+  f.last_seen = now;
+  ++f.packets;
+
+  if (table_ == nullptr) return Action::kNone;
+
+  // Address verdicts are cached per flow and table generation: a new table re-judges them.
+  if (f.generation != generation_) {
+    Match ma, mb;
+    if (m.ip_version == 4) {
+      ma = table_->lookup_v4(load_be32(f.key.a));
+      mb = table_->lookup_v4(load_be32(f.key.b));
+    } else {
+      ma = table_->lookup_v6(f.key.a);
+      mb = table_->lookup_v6(f.key.b);
+    }
+    const bool take_a = ma.hit() && (!mb.hit() || ma.action() >= mb.action());
+    f.addr_match = take_a ? ma.value : mb.value;
+    f.addr_kind_src_a = take_a;
+    f.generation = generation_;
+  }
+
+  // Names: a DNS question is judged per packet; TLS and HTTP (and DNS over TCP) decide the
+  // whole flow from the packet that completes the name onwards.
+  uint32_t dns_match = table::kNoMatch;
+  if (m.has_l4 && m.payload_len > 0) {
+    const uint8_t* payload = frame + m.payload_offset;
+    if (m.l4_proto == IPPROTO_UDP && is_dns_port(m)) {
+      char name[kMaxNameLen + 1];
+      size_t len = 0;
+      if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound)
+        dns_match = lookup_name(name, len);
+    } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone)) {
+      inspect_tcp(frame, m, f, s.src_is_a);
+    }
+  } else if (m.has_l4 && m.l4_proto == IPPROTO_TCP && (m.tcp_flags & 0x05) != 0 &&
+             f.inspect == static_cast<uint8_t>(Inspect::kReassembling)) {
+    finish_inspection(f);  // FIN or RST before the name was complete
+  }
+
+  const Action addr = action_of(f.addr_match);
+  const Action l7 = action_of(f.l7_match);
+  const Action dns = action_of(dns_match);
+  const Action a = std::max({addr, l7, dns});
+  if (a == Action::kNone) return a;
+
+  // Count the match that decided, and report the flow's first match once.
+  MatchKind kind;
+  if (dns >= l7 && dns >= addr && dns != Action::kNone) {
+    kind = MatchKind::kDns;
+    ++counters_.match_dns;
+  } else if (l7 >= addr && l7 != Action::kNone) {
+    kind = static_cast<MatchKind>(f.l7_kind);
+    if (kind == MatchKind::kSni) ++counters_.match_sni;
+    else if (kind == MatchKind::kHost) ++counters_.match_host;
+    else ++counters_.match_dns;
+  } else {
+    kind = MatchKind::kIp;
+    ++counters_.match_ip;
+  }
+  ++f.matched_packets;
+  if (f.first_kind == static_cast<uint8_t>(MatchKind::kNone)) {
+    f.first_kind = static_cast<uint8_t>(kind);
+    if (kind == MatchKind::kDns) {
+      f.first_match = dns_match;
+    } else if (kind != MatchKind::kIp) {
+      f.first_match = f.l7_match;
+    } else {
+      f.first_match = f.addr_match;
+    }
+    f.first_side = static_cast<uint8_t>(
+        kind != MatchKind::kIp ? IocSide::kName
+        : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
+    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count);
+  }
+  return a;
+}
+
+void Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a) {
+  const uint8_t* p = frame + m.payload_offset;
+  const uint32_t len = m.payload_len;
+  char name[kMaxNameLen + 1];
+  size_t name_len = 0;
+  auto extract = [&](InspectProto proto, const uint8_t* bytes, size_t n) {
+    switch (proto) {
+      case InspectProto::kTls:
+        return tls_client_hello_sni(bytes, n, name, &name_len);
+      case InspectProto::kHttp:
+        return http_request_host(bytes, n, name, &name_len);
+      case InspectProto::kDnsTcp:
+        return dns_tcp_query_name(bytes, n, name, &name_len);
+    }
+    return ExtractStatus::kNotMine;
+  };
+  auto found = [&](InspectProto proto) {
+    const uint32_t v = lookup_name(name, name_len);
+    if (v != table::kNoMatch) {
+      f.l7_match = v;
+      f.l7_kind = static_cast<uint8_t>(proto == InspectProto::kTls    ? MatchKind::kSni
+                                       : proto == InspectProto::kHttp ? MatchKind::kHost
+                                                                      : MatchKind::kDns);
+    }
+  };
+
+  if (f.inspect == static_cast<uint8_t>(Inspect::kFresh)) {
+    InspectProto proto;
+    if (m.dport == 53) {
+      proto = InspectProto::kDnsTcp;
+    } else if (looks_like_tls_handshake(p, len)) {
+      proto = InspectProto::kTls;
+    } else if (looks_like_http_request(p, len)) {
+      proto = InspectProto::kHttp;
+    } else {
+      f.inspect = static_cast<uint8_t>(Inspect::kDone);
+      return;
+    }
+    const ExtractStatus st = extract(proto, p, len);
+    if (st == ExtractStatus::kFound) found(proto);
+    if (st != ExtractStatus::kNeedMore) {
+      f.inspect = static_cast<uint8_t>(Inspect::kDone);
+      return;
+    }
+    int slot = reasm_.take();
+    if (slot < 0) {
+      // Every buffer is held: take the one held longest, so stalled flows cannot starve new ones.
+      ++counters_.reasm_pool_empty;
+      Flow* oldest = nullptr;
+      for (uint32_t i = 0; i < reasm_.capacity(); ++i)
+        if (slot_owner_[i] != nullptr && (oldest == nullptr || slot_owner_[i]->last_seen < oldest->last_seen))
+          oldest = slot_owner_[i];
+      if (oldest == nullptr || oldest == &f) {
+        f.inspect = static_cast<uint8_t>(Inspect::kDone);
+        return;
+      }
+      finish_inspection(*oldest);
+      slot = reasm_.take();
+    }
+    ++counters_.reasm_started;
+    f.reasm_slot = static_cast<uint16_t>(slot);
+    slot_owner_[slot] = &f;
+    reasm_.append(f.reasm_slot, p, len);
+    f.inspect = static_cast<uint8_t>(Inspect::kReassembling);
+    f.inspect_proto = static_cast<uint8_t>(proto);
+    f.inspect_from_a = from_a;
+    f.next_seq = m.tcp_seq + len;
+    return;
+  }
+
+  // Reassembling: only in-order bytes of the inspected direction extend the buffer.
+  if (from_a != static_cast<bool>(f.inspect_from_a)) return;
+  const int32_t delta = static_cast<int32_t>(m.tcp_seq - f.next_seq);
+  if (delta > 0) {
+    ++counters_.reasm_out_of_order;
+    finish_inspection(f);
+    return;
+  }
+  const uint32_t overlap = static_cast<uint32_t>(-delta);
+  if (overlap >= len) return;  // a retransmission of bytes already held
+  if (!reasm_.append(f.reasm_slot, p + overlap, len - overlap)) {
+    ++counters_.reasm_overflow;
+    finish_inspection(f);
+    return;
+  }
+  f.next_seq += len - overlap;
+  const auto proto = static_cast<InspectProto>(f.inspect_proto);
+  const ExtractStatus st = extract(proto, reasm_.data(f.reasm_slot), reasm_.len(f.reasm_slot));
+  if (st == ExtractStatus::kNeedMore) return;
+  if (st == ExtractStatus::kFound) found(proto);
+  finish_inspection(f);
+}
+
+void Classifier::finish_inspection(Flow& f) {
+  release_slot(f);
+  f.inspect = static_cast<uint8_t>(Inspect::kDone);
+}
+
+void Classifier::release_slot(Flow& f) {
+  if (f.reasm_slot == kNoSlot) return;
+  slot_owner_[f.reasm_slot] = nullptr;
+  reasm_.give_back(f.reasm_slot);
+  f.reasm_slot = kNoSlot;
+}
+
+uint32_t Classifier::lookup_name(const char* name, size_t len) const {
+  return table_->lookup_domain(name, len).value;
+}
+
+void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count) {
+  MatchEvent e{};
+  e.time = now;
+  e.generation = f.generation;
+  e.type = static_cast<uint8_t>(type);
+  e.packets = type == EventType::kFirstMatch ? 1 : f.matched_packets;
+  e.match = f.first_match;
+  e.kind = f.first_kind;
+  e.ioc_side = f.first_side;
+  e.ip_version = f.key.ip_version;
+  e.proto = f.key.proto;
+  e.vlan = vlan;
+  e.vlan_count = vlan_count;
+  const bool a_client = f.client_is_a;
+  std::memcpy(e.client, a_client ? f.key.a : f.key.b, 16);
+  std::memcpy(e.server, a_client ? f.key.b : f.key.a, 16);
+  e.client_port = a_client ? f.key.port_a : f.key.port_b;
+  e.server_port = a_client ? f.key.port_b : f.key.port_a;
+  if (!events_.push(e)) ++counters_.events_lost;
+}
+
+void Classifier::on_evicted(const Flow& f, uint64_t now) {
+  ++counters_.flows_evicted;
+  if (f.reasm_slot != kNoSlot) {
+    slot_owner_[f.reasm_slot] = nullptr;
+    reasm_.give_back(f.reasm_slot);
+  }
+  if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0);
+}
+
+void Classifier::flush_summaries() {
+  flows_.for_each([&](Flow& f) {
+    if (f.matched_packets > 0) emit(f, EventType::kSummary, f.last_seen, 0, 0);
+  });
+}
+
+}  // namespace iocgate

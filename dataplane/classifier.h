@@ -1,0 +1,84 @@
+// dataplane/classifier.h — judges bursts of frames against the IoC table: parse, flow
+// lookup, address and name lookups, verdict. DPDK-free, so tests, benchmarks and callgrind
+// drive exactly the code the workers run. One per worker; nothing here locks or allocates
+// after construction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/dataplane_counters.h"
+#include "dataplane/flow_table.h"
+#include "dataplane/match_event.h"
+#include "dataplane/packet_parser.h"
+#include "dataplane/reassembly_pool.h"
+#include "table/ioc_table_view.h"
+
+namespace iocgate {
+
+inline constexpr uint32_t kBurstSize = 32;
+
+enum class Verdict : uint8_t {
+  kForward = 0,
+  kDrop = 1,
+  kMirror = 2,  // forward, and send a copy to the mirror port
+};
+
+struct ClassifierConfig {
+  uint32_t flow_capacity = 1u << 16;
+  uint16_t reassembly_buffers = 1024;
+  uint32_t event_ring_size = 1u << 14;
+};
+
+class Classifier {
+ public:
+  explicit Classifier(const ClassifierConfig& cfg);
+
+  // Switches to another table between bursts. `view` must stay valid until the next call
+  // (the worker's quiescent-state report guarantees that for published tables).
+  void set_table(const table::IocTableView* view, uint64_t generation) {
+    table_ = view;
+    generation_ = generation;
+  }
+  uint64_t generation() const { return generation_; }
+
+  // Judges frames[0..n), n <= kBurstSize. `now` is the caller's clock (TSC in workers).
+  void classify_burst(const uint8_t* const* frames, const uint32_t* lens, uint32_t n,
+                      uint64_t now, Verdict* verdicts);
+
+  // Reports every flow still in the table that matched (end of a replay, shutdown).
+  void flush_summaries();
+
+  DataplaneCounters& counters() { return counters_; }
+  const DataplaneCounters& counters() const { return counters_; }
+  EventRing& events() { return events_; }
+  const FlowTable& flows() const { return flows_; }
+
+ private:
+  struct Scratch {
+    PacketMeta meta;
+    FlowKey key;
+    uint64_t hash;
+    ParseStatus status;
+    bool src_is_a;
+  };
+
+  table::Action judge(const uint8_t* frame, Scratch& s, uint64_t now);
+  void inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a);
+  void finish_inspection(Flow& f);
+  uint32_t lookup_name(const char* name, size_t len) const;
+  void release_slot(Flow& f);
+  void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count);
+  void on_evicted(const Flow& f, uint64_t now);
+
+  const table::IocTableView* table_ = nullptr;
+  uint64_t generation_ = 0;
+  FlowTable flows_;
+  ReassemblyPool reasm_;
+  std::unique_ptr<Flow*[]> slot_owner_;  // which flow holds each reassembly buffer
+  EventRing events_;
+  DataplaneCounters counters_;
+  Scratch scratch_[kBurstSize];
+};
+
+}  // namespace iocgate

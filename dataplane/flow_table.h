@@ -1,0 +1,128 @@
+// dataplane/flow_table.h — per-worker table of flows, keyed by the 5-tuple in either
+// direction, that remembers verdicts and inspection state. One per worker: no locks, and
+// all memory is allocated once at start-up; a full bucket evicts its least recently seen flow.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "dataplane/packet_parser.h"
+#include "table/table_hash.h"
+
+namespace iocgate {
+
+// Both directions of a flow map to one key: the endpoint that sorts lower is "a". VLAN tags
+// are not part of the key: one flow may be seen with different tags on either side.
+struct FlowKey {
+  uint8_t a[16];
+  uint8_t b[16];
+  uint16_t port_a;
+  uint16_t port_b;
+  uint8_t ip_version;
+  uint8_t proto;
+  uint8_t pad[2];
+
+  bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof(FlowKey)) == 0; }
+};
+static_assert(sizeof(FlowKey) == 40);
+
+// Builds the key; *src_is_a says which endpoint sent this packet.
+inline FlowKey make_flow_key(const PacketMeta& m, bool* src_is_a) {
+  FlowKey k;
+  std::memset(&k, 0, sizeof(k));
+  const size_t alen = m.ip_version == 4 ? 4 : 16;
+  const uint16_t sp = m.has_l4 ? m.sport : 0, dp = m.has_l4 ? m.dport : 0;
+  int c = std::memcmp(m.src, m.dst, alen);
+  if (c == 0) c = sp < dp ? -1 : (sp > dp ? 1 : 0);
+  *src_is_a = c <= 0;
+  const uint8_t* lo = *src_is_a ? m.src : m.dst;
+  const uint8_t* hi = *src_is_a ? m.dst : m.src;
+  std::memcpy(k.a, lo, alen);
+  std::memcpy(k.b, hi, alen);
+  k.port_a = *src_is_a ? sp : dp;
+  k.port_b = *src_is_a ? dp : sp;
+  k.ip_version = m.ip_version;
+  k.proto = m.l4_proto;
+  return k;
+}
+
+inline uint64_t hash_flow_key(const FlowKey& k) {
+  uint64_t w[5];
+  std::memcpy(w, &k, sizeof(w));
+  return table::mix64(w[0] ^ table::mix64(w[1] ^ table::mix64(w[2] ^ table::mix64(w[3] ^ w[4]))));
+}
+
+// What the worker is doing with a TCP flow's payload.
+enum class Inspect : uint8_t {
+  kFresh,         // no payload seen yet
+  kReassembling,  // collecting the first bytes of `inspect_dir`'s stream in a buffer
+  kDone,          // a name was found, or the stream is not one we read
+};
+
+// Which extractor reads a buffered stream.
+enum class InspectProto : uint8_t { kTls = 0, kHttp = 1, kDnsTcp = 2 };
+
+// Kind of match, for counters and events.
+enum class MatchKind : uint8_t { kNone = 0, kIp = 1, kDns = 2, kSni = 3, kHost = 4 };
+
+struct Flow {
+  FlowKey key;
+  uint64_t last_seen;       // caller's clock (TSC cycles in the workers)
+  uint64_t generation;      // table generation the cached address verdict came from
+  uint32_t addr_match;      // table::Match value of the address lookups, for `generation`
+  uint32_t l7_match;        // sticky match of a name in this flow (SNI, Host, DNS over TCP)
+  uint32_t packets;         // packets seen
+  uint32_t matched_packets; // packets that got a verdict other than kNone
+  uint32_t next_seq;        // reassembly: next expected sequence number of inspect_dir
+  uint16_t reasm_slot;      // index in the reassembly pool, kNoSlot when none
+  uint8_t inspect;          // Inspect
+  uint8_t inspect_from_a;   // 1 when the inspected stream is sent by endpoint a
+  uint8_t l7_kind;          // MatchKind of l7_match
+  uint8_t addr_kind_src_a;  // 1 when addr_match came from endpoint a's address
+  uint8_t first_kind;       // MatchKind of the flow's first match; kNone until then
+  uint8_t first_side;       // IocSide of the first match
+  uint8_t client_is_a;      // 1 when endpoint a sent the flow's first packet
+  uint8_t in_use;
+  uint8_t inspect_proto;    // InspectProto of the buffered stream
+  uint32_t first_match;     // table::Match value of the flow's first match, for reports
+};
+static_assert(sizeof(Flow) == 96);
+
+inline constexpr uint16_t kNoSlot = 0xffff;
+
+// Set-associative: a key hashes to one bucket of kWays flows. Misses cost one bucket read,
+// and eviction needs no global list.
+class FlowTable {
+ public:
+  static constexpr uint32_t kWays = 4;
+
+  // `capacity` is rounded up to a power of two number of buckets.
+  explicit FlowTable(uint32_t capacity);
+
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&flows_[bucket_of(hash) * kWays]); }
+
+  // Returns the flow for `key`, creating it (and evicting the bucket's least recently seen
+  // flow if full). *created tells which; *evicted receives a copy of an evicted flow that
+  // had a match, so its summary is not lost.
+  Flow* find_or_create(const FlowKey& key, uint64_t hash, uint64_t now, bool* created,
+                       Flow* evicted, bool* did_evict);
+
+  uint32_t capacity() const { return bucket_mask_ + 1 == 0 ? 0 : (bucket_mask_ + 1) * kWays; }
+  uint64_t size() const { return size_; }
+
+  template <class Fn>
+  void for_each(Fn&& fn) {
+    for (uint64_t i = 0; i < uint64_t{bucket_mask_ + 1} * kWays; ++i)
+      if (flows_[i].in_use) fn(flows_[i]);
+  }
+
+ private:
+  uint32_t bucket_of(uint64_t hash) const { return static_cast<uint32_t>(hash) & bucket_mask_; }
+
+  std::unique_ptr<Flow[]> flows_;
+  uint32_t bucket_mask_ = 0;
+  uint64_t size_ = 0;
+};
+
+}  // namespace iocgate

@@ -1,0 +1,83 @@
+// dataplane/worker.cc — one burst: rx, classify, then tx in capture order.
+
+#include "dataplane/worker.h"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+namespace iocgate {
+
+Worker::Worker(Classifier& classifier)
+    : classifier_(classifier), linear_(new uint8_t[size_t{kBurstSize} * kLinearMax]) {}
+
+void Worker::send(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+  uint16_t sent = 0;
+  // A few retries ride out a momentarily full TX ring; past them the packets are counted
+  // and freed rather than stalling reception.
+  for (int tries = 0; sent < n && tries < 8; ++tries)
+    sent += rte_eth_tx_burst(port, queue, pkts + sent, n - sent);
+  if (sent < n) {
+    classifier_.counters().tx_failed += n - sent;
+    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+  }
+}
+
+uint16_t Worker::poll(const WorkerPorts& ports, uint64_t now) {
+  rte_mbuf* pkts[kBurstSize];
+  const uint16_t n = rte_eth_rx_burst(ports.rx_port, ports.rx_queue, pkts, kBurstSize);
+  if (n == 0) return 0;
+
+  const uint8_t* frames[kBurstSize];
+  uint32_t lens[kBurstSize];
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    lens[i] = rte_pktmbuf_pkt_len(m);
+    if (m->nb_segs == 1) {
+      frames[i] = rte_pktmbuf_mtod(m, const uint8_t*);
+    } else {
+      if (lens[i] > kLinearMax) lens[i] = kLinearMax;
+      uint8_t* dst = linear_.get() + size_t{i} * kLinearMax;
+      frames[i] = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, lens[i], dst));
+    }
+  }
+
+  Verdict verdicts[kBurstSize];
+  classifier_.classify_burst(frames, lens, n, now, verdicts);
+
+  rte_mbuf* fwd[kBurstSize];
+  rte_mbuf* drop[kBurstSize];
+  rte_mbuf* mirror[kBurstSize];
+  uint16_t nf = 0, nd = 0, nm = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    switch (verdicts[i]) {
+      case Verdict::kForward:
+        fwd[nf++] = pkts[i];
+        break;
+      case Verdict::kDrop:
+        drop[nd++] = pkts[i];
+        break;
+      case Verdict::kMirror:
+        fwd[nf++] = pkts[i];
+        if (ports.mirror_port != kNoPort) {
+          // The copy shares the data: both ports only read it before freeing their reference.
+          rte_mbuf_refcnt_update(pkts[i], 1);
+          mirror[nm++] = pkts[i];
+        }
+        break;
+    }
+  }
+  if (nf != 0) {
+    classifier_.counters().tx_packets += nf;
+    send(ports.tx_port, ports.tx_queue, fwd, nf);
+  }
+  if (nm != 0) send(static_cast<uint16_t>(ports.mirror_port), ports.aux_queue, mirror, nm);
+  if (nd != 0) {
+    if (ports.drop_port != kNoPort)
+      send(static_cast<uint16_t>(ports.drop_port), ports.aux_queue, drop, nd);
+    else
+      rte_pktmbuf_free_bulk(drop, nd);
+  }
+  return n;
+}
+
+}  // namespace iocgate
