@@ -75,7 +75,8 @@ TokenOutcome classify(std::string_view raw) {
     out.error = fmt::format("'{}' is an address with a port; list the address alone", raw);
     return out;
   }
-  if (looks_like_ip(t)) {
+  // A ':' never occurs in a domain name: the author meant an IPv6 address.
+  if (looks_like_ip(t) || t.find(':') != std::string_view::npos) {
     auto p = parse_ip_prefix(t, out.error);
     if (p) out.ioc = ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress);
     return out;
@@ -140,6 +141,8 @@ FeedParseResult parse_plain_list(std::string_view content, const ParseOptions& o
       label = std::string(trim(rest.substr(1)));
     }
     TokenOutcome o = classify(token);
+    if (!o.error.empty() && refang(token) != token)
+      o.error += fmt::format(" (written '{}')", token);
     if (o.skip) {
       ++result.feed.skipped[o.skip];
       continue;
