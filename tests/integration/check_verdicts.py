@@ -2,7 +2,7 @@
 # tests/integration/check_verdicts.py — checks the output of `iocgate replay` against a truth file.
 # Usage: check_verdicts.py IN.pcap PASSED.pcap DROPPED.pcap truth.tsv [--label NAME]
 # PASSED must be exactly the truth's pass packets of IN, in order and byte-identical; DROPPED exactly
-# its drop packets. Packet bytes are compared, not timestamps. Exits 1 on any mismatch, 2 on bad input.
+# its drop packets (DROPPED `-`: not written, only PASSED is checked). Packet bytes are compared, not timestamps. Exits 1 on any mismatch, 2 on bad input.
 # Pcap parsing by hand (classic pcap, either byte order, micro- or nanosecond), no scapy.
 import argparse
 import ipaddress
@@ -185,8 +185,45 @@ def summarize(b):
         return '(unparsed %d bytes)' % len(b)
 
 
+def to_ethernet(src, dst):
+    """Rewrites a BSD-loopback capture (DLT_NULL/DLT_LOOP) to Ethernet: same packets and order, the
+    4-byte family header replaced by a 14-byte Ethernet header. Returns a message, or None when src is
+    already Ethernet (nothing written)."""
+    with open(src, 'rb') as f:
+        data = f.read()
+    end = '<' if data[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    link = struct.unpack(end + 'I', data[20:24])[0]
+    if link == 1:
+        return None
+    if link not in (0, 108):
+        raise BadInput('%s: link type %d, no conversion to Ethernet' % (src, link))
+    out = [data[:20] + struct.pack(end + 'I', 1)]
+    off = 24
+    while off < len(data):
+        sec, frac, incl, orig = struct.unpack(end + 'IIII', data[off:off + 16])
+        hdr = data[off + 16:off + 20]
+        fam = struct.unpack('>I' if link == 108 else end + 'I', hdr)[0]
+        etype = 0x0800 if fam == 2 else 0x86dd   # AF_INET6 is 10, 24, 28 or 30 depending on the OS
+        body = (b'\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01' + struct.pack('!H', etype)
+                + data[off + 20:off + 16 + incl])
+        out.append(struct.pack(end + 'IIII', sec, frac, len(body), orig + 10) + body)
+        off += 16 + incl
+    with open(dst, 'wb') as f:
+        f.write(b''.join(out))
+    return 'rewritten from link type %d to Ethernet (%d packets)' % (link, len(out) - 1)
+
+
 def main():
-    ap = argparse.ArgumentParser(description='check iocgate replay output against a truth file')
+    if len(sys.argv) == 4 and sys.argv[1] == '--to-ethernet':
+        try:
+            msg = to_ethernet(sys.argv[2], sys.argv[3])
+        except BadInput as e:
+            print('ERROR: ' + str(e))
+            return 2
+        print(msg or 'already Ethernet')
+        return 0 if msg else 3
+    ap = argparse.ArgumentParser(description='check iocgate replay output against a truth file '
+                                 '(or: --to-ethernet SRC DST to rewrite a loopback capture)')
     ap.add_argument('inp')
     ap.add_argument('passed')
     ap.add_argument('dropped')
@@ -217,7 +254,7 @@ def main():
     try:
         _, inp = read_pcap(a.inp)
         _, passed = read_pcap(a.passed)
-        _, dropped = read_pcap(a.dropped)
+        dropped = None if a.dropped == '-' else read_pcap(a.dropped)[1]
         truth = read_truth(a.truth)
     except BadInput as e:
         print(tag + 'ERROR: ' + str(e))
@@ -230,7 +267,15 @@ def main():
     # is tried first, so identical packets in the input do not confuse the walk).
     p = d = 0
     actual = []
-    for i, pkt in enumerate(inp):
+    if dropped is None:  # DROPPED not written (`-`): whatever is not passed counts as dropped
+        for pkt in inp:
+            if p < len(passed) and passed[p] == pkt:
+                actual.append('pass')
+                p += 1
+            else:
+                actual.append('drop')
+        dropped = []
+    for i, pkt in enumerate(inp if not actual else []):
         exp = truth[i][0]
         in_p = p < len(passed) and passed[p] == pkt
         in_d = d < len(dropped) and dropped[d] == pkt

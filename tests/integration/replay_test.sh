@@ -135,7 +135,7 @@ timeout 240 "$IOCGATE" replay --feed "$G/feed.txt" --in "$G/traffic.pcap" --out 
 if [[ $rc -ne 0 ]]; then
   ko "gen-no-dropped: exit $rc"
   sed 's/^/    /' "$out/log" | tail -10
-elif "${CHECK[@]}" --label gen-no-dropped "$G/traffic.pcap" "$out/passed.pcap" "$TMP/ed.pcap" "$G/truth.tsv" >"$out/check"; then
+elif "${CHECK[@]}" --label gen-no-dropped "$G/traffic.pcap" "$out/passed.pcap" - "$G/truth.tsv" >"$out/check"; then
   ok "gen-no-dropped (passed file exact without --dropped)"
 else
   ko "gen-no-dropped"
