@@ -143,12 +143,13 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
       size_t len = 0;
       if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound)
         dns_match = lookup_name(name, len);
-    } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone)) {
+    } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone) &&
+               f.l7_match == table::kNoMatch) {
       inspect_tcp(frame, m, f, s.src_is_a);
     }
   } else if (m.has_l4 && m.l4_proto == IPPROTO_TCP && (m.tcp_flags & 0x05) != 0 &&
              f.inspect == static_cast<uint8_t>(Inspect::kReassembling)) {
-    finish_inspection(f);  // FIN or RST before the name was complete
+    abandon(f);  // FIN or RST before the message was complete
   }
 
   const Action addr = action_of(f.addr_match);
@@ -189,33 +190,95 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
   return a;
 }
 
+ExtractStatus Classifier::extract(InspectProto proto, const uint8_t* bytes, size_t n, char* name,
+                                  size_t* name_len) {
+  switch (proto) {
+    case InspectProto::kTls:
+      return tls_client_hello_sni(bytes, n, name, name_len);
+    case InspectProto::kHttp:
+      return http_request_host(bytes, n, name, name_len);
+    case InspectProto::kDnsTcp:
+      return dns_tcp_query_name(bytes, n, name, name_len);
+  }
+  return ExtractStatus::kNotMine;
+}
+
+bool Classifier::evaluate(Flow& f, const uint8_t* bytes, size_t n) {
+  const auto proto = static_cast<InspectProto>(f.inspect_proto);
+  char name[kMaxNameLen + 1];
+  size_t name_len = 0;
+  const ExtractStatus st = extract(proto, bytes, n, name, &name_len);
+  if (st == ExtractStatus::kNeedMore) return true;
+  if (st != ExtractStatus::kFound) return false;
+  const uint32_t v = lookup_name(name, name_len);
+  if (v == table::kNoMatch) return false;
+  // The SNI can arrive before the rest of the ClientHello: the verdict falls on the segment
+  // that completes the hello, so the earlier segments pass as they would without us.
+  if (proto == InspectProto::kTls && !tls_client_hello_complete(bytes, n)) {
+    f.pending_match = v;
+    return true;
+  }
+  apply_name_match(f, v);
+  return false;
+}
+
+void Classifier::apply_name_match(Flow& f, uint32_t v) {
+  const auto proto = static_cast<InspectProto>(f.inspect_proto);
+  f.l7_match = v;
+  f.pending_match = table::kNoMatch;
+  f.l7_kind = static_cast<uint8_t>(proto == InspectProto::kTls    ? MatchKind::kSni
+                                   : proto == InspectProto::kHttp ? MatchKind::kHost
+                                                                  : MatchKind::kDns);
+}
+
+void Classifier::start_message(Flow& f, const uint8_t* p, uint32_t len, uint32_t seq) {
+  if (!evaluate(f, p, len)) {
+    end_message(f);
+    return;
+  }
+  int slot = reasm_.take();
+  if (slot < 0) {
+    // Every buffer is held: take the one held longest, so stalled flows cannot starve new ones.
+    ++counters_.reasm_pool_empty;
+    Flow* oldest = nullptr;
+    for (uint32_t i = 0; i < reasm_.capacity(); ++i)
+      if (slot_owner_[i] != nullptr && (oldest == nullptr || slot_owner_[i]->last_seen < oldest->last_seen))
+        oldest = slot_owner_[i];
+    if (oldest == nullptr) {
+      abandon(f);
+      return;
+    }
+    abandon(*oldest);
+    slot = reasm_.take();
+  }
+  ++counters_.reasm_started;
+  f.reasm_slot = static_cast<uint16_t>(slot);
+  slot_owner_[slot] = &f;
+  reasm_.append(f.reasm_slot, p, len);
+  f.inspect = static_cast<uint8_t>(Inspect::kReassembling);
+  f.next_seq = seq + len;
+}
+
+void Classifier::end_message(Flow& f) {
+  release_slot(f);
+  // HTTP/1.1 keeps connections open: the next request may name another host.
+  const bool http = static_cast<InspectProto>(f.inspect_proto) == InspectProto::kHttp;
+  f.inspect = static_cast<uint8_t>(http && f.l7_match == table::kNoMatch ? Inspect::kHttpIdle : Inspect::kDone);
+}
+
+void Classifier::abandon(Flow& f) {
+  // A name already seen still decides the flow, even if the rest of its message never came.
+  if (f.pending_match != table::kNoMatch) apply_name_match(f, f.pending_match);
+  release_slot(f);
+  f.inspect = static_cast<uint8_t>(Inspect::kDone);
+}
+
 void Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a) {
   const uint8_t* p = frame + m.payload_offset;
   const uint32_t len = m.payload_len;
-  char name[kMaxNameLen + 1];
-  size_t name_len = 0;
-  auto extract = [&](InspectProto proto, const uint8_t* bytes, size_t n) {
-    switch (proto) {
-      case InspectProto::kTls:
-        return tls_client_hello_sni(bytes, n, name, &name_len);
-      case InspectProto::kHttp:
-        return http_request_host(bytes, n, name, &name_len);
-      case InspectProto::kDnsTcp:
-        return dns_tcp_query_name(bytes, n, name, &name_len);
-    }
-    return ExtractStatus::kNotMine;
-  };
-  auto found = [&](InspectProto proto) {
-    const uint32_t v = lookup_name(name, name_len);
-    if (v != table::kNoMatch) {
-      f.l7_match = v;
-      f.l7_kind = static_cast<uint8_t>(proto == InspectProto::kTls    ? MatchKind::kSni
-                                       : proto == InspectProto::kHttp ? MatchKind::kHost
-                                                                      : MatchKind::kDns);
-    }
-  };
+  const auto state = static_cast<Inspect>(f.inspect);
 
-  if (f.inspect == static_cast<uint8_t>(Inspect::kFresh)) {
+  if (state == Inspect::kFresh) {
     InspectProto proto;
     if (m.dport == 53) {
       proto = InspectProto::kDnsTcp;
@@ -227,64 +290,34 @@ void Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f,
       f.inspect = static_cast<uint8_t>(Inspect::kDone);
       return;
     }
-    const ExtractStatus st = extract(proto, p, len);
-    if (st == ExtractStatus::kFound) found(proto);
-    if (st != ExtractStatus::kNeedMore) {
-      f.inspect = static_cast<uint8_t>(Inspect::kDone);
-      return;
-    }
-    int slot = reasm_.take();
-    if (slot < 0) {
-      // Every buffer is held: take the one held longest, so stalled flows cannot starve new ones.
-      ++counters_.reasm_pool_empty;
-      Flow* oldest = nullptr;
-      for (uint32_t i = 0; i < reasm_.capacity(); ++i)
-        if (slot_owner_[i] != nullptr && (oldest == nullptr || slot_owner_[i]->last_seen < oldest->last_seen))
-          oldest = slot_owner_[i];
-      if (oldest == nullptr || oldest == &f) {
-        f.inspect = static_cast<uint8_t>(Inspect::kDone);
-        return;
-      }
-      finish_inspection(*oldest);
-      slot = reasm_.take();
-    }
-    ++counters_.reasm_started;
-    f.reasm_slot = static_cast<uint16_t>(slot);
-    slot_owner_[slot] = &f;
-    reasm_.append(f.reasm_slot, p, len);
-    f.inspect = static_cast<uint8_t>(Inspect::kReassembling);
     f.inspect_proto = static_cast<uint8_t>(proto);
     f.inspect_from_a = from_a;
-    f.next_seq = m.tcp_seq + len;
+    start_message(f, p, len, m.tcp_seq);
+    return;
+  }
+  if (from_a != static_cast<bool>(f.inspect_from_a)) return;
+  if (state == Inspect::kHttpIdle) {
+    // Segments of a request body do not start like a request line; the next request does.
+    if (looks_like_http_request(p, len)) start_message(f, p, len, m.tcp_seq);
     return;
   }
 
   // Reassembling: only in-order bytes of the inspected direction extend the buffer.
-  if (from_a != static_cast<bool>(f.inspect_from_a)) return;
   const int32_t delta = static_cast<int32_t>(m.tcp_seq - f.next_seq);
   if (delta > 0) {
     ++counters_.reasm_out_of_order;
-    finish_inspection(f);
+    abandon(f);
     return;
   }
   const uint32_t overlap = static_cast<uint32_t>(-delta);
   if (overlap >= len) return;  // a retransmission of bytes already held
   if (!reasm_.append(f.reasm_slot, p + overlap, len - overlap)) {
     ++counters_.reasm_overflow;
-    finish_inspection(f);
+    abandon(f);
     return;
   }
   f.next_seq += len - overlap;
-  const auto proto = static_cast<InspectProto>(f.inspect_proto);
-  const ExtractStatus st = extract(proto, reasm_.data(f.reasm_slot), reasm_.len(f.reasm_slot));
-  if (st == ExtractStatus::kNeedMore) return;
-  if (st == ExtractStatus::kFound) found(proto);
-  finish_inspection(f);
-}
-
-void Classifier::finish_inspection(Flow& f) {
-  release_slot(f);
-  f.inspect = static_cast<uint8_t>(Inspect::kDone);
+  if (!evaluate(f, reasm_.data(f.reasm_slot), reasm_.len(f.reasm_slot))) end_message(f);
 }
 
 void Classifier::release_slot(Flow& f) {

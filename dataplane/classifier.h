@@ -9,6 +9,7 @@
 
 #include "dataplane/dataplane_counters.h"
 #include "dataplane/flow_table.h"
+#include "dataplane/l7_extract.h"
 #include "dataplane/match_event.h"
 #include "dataplane/packet_parser.h"
 #include "dataplane/reassembly_pool.h"
@@ -65,7 +66,15 @@ class Classifier {
 
   table::Action judge(const uint8_t* frame, Scratch& s, uint64_t now);
   void inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a);
-  void finish_inspection(Flow& f);
+  static ExtractStatus extract(InspectProto proto, const uint8_t* bytes, size_t n, char* name,
+                               size_t* name_len);
+  // Judges a message (ClientHello, request, DNS query) held in `bytes`; true when it needs
+  // more bytes to be judged.
+  bool evaluate(Flow& f, const uint8_t* bytes, size_t n);
+  void apply_name_match(Flow& f, uint32_t value);
+  void start_message(Flow& f, const uint8_t* p, uint32_t len, uint32_t seq);
+  void end_message(Flow& f);
+  void abandon(Flow& f);
   uint32_t lookup_name(const char* name, size_t len) const;
   void release_slot(Flow& f);
   void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count);

@@ -42,6 +42,7 @@ Flow* FlowTable::find_or_create(const FlowKey& key, uint64_t hash, uint64_t now,
   victim->in_use = 1;
   victim->addr_match = table::kNoMatch;
   victim->l7_match = table::kNoMatch;
+  victim->pending_match = table::kNoMatch;
   victim->generation = ~0ULL;
   *created = true;
   return victim;

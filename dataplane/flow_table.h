@@ -56,7 +56,8 @@ inline uint64_t hash_flow_key(const FlowKey& k) {
 // What the worker is doing with a TCP flow's payload.
 enum class Inspect : uint8_t {
   kFresh,         // no payload seen yet
-  kReassembling,  // collecting the first bytes of `inspect_dir`'s stream in a buffer
+  kReassembling,  // collecting the first bytes of a ClientHello or request in a buffer
+  kHttpIdle,      // an HTTP connection between requests: the next request is read too
   kDone,          // a name was found, or the stream is not one we read
 };
 
@@ -86,6 +87,8 @@ struct Flow {
   uint8_t in_use;
   uint8_t inspect_proto;    // InspectProto of the buffered stream
   uint32_t first_match;     // table::Match value of the flow's first match, for reports
+  uint32_t pending_match;   // a ClientHello's SNI matched before the hello was complete:
+                            // applied when the segment that completes it arrives
 };
 static_assert(sizeof(Flow) == 96);
 

@@ -213,3 +213,30 @@ ExtractStatus tls_client_hello_sni(const uint8_t* stream, size_t len, char* out,
 }
 
 }  // namespace iocgate
+
+namespace iocgate {
+
+bool tls_client_hello_complete(const uint8_t* stream, size_t len) {
+  // Handshake bytes are gathered across records until the 4-byte handshake header's length
+  // is covered. Records are at most 16 KiB + 2 KiB, so the walk is bounded by `len`.
+  constexpr size_t kHeader = 5;
+  size_t pos = 0;
+  size_t collected = 0;
+  uint8_t hs_header[4];
+  size_t need = 0;  // 4 + handshake length, once the header is known
+  while (pos + kHeader <= len) {
+    if (stream[pos] != 0x16) return false;
+    const size_t rec_len = (size_t{stream[pos + 3]} << 8) | stream[pos + 4];
+    const size_t avail = rec_len < len - pos - kHeader ? rec_len : len - pos - kHeader;
+    for (size_t i = 0; i < avail && collected + i < 4; ++i) hs_header[collected + i] = stream[pos + kHeader + i];
+    collected += avail;
+    if (need == 0 && collected >= 4)
+      need = 4 + ((size_t{hs_header[1]} << 16) | (size_t{hs_header[2]} << 8) | hs_header[3]);
+    if (need != 0 && collected >= need) return true;
+    if (avail < rec_len) return false;
+    pos += kHeader + rec_len;
+  }
+  return false;
+}
+
+}  // namespace iocgate

@@ -17,3 +17,11 @@ ExtractStatus tls_client_hello_sni(const uint8_t* stream, size_t len, char* out,
                                    size_t* out_len, size_t* needed = nullptr);
 
 }  // namespace iocgate
+
+namespace iocgate {
+
+// True when `stream` holds the whole ClientHello handshake message (which may span several
+// TLS records): the point at which a verdict on its SNI takes effect.
+bool tls_client_hello_complete(const uint8_t* stream, size_t len);
+
+}  // namespace iocgate

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# scripts/ensure-deps.sh — installs the Debian 12 packages iocgate builds, tests and runs
+# with, only those missing (idempotent), and prepares hugepages when it may. Sourced or run
+# by demo.sh and test.sh as root.
+set -euo pipefail
+
+IOCGATE_PACKAGES=(
+  # build
+  g++ clang libclang-rt-14-dev meson ninja-build pkg-config
+  # libraries
+  dpdk dpdk-dev libdpdk-dev libpcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev googletest
+  # tests: traffic generation and dissection
+  python3 python3-scapy tshark
+)
+
+missing=()
+for p in "${IOCGATE_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "iocgate: missing Debian packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "iocgate: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; the default answer (no) is fine.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# test.sh — installs what is missing, builds, and runs every test: unit and integration
+# tests (gcc build in build/), then each fuzz target briefly under libFuzzer with ASan and
+# UBSan (clang build in build-fuzz/). Ends with one "N passed, M failed" line.
+set -uo pipefail
+cd "$(dirname "$0")"
+scripts/ensure-deps.sh || exit 1
+scripts/build.sh || { echo "0 passed, 1 failed (build)"; exit 1; }
+
+meson test -C build --print-errorlogs --num-processes 2
+main_rc=$?
+
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_lundef=false \
+    -Dcpp_args='-fsanitize=fuzzer-no-link,address,undefined' \
+    -Dcpp_link_args='-fsanitize=address,undefined' >/dev/null || exit 1
+fi
+fuzz_targets=$(meson introspect build-fuzz --targets | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(t["filename"][0] for t in json.load(sys.stdin) if t["name"].startswith("fuzz_") and t["type"] == "executable"))')
+# shellcheck disable=SC2086
+ninja -C build-fuzz $(for f in $fuzz_targets; do realpath --relative-to=build-fuzz "$f"; done) >/dev/null || exit 1
+meson test -C build-fuzz --suite fuzz --no-rebuild --print-errorlogs --num-processes 2
+fuzz_rc=$?
+
+/usr/bin/python3 - <<'PY'
+import json
+passed = failed = 0
+for d in ("build", "build-fuzz"):
+    try:
+        for line in open(f"{d}/meson-logs/testlog.json"):
+            r = json.loads(line)["result"]
+            if r in ("OK", "EXPECTEDFAIL"): passed += 1
+            elif r != "SKIP": failed += 1
+    except FileNotFoundError:
+        failed += 1
+print(f"{passed} passed, {failed} failed")
+PY
+[ $main_rc -eq 0 ] && [ $fuzz_rc -eq 0 ]
