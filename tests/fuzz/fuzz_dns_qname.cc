@@ -25,7 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   char out[iocgate::kMaxNameLen + 1];
   size_t n = 0;
   bool qr = false;
-  check(iocgate::dns_query_name(data, size, out, &n, &qr), out, n);
-  check(iocgate::dns_tcp_query_name(data, size, out, &n), out, n);
+  // Statuses are taken before check() reads n: argument evaluation order is unspecified.
+  const iocgate::ExtractStatus udp = iocgate::dns_query_name(data, size, out, &n, &qr);
+  check(udp, out, n);
+  const iocgate::ExtractStatus tcp = iocgate::dns_tcp_query_name(data, size, out, &n);
+  check(tcp, out, n);
   return 0;
 }

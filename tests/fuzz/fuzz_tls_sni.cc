@@ -21,7 +21,8 @@ void run(const uint8_t* p, size_t len) {
   char out[iocgate::kMaxNameLen + 1];
   size_t n = 0, needed = 0;
   iocgate::looks_like_tls_handshake(p, len);
-  check(iocgate::tls_client_hello_sni(p, len, out, &n, &needed), out, n, needed, len);
+  const iocgate::ExtractStatus st = iocgate::tls_client_hello_sni(p, len, out, &n, &needed);
+  check(st, out, n, needed, len);
 }
 }  // namespace
 
