@@ -48,7 +48,10 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
     if (i + kPrefetchAhead < n) __builtin_prefetch(frames[i + kPrefetchAhead]);
     Scratch& s = scratch_[i];
     s.status = parse_packet(frames[i], lens[i], s.meta);
-    if (s.status != ParseStatus::kOk) continue;
+    // A frame cut short after its IP header is still judged by its addresses: forwarding
+    // it unjudged would let a crafted header slip a listed address past the filter.
+    if (s.meta.ip_version == 0) continue;
+    if (s.status != ParseStatus::kOk) s.meta.has_l4 = 0;
     s.key = make_flow_key(s.meta, &s.src_is_a);
     s.hash = hash_flow_key(s.key);
     flows_.prefetch(s.hash);
@@ -71,9 +74,11 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
         break;
       case ParseStatus::kTruncated:
         ++counters_.truncated;
+        if (s.meta.ip_version != 0) a = judge(frames[i], s, now);
         break;
       case ParseStatus::kMalformed:
         ++counters_.malformed;
+        if (s.meta.ip_version != 0) a = judge(frames[i], s, now);
         break;
     }
     switch (a) {
