@@ -14,6 +14,10 @@ bool looks_like_http_request(const uint8_t* stream, size_t len);
 // stripped, brackets removed from an IPv6 literal. Falls back to an absolute-form request
 // target ("GET http://host/ HTTP/1.1") when there is no Host header. kNeedMore while the
 // header block (up to "\r\n\r\n") is incomplete.
+// A complete Host line is kFound at once, before the block ends; the absolute-form fallback
+// (and kNoName) needs the whole block. CONNECT reports its authority-form target. Bare LF line
+// ends are accepted. A block with no end within 8 KiB is kNotMine, as is a request line not
+// ending in HTTP/1.x or a Host value with spaces, controls or a non-numeric port.
 ExtractStatus http_request_host(const uint8_t* stream, size_t len, char* out, size_t* out_len);
 
 }  // namespace iocgate

@@ -72,12 +72,7 @@ ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketM
   if (len - off < 20) return ParseStatus::kTruncated;
   const uint8_t* ip = frame + off;
   if ((ip[0] >> 4) != 4) return ParseStatus::kMalformed;
-  const uint32_t ihl = static_cast<uint32_t>(ip[0] & 0x0f) * 4;
-  if (ihl < 20) return ParseStatus::kMalformed;
-  if (len - off < ihl) return ParseStatus::kTruncated;
-  const uint32_t total = load_be16(ip + 2);
-  if (total < ihl) return ParseStatus::kMalformed;
-  if (len - off < total) return ParseStatus::kTruncated;
+  // Addresses first: a frame whose lengths lie is still judged by who sent it.
   meta.ip_version = 4;
   std::memcpy(meta.src, ip + 12, 4);
   std::memcpy(meta.dst, ip + 16, 4);
@@ -87,6 +82,12 @@ ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketM
   const bool offset_nonzero = (frag & 0x1fff) != 0;
   meta.is_fragment = more_fragments || offset_nonzero;
   meta.later_fragment = offset_nonzero;
+  const uint32_t ihl = static_cast<uint32_t>(ip[0] & 0x0f) * 4;
+  if (ihl < 20) return ParseStatus::kMalformed;
+  if (len - off < ihl) return ParseStatus::kTruncated;
+  const uint32_t total = load_be16(ip + 2);
+  if (total < ihl) return ParseStatus::kMalformed;
+  if (len - off < total) return ParseStatus::kTruncated;
   return parse_l4(frame, off + ihl, off + total, meta);
 }
 
@@ -94,11 +95,11 @@ ParseStatus parse_ipv6(const uint8_t* frame, uint32_t len, uint32_t off, PacketM
   if (len - off < 40) return ParseStatus::kTruncated;
   const uint8_t* ip = frame + off;
   if ((ip[0] >> 4) != 6) return ParseStatus::kMalformed;
-  const uint32_t end = off + 40 + load_be16(ip + 4);
-  if (end > len) return ParseStatus::kTruncated;
   meta.ip_version = 6;
   std::memcpy(meta.src, ip + 8, 16);
   std::memcpy(meta.dst, ip + 24, 16);
+  const uint32_t end = off + 40 + load_be16(ip + 4);
+  if (end > len) return ParseStatus::kTruncated;
   uint8_t next = ip[6];
   uint32_t cur = off + 40;
   for (int i = 0;; ++i) {

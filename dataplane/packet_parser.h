@@ -36,6 +36,13 @@ struct PacketMeta {
 // Parses Ethernet, up to two VLAN tags (0x8100 / 0x88a8 / 0x9100), IPv4 (with options;
 // fragments), IPv6 (hop-by-hop, routing, destination options, fragment, AH extension
 // headers), then TCP or UDP. Trailing Ethernet padding is excluded from payload_len.
+// Whatever the status, ip_version != 0 means src/dst (and l4_proto, the fragment flags) were
+// read from a complete fixed IP header, so a truncated or malformed datagram can still be
+// judged by its addresses. A third VLAN tag is kMalformed (not kNotIp: stacking tags must not
+// carry IP past the filter); so are IHL < 5, IPv4 total length < IHL, TCP data offset < 5 and
+// more than 8 IPv6 extension headers. A TCP/UDP header cut by the IP length (e.g. a tiny
+// first fragment) is kTruncated. payload_offset/payload_len are set when has_l4, and for a
+// non-TCP/UDP protocol or a later fragment (the bytes after the IP/extension headers).
 ParseStatus parse_packet(const uint8_t* frame, uint32_t len, PacketMeta& meta);
 
 }  // namespace iocgate

@@ -212,29 +212,26 @@ ExtractStatus tls_client_hello_sni(const uint8_t* stream, size_t len, char* out,
   return st;
 }
 
-}  // namespace iocgate
-
-namespace iocgate {
-
 bool tls_client_hello_complete(const uint8_t* stream, size_t len) {
-  // Handshake bytes are gathered across records until the 4-byte handshake header's length
-  // is covered. Records are at most 16 KiB + 2 KiB, so the walk is bounded by `len`.
-  constexpr size_t kHeader = 5;
-  size_t pos = 0;
-  size_t collected = 0;
-  uint8_t hs_header[4];
-  size_t need = 0;  // 4 + handshake length, once the header is known
-  while (pos + kHeader <= len) {
-    if (stream[pos] != 0x16) return false;
-    const size_t rec_len = (size_t{stream[pos + 3]} << 8) | stream[pos + 4];
-    const size_t avail = rec_len < len - pos - kHeader ? rec_len : len - pos - kHeader;
-    for (size_t i = 0; i < avail && collected + i < 4; ++i) hs_header[collected + i] = stream[pos + kHeader + i];
-    collected += avail;
-    if (need == 0 && collected >= 4)
-      need = 4 + ((size_t{hs_header[1]} << 16) | (size_t{hs_header[2]} << 8) | hs_header[3]);
-    if (need != 0 && collected >= need) return true;
-    if (avail < rec_len) return false;
-    pos += kHeader + rec_len;
+  // Counts handshake bytes across records, reading the 4-byte handshake header wherever the
+  // record boundaries put it; nothing is copied. Each record holds >= 1 byte, so the walk
+  // is bounded by `len`.
+  uint8_t header[kHandshakeHeaderLen];
+  size_t got = 0;
+  size_t total = 0;  // 0 until the handshake header is known
+  for (size_t pos = 0; len - pos >= kRecordHeaderLen;) {
+    if (!record_header_ok(stream + pos)) return false;
+    const size_t rlen = load_be16(stream + pos + 3);
+    const size_t left = len - pos - kRecordHeaderLen;
+    const size_t have = left < rlen ? left : rlen;
+    for (size_t i = 0; i < have && got + i < kHandshakeHeaderLen; ++i)
+      header[got + i] = stream[pos + kRecordHeaderLen + i];
+    got += have;
+    if (total == 0 && got >= kHandshakeHeaderLen)
+      total = kHandshakeHeaderLen + load_be24(header + 1);
+    if (total != 0 && got >= total) return true;
+    if (have < rlen) return false;
+    pos += kRecordHeaderLen + rlen;
   }
   return false;
 }

@@ -13,12 +13,13 @@ bool looks_like_tls_handshake(const uint8_t* stream, size_t len);
 // `stream` is the client's TCP payload from its first byte. kFound writes the host_name
 // SNI (lower-cased; no trailing dot). kNeedMore: the ClientHello is not complete yet;
 // *needed (when non-null) receives the total stream length needed so far, if known, else 0.
+// kFound is returned as soon as the server_name extension is complete, possibly before the
+// rest of the hello has arrived (see tls_client_hello_complete). kNoName only for a complete
+// hello. Hellos over 16 KiB, records over 16 KiB or empty, and non-handshake records before
+// the hello ends are kNotMine. *needed is a lower bound when the hello continues past the
+// records seen so far (it assumes the rest comes in one record).
 ExtractStatus tls_client_hello_sni(const uint8_t* stream, size_t len, char* out,
                                    size_t* out_len, size_t* needed = nullptr);
-
-}  // namespace iocgate
-
-namespace iocgate {
 
 // True when `stream` holds the whole ClientHello handshake message (which may span several
 // TLS records): the point at which a verdict on its SNI takes effect.

@@ -129,13 +129,13 @@ std::vector<Case> cases() {
                 .payload_len = 8}});
   c.push_back({"IPv4 IHL 4 malformed",
                PacketBuilder().ipv4().ipv4_ihl(4).tcp(1, 80).build(),
-               {.status = ParseStatus::kMalformed, .l3_offset = 14}});
+               {.status = ParseStatus::kMalformed, .ip_version = 4, .l4_proto = 6, .l3_offset = 14}});
   c.push_back({"IPv4 total length below IHL malformed",
                PacketBuilder().ipv4().ipv4_total_length(19).tcp(1, 80).build(),
-               {.status = ParseStatus::kMalformed, .l3_offset = 14}});
+               {.status = ParseStatus::kMalformed, .ip_version = 4, .l4_proto = 6, .l3_offset = 14}});
   c.push_back({"IPv4 total length beyond the frame truncated",
                PacketBuilder().ipv4().ipv4_total_length(1500).tcp(1, 80).build(),
-               {.status = ParseStatus::kTruncated, .l3_offset = 14}});
+               {.status = ParseStatus::kTruncated, .ip_version = 4, .l4_proto = 6, .l3_offset = 14}});
   c.push_back({"IPv4 total length cuts the TCP header",
                PacketBuilder().ipv4().ipv4_total_length(30).tcp(1, 80).build(),
                {.status = ParseStatus::kTruncated, .ip_version = 4, .l4_proto = 6,
@@ -269,11 +269,21 @@ TEST(PacketParser, TruncatedAtEveryLength) {
     PacketMeta full;
     ASSERT_EQ(ParseStatus::kOk, parse_packet(f.data(), f.size(), full));
     ASSERT_EQ(1, full.has_l4);
+    const size_t fixed_ip_end = full.l3_offset + (full.ip_version == 4 ? 20 : 40);
     for (size_t cut = 0; cut < f.size(); ++cut) {
       SCOPED_TRACE("cut at " + std::to_string(cut) + " of " + std::to_string(f.size()));
       Bytes prefix(f.begin(), f.begin() + cut);  // exact-size copy so ASan sees overreads
       PacketMeta m;
       EXPECT_EQ(ParseStatus::kTruncated, parse_packet(prefix.data(), prefix.size(), m));
+      EXPECT_EQ(0, m.has_l4);
+      // Once the fixed IP header is in, the addresses are known even though the rest is cut.
+      if (cut >= fixed_ip_end) {
+        EXPECT_EQ(full.ip_version, m.ip_version);
+        EXPECT_EQ(0, std::memcmp(full.src, m.src, 16));
+        EXPECT_EQ(0, std::memcmp(full.dst, m.dst, 16));
+      } else {
+        EXPECT_EQ(0, m.ip_version);
+      }
     }
   }
 }

@@ -217,6 +217,31 @@ TEST(TlsSni, SniOfMaximumLength) {
   EXPECT_EQ(ExtractStatus::kNotMine, run(hello_with(longer)).status);
 }
 
+// The classifier holds a verdict on an early SNI until the hello is complete: completeness
+// must flip exactly at the last handshake byte, whatever the record split.
+TEST(TlsSni, HelloCompleteAtItsLastByte) {
+  const Bytes hs = test::client_hello_handshake({.sni = "c.example", .key_share_len = 1216});
+  const std::vector<std::vector<size_t>> splits = {{}, {2}, {4}, {300, 301, 900}};
+  for (const auto& cuts : splits) {
+    SCOPED_TRACE("records cut at " + ::testing::PrintToString(cuts));
+    Bytes s = test::tls_records(hs, cuts);
+    test::append(s, Bytes{0x14, 3, 3, 0, 1, 1});  // ChangeCipherSpec after the hello
+    const size_t hello_end = s.size() - 6;
+    for (size_t n = 0; n <= s.size(); ++n) {
+      Bytes prefix(s.begin(), s.begin() + n);
+      const bool complete = tls_client_hello_complete(prefix.data(), prefix.size());
+      ASSERT_EQ(n >= hello_end, complete) << n;
+      // A complete hello never waits for more.
+      if (complete) {
+        ASSERT_NE(ExtractStatus::kNeedMore, run(prefix).status) << n;
+      }
+    }
+  }
+  EXPECT_FALSE(tls_client_hello_complete(nullptr, 0));
+  const Bytes http = test::bytes_of("GET / HTTP/1.1\r\n\r\n");
+  EXPECT_FALSE(tls_client_hello_complete(http.data(), http.size()));
+}
+
 TEST(TlsSni, LooksLikeHandshake) {
   const uint8_t ok[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
   for (size_t n = 1; n <= sizeof ok; ++n) EXPECT_TRUE(looks_like_tls_handshake(ok, n)) << n;

@@ -23,6 +23,11 @@ void run(const uint8_t* p, size_t len) {
   iocgate::looks_like_tls_handshake(p, len);
   const iocgate::ExtractStatus st = iocgate::tls_client_hello_sni(p, len, out, &n, &needed);
   check(st, out, n, needed, len);
+  // The two walks of the record layer must agree: a complete hello never waits, and "no
+  // name" is only said of a complete hello.
+  const bool complete = iocgate::tls_client_hello_complete(p, len);
+  if (complete && st == iocgate::ExtractStatus::kNeedMore) __builtin_trap();
+  if (st == iocgate::ExtractStatus::kNoName && !complete) __builtin_trap();
 }
 }  // namespace
 
