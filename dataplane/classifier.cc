@@ -37,7 +37,8 @@ Classifier::Classifier(const ClassifierConfig& cfg)
     : flows_(cfg.flow_capacity),
       reasm_(cfg.reassembly_buffers),
       slot_owner_(new Flow*[cfg.reassembly_buffers]()),
-      events_(cfg.event_ring_size) {}
+      own_events_(new EventRing()),
+      events_(own_events_.get()) {}
 
 void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* lens, uint32_t n,
                                 uint64_t now, Verdict* verdicts) {
@@ -354,7 +355,7 @@ void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan
   std::memcpy(e.server, a_client ? f.key.b : f.key.a, 16);
   e.client_port = a_client ? f.key.port_a : f.key.port_b;
   e.server_port = a_client ? f.key.port_b : f.key.port_a;
-  if (!events_.push(e)) ++counters_.events_lost;
+  if (!events_->push(e)) ++counters_.events_lost;
 }
 
 void Classifier::on_evicted(const Flow& f, uint64_t now) {

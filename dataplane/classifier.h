@@ -28,7 +28,6 @@ enum class Verdict : uint8_t {
 struct ClassifierConfig {
   uint32_t flow_capacity = 1u << 16;
   uint16_t reassembly_buffers = 1024;
-  uint32_t event_ring_size = 1u << 14;
 };
 
 class Classifier {
@@ -52,7 +51,9 @@ class Classifier {
 
   DataplaneCounters& counters() { return counters_; }
   const DataplaneCounters& counters() const { return counters_; }
-  EventRing& events() { return events_; }
+  EventRing& events() { return *events_; }
+  // Sends events to a ring elsewhere (shared memory) instead of the classifier's own.
+  void set_event_ring(EventRing* ring) { events_ = ring; }
   const FlowTable& flows() const { return flows_; }
 
  private:
@@ -85,7 +86,8 @@ class Classifier {
   FlowTable flows_;
   ReassemblyPool reasm_;
   std::unique_ptr<Flow*[]> slot_owner_;  // which flow holds each reassembly buffer
-  EventRing events_;
+  std::unique_ptr<EventRing> own_events_;
+  EventRing* events_;
   DataplaneCounters counters_;
   Scratch scratch_[kBurstSize];
 };

@@ -1,12 +1,12 @@
 // dataplane/match_event.h — what a worker reports about flows that matched an IoC, and the
-// single-producer single-consumer ring that carries it to the control side. Fixed size,
-// no allocation after start-up; a full ring drops the event and counts it, never blocks.
+// single-producer single-consumer ring that carries it to the control process. Plain data
+// of fixed size, so the ring works on the heap (replay) and in shared memory (appliance);
+// a full ring drops the event and counts it, never blocks the worker.
 #pragma once
 
 #include <atomic>
-#include <bit>
 #include <cstdint>
-#include <memory>
+#include <type_traits>
 
 namespace iocgate {
 
@@ -36,34 +36,33 @@ struct MatchEvent {
 };
 static_assert(sizeof(MatchEvent) == 72);
 
-template <class T>
-class SpscRing {
+class EventRing {
  public:
-  explicit SpscRing(uint32_t capacity)
-      : mask_(std::bit_ceil(std::max<uint32_t>(capacity, 2)) - 1), slots_(new T[mask_ + 1]) {}
+  static constexpr uint32_t kSlots = 1u << 14;
 
-  bool push(const T& v) {
+  bool push(const MatchEvent& v) {
     const uint64_t t = tail_.load(std::memory_order_relaxed);
-    if (t - head_.load(std::memory_order_acquire) > mask_) return false;
-    slots_[t & mask_] = v;
+    if (t - head_.load(std::memory_order_acquire) >= kSlots) return false;
+    slots_[t & (kSlots - 1)] = v;
     tail_.store(t + 1, std::memory_order_release);
     return true;
   }
-  bool pop(T* v) {
+  bool pop(MatchEvent* v) {
     const uint64_t h = head_.load(std::memory_order_relaxed);
     if (h == tail_.load(std::memory_order_acquire)) return false;
-    *v = slots_[h & mask_];
+    *v = slots_[h & (kSlots - 1)];
     head_.store(h + 1, std::memory_order_release);
     return true;
   }
+  // A consumer that restarts (control process crash) resumes from the producer's position.
+  void reset_consumer() { head_.store(tail_.load(std::memory_order_acquire), std::memory_order_release); }
 
  private:
-  const uint64_t mask_;
-  std::unique_ptr<T[]> slots_;
   alignas(64) std::atomic<uint64_t> head_{0};
   alignas(64) std::atomic<uint64_t> tail_{0};
+  alignas(64) MatchEvent slots_[kSlots];
 };
-
-using EventRing = SpscRing<MatchEvent>;
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared-memory atomics must be lock-free");
+static_assert(std::is_standard_layout_v<EventRing>);
 
 }  // namespace iocgate

@@ -9,7 +9,7 @@ IOCGATE_PACKAGES=(
   g++ clang libclang-rt-14-dev meson ninja-build pkg-config
   # libraries
   dpdk dpdk-dev libdpdk-dev libpcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev googletest
+  libgtest-dev libgmock-dev googletest libtomlplusplus-dev
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
 )

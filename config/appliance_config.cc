@@ -1,0 +1,143 @@
+// config/appliance_config.cc — TOML parsing and validation with toml++.
+
+#include "config/appliance_config.h"
+
+#include <regex>
+#include <set>
+
+#include <toml++/toml.h>
+
+namespace iocgate {
+
+namespace {
+
+std::string where(const std::string& path, const toml::node& n) {
+  return path + ":" + std::to_string(n.source().begin.line);
+}
+
+}  // namespace
+
+bool is_pci_address(const std::string& device) {
+  static const std::regex pci("^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$");
+  return std::regex_match(device, pci);
+}
+
+std::string device_port_name(const std::string& device) {
+  if (is_pci_address(device)) return device.size() == 7 ? "0000:" + device : device;
+  return device.substr(0, device.find(','));
+}
+
+std::optional<ApplianceConfig> load_config(const std::string& path, std::string* error) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    *error = path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
+    return std::nullopt;
+  }
+  ApplianceConfig c;
+  c.path = path;
+  std::string err;
+
+  // Each known key: where it lives and how to store it. Anything else is refused.
+  auto str = [&](const toml::table& t, const char* key, std::string& out) {
+    if (const toml::node* n = t.get(key)) {
+      if (!n->is_string()) err = where(path, *n) + ": '" + key + "' must be a string";
+      else out = n->as_string()->get();
+    }
+  };
+  auto u32 = [&](const toml::table& t, const char* key, uint32_t& out, uint32_t lo, uint32_t hi) {
+    if (const toml::node* n = t.get(key)) {
+      if (!n->is_integer() || n->as_integer()->get() < lo || n->as_integer()->get() > hi)
+        err = where(path, *n) + ": '" + key + "' must be an integer from " + std::to_string(lo) + " to " +
+              std::to_string(hi);
+      else out = static_cast<uint32_t>(n->as_integer()->get());
+    }
+  };
+  auto boolean = [&](const toml::table& t, const char* key, bool& out) {
+    if (const toml::node* n = t.get(key)) {
+      if (!n->is_boolean()) err = where(path, *n) + ": '" + key + "' must be true or false";
+      else out = n->as_boolean()->get();
+    }
+  };
+  auto strings = [&](const toml::table& t, const char* key, std::vector<std::string>& out) {
+    if (const toml::node* n = t.get(key)) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr) {
+        err = where(path, *n) + ": '" + key + "' must be an array of strings";
+        return;
+      }
+      out.clear();
+      for (const toml::node& e : *a) {
+        if (!e.is_string()) {
+          err = where(path, e) + ": '" + key + "' must hold only strings";
+          return;
+        }
+        out.push_back(e.as_string()->get());
+      }
+    }
+  };
+  auto only = [&](const toml::table& t, const std::string& section, std::set<std::string> keys) {
+    for (const auto& [k, v] : t) {
+      if (keys.count(std::string(k.str())) == 0 && err.empty())
+        err = where(path, v) + ": unknown key '" + std::string(k.str()) + "'" +
+              (section.empty() ? "" : " in [" + section + "]");
+    }
+  };
+
+  only(root, "", {"instance", "state_dir", "control", "dataplane", "network", "metrics"});
+  str(root, "instance", c.instance);
+  str(root, "state_dir", c.state_dir);
+  auto section = [&](const char* name) -> const toml::table* {
+    const toml::node* n = root.get(name);
+    if (n == nullptr) return nullptr;
+    if (!n->is_table()) {
+      err = where(path, *n) + ": '" + name + "' must be a section";
+      return nullptr;
+    }
+    return n->as_table();
+  };
+  if (const toml::table* t = section("control")) {
+    only(*t, "control", {"socket", "socket_group", "publish_timeout_ms"});
+    str(*t, "socket", c.socket_path);
+    str(*t, "socket_group", c.socket_group);
+    u32(*t, "publish_timeout_ms", c.publish_timeout_ms, 100, 600000);
+  }
+  if (const toml::table* t = section("dataplane")) {
+    only(*t, "dataplane", {"lcores", "workers", "hugepages", "memory_mb", "eal_args", "inside", "outside",
+                           "mirror", "flow_capacity", "reassembly_buffers", "mbufs"});
+    str(*t, "lcores", c.lcores);
+    u32(*t, "workers", c.workers, 1, 16);
+    boolean(*t, "hugepages", c.hugepages);
+    u32(*t, "memory_mb", c.memory_mb, 64, 1u << 20);
+    strings(*t, "eal_args", c.eal_args);
+    str(*t, "inside", c.inside);
+    str(*t, "outside", c.outside);
+    str(*t, "mirror", c.mirror);
+    u32(*t, "flow_capacity", c.flow_capacity, 1024, 1u << 28);
+    u32(*t, "reassembly_buffers", c.reassembly_buffers, 16, 65535);
+    u32(*t, "mbufs", c.mbufs, 1023, 1u << 24);
+  }
+  if (const toml::table* t = section("network")) {
+    only(*t, "network", {"internal"});
+    strings(*t, "internal", c.internal_networks);
+  }
+  if (const toml::table* t = section("metrics")) {
+    only(*t, "metrics", {"listen"});
+    str(*t, "listen", c.metrics_listen);
+  }
+  if (err.empty()) {
+    static const std::regex name("^[A-Za-z0-9_.-]{1,32}$");
+    if (!std::regex_match(c.instance, name))
+      err = path + ": 'instance' must be 1 to 32 letters, digits, '_', '.', '-'";
+    else if (c.state_dir.empty() || c.state_dir[0] != '/')
+      err = path + ": 'state_dir' must be an absolute path";
+  }
+  if (!err.empty()) {
+    *error = err;
+    return std::nullopt;
+  }
+  return c;
+}
+
+}  // namespace iocgate

@@ -1,0 +1,53 @@
+// config/appliance_config.h — the appliance's one configuration file (TOML), read by both
+// the dataplane and the control process. One flat struct with defaults; unknown keys and
+// bad values are errors naming the file and line, so a typo never goes unnoticed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace iocgate {
+
+struct ApplianceConfig {
+  std::string path;                                  // where it was read from
+  std::string instance = "iocgate";                  // names the shared memory objects
+  std::string state_dir = "/var/lib/iocgate";        // feeds, last good table
+
+  // [control]
+  std::string socket_path = "/run/iocgate/iocgate.sock";
+  std::string socket_group = "iocgate";              // may use iocctl besides root
+  uint32_t publish_timeout_ms = 5000;                // a push fails if workers lag longer
+
+  // [dataplane]
+  std::string lcores = "0-1";                        // EAL -l: the first is the main lcore
+  uint32_t workers = 1;                              // worker lcores = RX queues per port
+  bool hugepages = true;                             // false: --no-huge (tests, demos)
+  uint32_t memory_mb = 1024;                         // with hugepages = false
+  std::vector<std::string> eal_args;                 // extra EAL arguments, verbatim
+  std::string inside;                                // PCI address or vdev spec
+  std::string outside;
+  std::string mirror;                                // optional
+  uint32_t flow_capacity = 1u << 20;                 // per worker
+  uint32_t reassembly_buffers = 4096;                // per worker, 16 KiB each
+  uint32_t mbufs = 32767;
+
+  // [network]
+  std::vector<std::string> internal_networks;        // CIDRs of the operator's own hosts
+
+  // [metrics]
+  std::string metrics_listen = "127.0.0.1:9108";
+
+  std::string table_file() const { return state_dir + "/table.current"; }
+  std::string feeds_dir() const { return state_dir + "/feeds"; }
+};
+
+std::optional<ApplianceConfig> load_config(const std::string& path, std::string* error);
+
+// A DPDK device string: a PCI address ("0000:03:00.0", "03:00.0") or a vdev spec
+// ("net_pcap0,rx_pcap=x.pcap"). Returns the name DPDK knows the port by.
+bool is_pci_address(const std::string& device);
+std::string device_port_name(const std::string& device);
+
+}  // namespace iocgate

@@ -1,0 +1,380 @@
+// control/control_process.cc — `iocgate control`: recovers the stored feeds, publishes the
+// table, and serves iocctl on a unix socket, one request at a time (pushes are serialised,
+// so generations never interleave).
+
+#include "control/control_process.h"
+
+#include <arpa/inet.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "control/ctl_protocol.h"
+#include "control/feed_file.h"
+#include "control/feed_store.h"
+#include "control/table_publisher.h"
+#include "feeds/feed_parser.h"
+#include "feeds/rfc3339_time.h"
+
+namespace iocgate {
+
+namespace {
+
+using nlohmann::json;
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "iocgate control: %s\n", s.c_str());
+  std::fflush(stderr);
+}
+
+const char* action_text(table::Action a) {
+  switch (a) {
+    case table::Action::kAlert: return "alert";
+    case table::Action::kMirror: return "mirror";
+    case table::Action::kDrop: return "drop";
+    case table::Action::kAllow: return "allow";
+    default: return "none";
+  }
+}
+
+// "2026-12-31" (the IoCs stop being enforced at 00:00 UTC that day) or an RFC 3339 time.
+std::optional<int64_t> parse_expiry(const std::string& text) {
+  if (text.size() == 10) return parse_rfc3339(text + "T00:00:00Z");
+  return parse_rfc3339(text);
+}
+
+json feed_json(const StoredFeed& f, int64_t now) {
+  json skipped = json::object();
+  for (const auto& [why, n] : f.parsed.skipped) skipped[why] = n;
+  return {{"name", f.name},
+          {"action", action_text(f.action)},
+          {"advisory", f.advisory},
+          {"group", f.group},
+          {"source", f.source},
+          {"format", feed_format_name(f.parsed.format)},
+          {"pushed_unix", f.pushed_unix},
+          {"expires_unix", f.expires_unix},
+          {"expired", f.expired(now)},
+          {"iocs", f.parsed.iocs.size()},
+          {"by_kind", summarize_iocs(f.parsed)},
+          {"skipped", skipped}};
+}
+
+class ControlServer {
+ public:
+  ControlServer(const ApplianceConfig& cfg, ControlBlock* cb)
+      : cfg_(cfg), cb_(cb), store_(cfg.feeds_dir()), publisher_(cfg, cb) {}
+
+  bool start(std::string* error) {
+    std::vector<std::string> problems;
+    if (!store_.load(&problems, error)) return false;
+    for (const std::string& p : problems) log_line(p);
+    publisher_.recover();
+    live_feeds_ = live_feed_names(std::time(nullptr));
+    // Publishing at start-up also completes a publish that a crash interrupted.
+    PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    if (!r.ok) {
+      *error = "initial publish failed: " + r.error;
+      return false;
+    }
+    last_ = r;
+    log_line(fmt::format("{} feed(s) recovered; generation {} published{}", store_.feeds().size(), r.generation,
+                         r.warning.empty() ? "" : " (" + r.warning + ")"));
+    return listen_socket(error);
+  }
+
+  void serve() {
+    while (!g_stop.load()) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      const int rc = poll(&p, 1, 1000);
+      if (rc < 0 && errno != EINTR) break;
+      if (rc > 0 && (p.revents & POLLIN)) {
+        const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) {
+          timeval tv{30, 0};
+          setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+          handle(fd);
+          close(fd);
+        }
+      }
+      republish_on_expiry();
+    }
+    close(listen_fd_);
+    unlink(cfg_.socket_path.c_str());
+  }
+
+ private:
+  bool listen_socket(std::string* error) {
+    std::error_code ec;
+    const auto dir = std::filesystem::path(cfg_.socket_path).parent_path();
+    std::filesystem::create_directories(dir, ec);
+    unlink(cfg_.socket_path.c_str());
+    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (cfg_.socket_path.size() >= sizeof(addr.sun_path)) {
+      *error = cfg_.socket_path + ": socket path too long";
+      return false;
+    }
+    std::memcpy(addr.sun_path, cfg_.socket_path.c_str(), cfg_.socket_path.size() + 1);
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(listen_fd_, 16) != 0) {
+      *error = cfg_.socket_path + ": " + std::strerror(errno);
+      return false;
+    }
+    // Only root and the operators' group may push feeds.
+    chmod(cfg_.socket_path.c_str(), 0660);
+    if (group* g = getgrnam(cfg_.socket_group.c_str())) {
+      if (chown(cfg_.socket_path.c_str(), 0, g->gr_gid) != 0)
+        log_line(cfg_.socket_path + ": cannot give it to group " + cfg_.socket_group + ": " + std::strerror(errno));
+    } else {
+      log_line("group '" + cfg_.socket_group + "' does not exist: only root may use iocctl");
+    }
+    log_line("listening on " + cfg_.socket_path);
+    return true;
+  }
+
+  std::vector<std::string> live_feed_names(int64_t now) const {
+    std::vector<std::string> v;
+    for (const auto& [name, f] : store_.feeds())
+      if (!f.expired(now)) v.push_back(name);
+    return v;
+  }
+
+  void republish_on_expiry() {
+    const int64_t now = std::time(nullptr);
+    auto live = live_feed_names(now);
+    if (live == live_feeds_) return;
+    live_feeds_ = live;
+    PublishResult r = publisher_.publish(store_, now);
+    if (r.ok) last_ = r;
+    log_line(r.ok ? fmt::format("a feed expired: generation {} published", r.generation)
+                  : "a feed expired but the republish failed: " + r.error);
+  }
+
+  void handle(int fd) {
+    json req;
+    std::string payload, error;
+    if (!read_message(fd, &req, &payload, &error)) {
+      write_message(fd, {{"ok", false}, {"error", error}});
+      return;
+    }
+    const std::string cmd = req.value("cmd", "");
+    json reply;
+    if (cmd == "feed.push") reply = push(req, payload);
+    else if (cmd == "feed.list") reply = list();
+    else if (cmd == "feed.show") reply = show(req.value("name", ""));
+    else if (cmd == "feed.remove") reply = remove(req.value("name", ""));
+    else if (cmd == "status") reply = status();
+    else reply = {{"ok", false}, {"error", "unknown command '" + cmd + "'"}};
+    write_message(fd, reply);
+  }
+
+  static json fail(const std::string& e) { return {{"ok", false}, {"error", e}}; }
+
+  json publish_reply(const PublishResult& r) {
+    json j = {{"ok", r.ok},
+              {"generation", r.generation},
+              {"compile_seconds", r.compile_seconds},
+              {"enforce_seconds", r.enforce_seconds},
+              {"dataplane_running", r.dataplane_running},
+              {"table", {{"ipv4", r.v4}, {"ipv6", r.v6}, {"domains", r.domains}}}};
+    if (!r.warning.empty()) j["warning"] = r.warning;
+    if (!r.ok) j["error"] = r.error;
+    return j;
+  }
+
+  json push(const json& req, const std::string& content) {
+    StoredFeed f;
+    f.name = req.value("name", "");
+    f.source = req.value("source", f.name);
+    if (!valid_feed_name(f.name)) return fail("feed name '" + f.name + "': use 1 to 64 letters, digits, '_', '.', '-'");
+    auto action = parse_action(req.value("action", "drop"));
+    if (!action) return fail("action '" + req.value("action", "") + "': use drop, mirror, alert or allow");
+    f.action = *action;
+    f.advisory = req.value("advisory", "");
+    f.group = req.value("group", "");
+    const std::string expires = req.value("expires", "");
+    if (!expires.empty()) {
+      auto t = parse_expiry(expires);
+      if (!t) return fail("expiry '" + expires + "': use YYYY-MM-DD or an RFC 3339 time");
+      f.expires_unix = *t;
+    }
+    f.pushed_unix = std::time(nullptr);
+    ParseOptions opts;
+    opts.file_name = f.source;
+    if (req.contains("format") && req["format"].is_string()) {
+      const std::string fmt_name = req["format"];
+      // The explicit format is honoured when the parser knows it; content decides otherwise.
+      for (FeedFormat ff : {FeedFormat::kPlain, FeedFormat::kMispCsv, FeedFormat::kStix21})
+        if (fmt_name == feed_format_name(ff)) opts.format = ff;
+    }
+    FeedParseResult pr = parse_feed(content, opts);
+    if (!pr.ok()) return fail(pr.error->message() + " (the live table is unchanged)");
+    f.content = content;
+    f.parsed = std::move(pr.feed);
+
+    const StoredFeed* old = store_.find(f.name);
+    std::optional<StoredFeed> previous;
+    if (old != nullptr) previous = *old;
+    std::string error;
+    if (!store_.put(f, &error)) return fail(error + " (the live table is unchanged)");
+    PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    if (!r.ok && r.generation == 0) {
+      // Nothing was published: put the store back as it was.
+      std::string ignored;
+      if (previous) store_.put(*previous, &ignored);
+      else store_.remove(f.name, &ignored);
+      return fail(r.error + " (the live table is unchanged)");
+    }
+    if (r.ok) last_ = r;
+    live_feeds_ = live_feed_names(std::time(nullptr));
+    json j = publish_reply(r);
+    j["feed"] = feed_json(*store_.find(f.name), std::time(nullptr));
+    return j;
+  }
+
+  json list() {
+    json feeds = json::array();
+    const int64_t now = std::time(nullptr);
+    for (const auto& [name, f] : store_.feeds()) feeds.push_back(feed_json(f, now));
+    return {{"ok", true}, {"feeds", feeds}};
+  }
+
+  json show(const std::string& name) {
+    const StoredFeed* f = store_.find(name);
+    if (f == nullptr) return fail("no feed named '" + name + "'");
+    json j = {{"ok", true}, {"feed", feed_json(*f, std::time(nullptr))}};
+    json iocs = json::array();
+    for (const Ioc& i : f->parsed.iocs) {
+      if (iocs.size() == 1000) break;
+      std::string text = i.domain;
+      if (i.kind != IocKind::kDomain) {
+        char buf[64];
+        inet_ntop(i.kind == IocKind::kIpv4 ? AF_INET : AF_INET6, i.addr.data(), buf, sizeof(buf));
+        text = buf;
+        if (i.prefix_len != (i.kind == IocKind::kIpv4 ? 32 : 128)) text += "/" + std::to_string(i.prefix_len);
+      }
+      iocs.push_back({{"ioc", text}, {"line", i.line}, {"label", i.label}});
+    }
+    j["iocs"] = iocs;
+    j["iocs_truncated"] = f->parsed.iocs.size() > iocs.size();
+    return j;
+  }
+
+  json remove(const std::string& name) {
+    if (store_.find(name) == nullptr) return fail("no feed named '" + name + "'");
+    std::string error;
+    if (!store_.remove(name, &error)) return fail(error);
+    PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    if (r.ok) last_ = r;
+    live_feeds_ = live_feed_names(std::time(nullptr));
+    return publish_reply(r);
+  }
+
+  json status() {
+    const uint64_t hz = cb_->tsc_hz.load();
+    const uint64_t now_tsc = read_tsc();
+    auto alive = [&](uint64_t beat) { return hz != 0 && now_tsc - beat < 2 * hz; };
+    json workers = json::array();
+    const bool running = publisher_.dataplane_running();
+    const uint32_t n = running ? std::min(cb_->worker_count.load(), kMaxWorkers) : 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const WorkerSlot& w = cb_->workers[i];
+      workers.push_back({{"worker", i},
+                         {"lcore", w.lcore},
+                         {"alive", w.running.load() != 0 && alive(w.heartbeat_tsc.load())},
+                         {"generation", w.generation.load()},
+                         {"rx_packets", w.counters.rx_packets},
+                         {"dropped_packets", w.counters.dropped_packets}});
+    }
+    json ports = json::array();
+    const uint32_t np = running ? std::min(cb_->port_count.load(), kMaxPorts) : 0;
+    for (uint32_t i = 0; i < np; ++i) {
+      const PortSlot& p = cb_->ports[i];
+      ports.push_back({{"name", std::string(p.name)},
+                       {"up", p.link_up.load() != 0},
+                       {"speed_mbps", p.link_speed_mbps.load()},
+                       {"rx_packets", p.ipackets.load()},
+                       {"tx_packets", p.opackets.load()},
+                       {"missed", p.imissed.load()},
+                       {"rx_errors", p.ierrors.load()},
+                       {"tx_errors", p.oerrors.load()}});
+    }
+    const int64_t now = std::time(nullptr);
+    size_t expired = 0;
+    for (const auto& [name, f] : store_.feeds()) expired += f.expired(now);
+    return {{"ok", true},
+            {"instance", cfg_.instance},
+            {"generation", {{"published", cb_->published_generation.load()},
+                            {"active", cb_->active_generation.load()}}},
+            {"table", {{"ipv4", last_.v4}, {"ipv6", last_.v6}, {"domains", last_.domains},
+                       {"age_seconds", now - last_published_unix()}}},
+            {"feeds", {{"count", store_.feeds().size()}, {"expired", expired}}},
+            {"dataplane", {{"running", running},
+                           {"pid", running ? cb_->dataplane_pid.load() : 0},
+                           {"uptime_seconds", running ? now - static_cast<int64_t>(cb_->dataplane_start_unix.load()) : 0}}},
+            {"workers", workers},
+            {"ports", ports}};
+  }
+
+  int64_t last_published_unix() {
+    std::string error;
+    struct stat st;
+    if (stat(cfg_.table_file().c_str(), &st) == 0) return st.st_mtime;
+    return std::time(nullptr);
+  }
+
+  const ApplianceConfig& cfg_;
+  ControlBlock* cb_;
+  FeedStore store_;
+  TablePublisher publisher_;
+  PublishResult last_;
+  std::vector<std::string> live_feeds_;
+  int listen_fd_ = -1;
+};
+
+}  // namespace
+
+int run_control(const ApplianceConfig& cfg) {
+  std::string error;
+  ControlBlock* cb = open_control_block(cfg.instance, &error);
+  if (cb == nullptr) {
+    log_line(error);
+    return 2;
+  }
+  const uint64_t other = cb->control_pid.load();
+  if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
+    log_line("another control process (pid " + std::to_string(other) + ") serves instance '" + cfg.instance + "'");
+    return 2;
+  }
+  cb->control_pid.store(static_cast<uint64_t>(getpid()));
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGPIPE, SIG_IGN);
+  ControlServer server(cfg, cb);
+  if (!server.start(&error)) {
+    log_line(error);
+    return 2;
+  }
+  server.serve();
+  cb->control_pid.store(0);
+  log_line("stopped");
+  return 0;
+}
+
+}  // namespace iocgate

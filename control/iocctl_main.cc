@@ -1,0 +1,191 @@
+// control/iocctl_main.cc — `iocctl`, the operator's command for a running appliance: push,
+// list, show and remove feeds, and read the status. Talks to `iocgate control` over its
+// unix socket; every command has --json.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "config/appliance_config.h"
+#include "control/ctl_protocol.h"
+
+namespace {
+
+using nlohmann::json;
+
+std::string age(int64_t seconds) {
+  if (seconds < 120) return fmt::format("{} s", seconds);
+  if (seconds < 7200) return fmt::format("{} min", seconds / 60);
+  if (seconds < 172800) return fmt::format("{} h", seconds / 3600);
+  return fmt::format("{} days", seconds / 86400);
+}
+
+std::string date(int64_t unix_time) {
+  if (unix_time == 0) return "never";
+  char buf[32];
+  const std::time_t t = unix_time;
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return buf;
+}
+
+void print_feed_line(const json& f) {
+  fmt::print("{:<24} {:<6} {:<9} {:>8}  {}{}{}\n", f.value("name", ""), f.value("action", ""),
+             f.value("format", ""), f.value("iocs", 0), f.value("by_kind", ""),
+             f.value("advisory", "").empty() ? "" : "  [" + f.value("advisory", "") + "]",
+             f.value("expired", false) ? "  EXPIRED" : "");
+}
+
+void print_publish(const json& r) {
+  fmt::print("generation {} enforced by every worker in {:.1f} ms (compiled in {:.1f} ms)\n", r.value("generation", 0),
+             r.value("enforce_seconds", 0.0) * 1e3, r.value("compile_seconds", 0.0) * 1e3);
+  const json& t = r["table"];
+  fmt::print("table: {} IPv4, {} IPv6, {} domains\n", t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"iocctl: operate a running iocgate appliance"};
+  app.require_subcommand(1);
+  std::string socket_path, config_path;
+  bool as_json = false;
+  app.add_option("--socket", socket_path, "Control socket (default: from --config, else /run/iocgate/iocgate.sock)")
+      ->envname("IOCGATE_SOCKET");
+  app.add_option("--config", config_path, "Appliance config file to take the socket path from")
+      ->envname("IOCGATE_CONFIG");
+  app.add_flag("--json", as_json, "Print the reply as JSON");
+
+  CLI::App* feed = app.add_subcommand("feed", "Manage IoC feeds");
+  feed->require_subcommand(1);
+  std::string push_file, name, action = "drop", advisory, group, expires, format;
+  CLI::App* push = feed->add_subcommand("push", "Add or replace a feed; returns once every worker enforces it");
+  push->add_option("file", push_file, "Feed file (plain list, MISP CSV or STIX 2.1)")->required()->check(CLI::ExistingFile);
+  push->add_option("--name", name, "Feed name (letters, digits, _ . -)")->required();
+  push->add_option("--action", action, "drop, mirror, alert or allow")->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
+  push->add_option("--advisory", advisory, "Advisory id, e.g. 941/CATTT-NCSC");
+  push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'");
+  push->add_option("--expires", expires, "Stop enforcing at this date (YYYY-MM-DD, UTC) or RFC 3339 time");
+  push->add_option("--format", format, "Feed format when detection should not decide");
+  CLI::App* list = feed->add_subcommand("list", "List the feeds");
+  CLI::App* show = feed->add_subcommand("show", "Show one feed and its IoCs");
+  show->add_option("name", name, "Feed name")->required();
+  CLI::App* remove = feed->add_subcommand("remove", "Remove a feed; returns once every worker stopped enforcing it");
+  remove->add_option("name", name, "Feed name")->required();
+  CLI::App* status = app.add_subcommand("status", "Table generation, entries, workers and ports");
+  for (CLI::App* sub : {push, list, show, remove, status}) sub->add_flag("--json", as_json, "Print the reply as JSON");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (socket_path.empty()) {
+    socket_path = "/run/iocgate/iocgate.sock";
+    if (!config_path.empty()) {
+      std::string error;
+      auto cfg = iocgate::load_config(config_path, &error);
+      if (!cfg) {
+        fmt::print(stderr, "iocctl: {}\n", error);
+        return 2;
+      }
+      socket_path = cfg->socket_path;
+    }
+  }
+
+  json req;
+  std::string payload;
+  if (push->parsed()) {
+    std::ifstream in(push_file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    payload = ss.str();
+    req = {{"cmd", "feed.push"}, {"name", name}, {"action", action}, {"advisory", advisory},
+           {"group", group}, {"expires", expires}, {"source", push_file}};
+    if (!format.empty()) req["format"] = format;
+  } else if (list->parsed()) {
+    req = {{"cmd", "feed.list"}};
+  } else if (show->parsed()) {
+    req = {{"cmd", "feed.show"}, {"name", name}};
+  } else if (remove->parsed()) {
+    req = {{"cmd", "feed.remove"}, {"name", name}};
+  } else {
+    req = {{"cmd", "status"}};
+  }
+
+  std::string error;
+  const int fd = iocgate::connect_control_socket(socket_path, &error);
+  if (fd < 0) {
+    fmt::print(stderr, "iocctl: {}\n", error);
+    return 3;
+  }
+  json reply;
+  std::string ignored;
+  if (!iocgate::write_message(fd, req, payload) || !iocgate::read_message(fd, &reply, &ignored, &error)) {
+    fmt::print(stderr, "iocctl: {}: {}\n", socket_path, error.empty() ? "connection failed" : error);
+    close(fd);
+    return 3;
+  }
+  close(fd);
+
+  if (as_json) {
+    fmt::print("{}\n", reply.dump(2));
+    return reply.value("ok", false) ? 0 : 1;
+  }
+  if (!reply.value("ok", false)) {
+    fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
+    return 1;
+  }
+  if (reply.contains("warning")) fmt::print("warning: {}\n", reply["warning"].get<std::string>());
+  if (push->parsed()) {
+    const json& f = reply["feed"];
+    fmt::print("feed {} ({}, {}): {} IoCs: {}\n", f.value("name", ""), f.value("format", ""), f.value("action", ""),
+               f.value("iocs", 0), f.value("by_kind", ""));
+    for (const auto& [why, n] : f["skipped"].items()) fmt::print("  not enforced: {} {}\n", why, n.get<uint64_t>());
+    print_publish(reply);
+  } else if (remove->parsed()) {
+    fmt::print("feed {} removed\n", name);
+    print_publish(reply);
+  } else if (list->parsed()) {
+    fmt::print("{:<24} {:<6} {:<9} {:>8}  {}\n", "NAME", "ACTION", "FORMAT", "IOCS", "KINDS");
+    for (const json& f : reply["feeds"]) print_feed_line(f);
+  } else if (show->parsed()) {
+    const json& f = reply["feed"];
+    fmt::print("name:      {}\naction:    {}\nformat:    {}\nsource:    {}\nadvisory:  {}\ngroup:     {}\n"
+               "pushed:    {}\nexpires:   {}{}\niocs:      {} ({})\n",
+               f.value("name", ""), f.value("action", ""), f.value("format", ""), f.value("source", ""),
+               f.value("advisory", ""), f.value("group", ""), date(f.value("pushed_unix", int64_t{0})),
+               date(f.value("expires_unix", int64_t{0})), f.value("expired", false) ? " (expired)" : "",
+               f.value("iocs", 0), f.value("by_kind", ""));
+    for (const auto& [why, n] : f["skipped"].items()) fmt::print("not enforced: {} {}\n", why, n.get<uint64_t>());
+    for (const json& i : reply["iocs"])
+      fmt::print("  {:<40} line {:<6} {}\n", i.value("ioc", ""), i.value("line", 0), i.value("label", ""));
+    if (reply.value("iocs_truncated", false)) fmt::print("  ... (first 1000 shown)\n");
+  } else {
+    const json& g = reply["generation"];
+    const json& t = reply["table"];
+    const json& d = reply["dataplane"];
+    fmt::print("instance:   {}\n", reply.value("instance", ""));
+    fmt::print("table:      generation {} published, {} active; {} IPv4, {} IPv6, {} domains; age {}\n",
+               g.value("published", 0), g.value("active", 0), t.value("ipv4", 0), t.value("ipv6", 0),
+               t.value("domains", 0), age(t.value("age_seconds", int64_t{0})));
+    fmt::print("feeds:      {} ({} expired)\n", reply["feeds"].value("count", 0), reply["feeds"].value("expired", 0));
+    if (d.value("running", false)) {
+      fmt::print("dataplane:  running, pid {}, up {}\n", d.value("pid", 0), age(d.value("uptime_seconds", int64_t{0})));
+    } else {
+      fmt::print("dataplane:  NOT RUNNING\n");
+    }
+    for (const json& w : reply["workers"])
+      fmt::print("  worker {} (lcore {}): {}, generation {}, {} packets, {} dropped\n", w.value("worker", 0),
+                 w.value("lcore", 0), w.value("alive", false) ? "alive" : "NOT RESPONDING", w.value("generation", 0),
+                 w.value("rx_packets", 0), w.value("dropped_packets", 0));
+    for (const json& p : reply["ports"])
+      fmt::print("  port {:<24} {:<4} rx {} tx {} missed {} errors {}/{}\n", p.value("name", ""),
+                 p.value("up", false) ? "up" : "DOWN", p.value("rx_packets", 0), p.value("tx_packets", 0),
+                 p.value("missed", 0), p.value("rx_errors", 0), p.value("tx_errors", 0));
+  }
+  return 0;
+}

@@ -1,0 +1,115 @@
+// control/table_publisher.cc — the publish protocol of docs/ARCHITECTURE.md, control side.
+
+#include "control/table_publisher.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "table/ioc_table_builder.h"
+#include "table/table_snapshot.h"
+
+namespace iocgate {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+}  // namespace
+
+void TablePublisher::recover() {
+  generation_ = cb_->published_generation.load(std::memory_order_acquire);
+  std::string error;
+  if (auto t = table::MappedTable::map_file(cfg_.table_file(), &error))
+    generation_ = std::max(generation_, t->generation());
+}
+
+bool TablePublisher::dataplane_running() const {
+  const uint64_t pid = cb_->dataplane_pid.load(std::memory_order_acquire);
+  if (!process_alive(pid)) return false;
+  const uint64_t hz = cb_->tsc_hz.load();
+  const uint64_t beat = cb_->dataplane_heartbeat_tsc.load();
+  return hz != 0 && read_tsc() - beat < 2 * hz;
+}
+
+PublishResult TablePublisher::publish(const FeedStore& store, int64_t now) {
+  PublishResult r;
+  const auto t0 = Clock::now();
+  table::IocTableBuilder builder;
+  for (const auto& [name, f] : store.feeds()) {
+    if (f.expired(now)) continue;
+    const uint32_t id = builder.add_feed({name, f.action, f.advisory, f.group});
+    for (const Ioc& ioc : f.parsed.iocs)
+      if (ioc.valid_until == 0 || ioc.valid_until > now) builder.add(id, ioc);
+  }
+  auto blob = builder.build(&r.error);
+  if (!blob) return r;
+  const auto* h = reinterpret_cast<const table::Header*>(blob->data());
+  r.v4 = h->v4_entries;
+  r.v6 = h->v6_entries;
+  r.domains = h->domain_entries;
+
+  const uint64_t g = generation_ + 1;
+  // Disk first: a dataplane that restarts must find the newest table a worker may run.
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.state_dir, ec);
+  if (!table::write_table_file(cfg_.table_file(), blob->data(), blob->size(), g, &r.error)) return r;
+  if (!table::write_table_shm(table_shm_name(cfg_.instance, g), blob->data(), blob->size(), g, &r.error)) return r;
+  r.compile_seconds = seconds_since(t0);
+  generation_ = g;
+  r.generation = g;
+
+  const auto t1 = Clock::now();
+  cb_->published_generation.store(g, std::memory_order_release);
+  r.dataplane_running = dataplane_running();
+  if (!r.dataplane_running) {
+    r.ok = true;
+    r.warning = "the dataplane is not running: it will enforce generation " + std::to_string(g) +
+                " from its first packet when it starts";
+    remove_old_snapshots(g);
+    return r;
+  }
+  const auto deadline = t1 + std::chrono::milliseconds(cfg_.publish_timeout_ms);
+  for (;;) {
+    if (cb_->rejected_generation.load() == g) {
+      r.error = "the dataplane refused generation " + std::to_string(g) + " (see its log); the previous table stays in force";
+      return r;
+    }
+    bool all = cb_->active_generation.load(std::memory_order_acquire) >= g;
+    const uint32_t workers = cb_->worker_count.load();
+    for (uint32_t i = 0; all && i < workers && i < kMaxWorkers; ++i) {
+      const WorkerSlot& w = cb_->workers[i];
+      if (w.running.load(std::memory_order_acquire) != 0 && w.generation.load(std::memory_order_acquire) < g)
+        all = false;
+    }
+    if (all) break;
+    if (Clock::now() > deadline) {
+      r.error = "generation " + std::to_string(g) + " is published but not every worker adopted it within " +
+                std::to_string(cfg_.publish_timeout_ms) + " ms";
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  r.enforce_seconds = seconds_since(t1);
+  r.ok = true;
+  remove_old_snapshots(g);
+  return r;
+}
+
+void TablePublisher::remove_old_snapshots(uint64_t keep_from) {
+  // Unlinking only drops the name: a dataplane still mapping an older generation keeps it
+  // until its workers have moved on and it unmaps it.
+  const std::string prefix = "iocgate-" + cfg_.instance + "-table-";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind(prefix, 0) != 0) continue;
+    const std::string digits = n.substr(prefix.size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stoull(digits) < keep_from) shm_unlink(("/" + n).c_str());
+  }
+}
+
+}  // namespace iocgate

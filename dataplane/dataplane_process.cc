@@ -1,0 +1,397 @@
+// dataplane/dataplane_process.cc — start-up (last good table first, then EAL and ports),
+// the worker loop, and the main thread that maps new table generations and frees old ones
+// once every worker has reported that it moved past them.
+
+#include "dataplane/dataplane_process.h"
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/classifier.h"
+#include "dataplane/control_block.h"
+#include "dataplane/dpdk_port.h"
+#include "dataplane/worker.h"
+#include "table/table_snapshot.h"
+
+namespace iocgate {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+// How often a worker refreshes its heartbeat and counter copy in shared memory.
+constexpr uint64_t kPublishEveryLoops = 256;
+
+struct WorkerContext {
+  uint32_t index = 0;
+  const ApplianceConfig* cfg = nullptr;
+  WorkerSlot* slot = nullptr;
+  std::atomic<const table::MappedTable*>* current = nullptr;
+  uint16_t inside = 0, outside = 0;
+  int32_t mirror = kNoPort;
+};
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "iocgate dataplane: %s\n", s.c_str());
+  std::fflush(stderr);
+}
+
+// Plain store of a value this thread alone writes: no locked instruction on the hot path.
+void bump(std::atomic<uint64_t>& a, uint64_t n) {
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+int worker_main(void* arg) {
+  auto& ctx = *static_cast<WorkerContext*>(arg);
+  WorkerSlot& slot = *ctx.slot;
+  ClassifierConfig ccfg;
+  ccfg.flow_capacity = ctx.cfg->flow_capacity;
+  ccfg.reassembly_buffers = static_cast<uint16_t>(ctx.cfg->reassembly_buffers);
+  // Built on the worker's own lcore, so its memory is local to that core's socket.
+  Classifier classifier(ccfg);
+  classifier.set_event_ring(&slot.events);
+  Worker worker(classifier);
+
+  WorkerPorts a_to_b, b_to_a;
+  a_to_b.rx_port = ctx.inside;
+  a_to_b.tx_port = ctx.outside;
+  b_to_a.rx_port = ctx.outside;
+  b_to_a.tx_port = ctx.inside;
+  a_to_b.rx_queue = a_to_b.tx_queue = b_to_a.rx_queue = b_to_a.tx_queue = static_cast<uint16_t>(ctx.index);
+  a_to_b.mirror_port = b_to_a.mirror_port = ctx.mirror;
+  a_to_b.aux_queue = b_to_a.aux_queue = static_cast<uint16_t>(ctx.index);
+
+  const table::MappedTable* mine = nullptr;
+  uint64_t mine_gen = 0;
+  uint64_t tally_index = slot.switches.load(std::memory_order_relaxed);
+  slot.running.store(1, std::memory_order_release);
+
+  for (uint64_t loop = 0; !g_stop.load(std::memory_order_relaxed); ++loop) {
+    // Adopt a newer table only between bursts: each burst is judged by one generation.
+    const table::MappedTable* t = ctx.current->load(std::memory_order_acquire);
+    if (t != mine) {
+      mine = t;
+      mine_gen = t != nullptr ? t->generation() : 0;
+      classifier.set_table(t != nullptr ? &t->view() : nullptr, mine_gen);
+      GenerationTally& old = slot.tally[(tally_index + 1) % kGenerationTally];
+      bump(slot.tally_folded, old.packets.load(std::memory_order_relaxed));
+      ++tally_index;
+      old.packets.store(0, std::memory_order_relaxed);
+      old.generation.store(mine_gen, std::memory_order_relaxed);
+      slot.switches.store(tally_index, std::memory_order_release);
+    }
+    const uint64_t now = rte_rdtsc();
+    const uint16_t n = worker.poll(a_to_b, now) + worker.poll(b_to_a, now);
+    if (n != 0) bump(slot.tally[tally_index % kGenerationTally].packets, n);
+    // Quiescent-state report: this worker holds no reference older than mine_gen.
+    slot.generation.store(mine_gen, std::memory_order_release);
+    if (loop % kPublishEveryLoops == 0) {
+      slot.heartbeat_tsc.store(now, std::memory_order_relaxed);
+      slot.loops.store(loop, std::memory_order_relaxed);
+      slot.counters = classifier.counters();
+    }
+  }
+  classifier.flush_summaries();
+  slot.counters = classifier.counters();
+  slot.running.store(0, std::memory_order_release);
+  return 0;
+}
+
+std::vector<std::string> eal_arguments(const ApplianceConfig& cfg) {
+  std::vector<std::string> a = {"iocgate-dataplane", "-l", cfg.lcores, "--file-prefix", "iocgate-" + cfg.instance};
+  if (!cfg.hugepages) {
+    a.insert(a.end(), {"--no-huge", "-m", std::to_string(cfg.memory_mb)});
+  }
+  bool any_pci = false;
+  for (const std::string* dev : {&cfg.inside, &cfg.outside, &cfg.mirror}) {
+    if (dev->empty()) continue;
+    if (is_pci_address(*dev)) {
+      a.insert(a.end(), {"-a", *dev});
+      any_pci = true;
+    } else {
+      a.insert(a.end(), {"--vdev", *dev});
+    }
+  }
+  // Without an allow-list EAL would probe every NIC on the machine; with vdevs only, none.
+  if (!any_pci) a.push_back("--no-pci");
+  a.insert(a.end(), cfg.eal_args.begin(), cfg.eal_args.end());
+  return a;
+}
+
+// The table generations this process has mapped, newest last.
+class TableFollower {
+ public:
+  TableFollower(const ApplianceConfig& cfg, ControlBlock* cb) : cfg_(cfg), cb_(cb) {}
+
+  // The last good table on disk, so forwarding enforces it from the first packet.
+  void load_initial() {
+    std::string error;
+    const uint64_t published = cb_->published_generation.load(std::memory_order_acquire);
+    std::unique_ptr<table::MappedTable> t;
+    if (published != 0) t = table::MappedTable::map_shm(table_shm_name(cfg_.instance, published), &error);
+    if (t == nullptr) {
+      if (!error.empty()) log_line("published generation unavailable (" + error + "); reading the table file");
+      error.clear();
+      t = table::MappedTable::map_file(cfg_.table_file(), &error);
+    }
+    if (t == nullptr) {
+      log_line("no table yet (" + error + "): forwarding everything until one is published");
+      return;
+    }
+    log_line("enforcing table generation " + std::to_string(t->generation()) + " (" +
+             std::to_string(t->view().header().v4_entries + t->view().header().v6_entries +
+                            t->view().header().domain_entries) +
+             " IoCs)");
+    adopt(std::move(t));
+  }
+
+  // Maps a newer published generation, if any. Runs on the main thread only.
+  void poll() {
+    const uint64_t g = cb_->published_generation.load(std::memory_order_acquire);
+    if (g == 0 || g <= active_generation() || g == cb_->rejected_generation.load(std::memory_order_relaxed)) return;
+    std::string error;
+    auto t = table::MappedTable::map_shm(table_shm_name(cfg_.instance, g), &error);
+    if (t == nullptr || t->generation() != g) {
+      // Keep the table in force: a bad snapshot never replaces a good one.
+      log_line("refusing generation " + std::to_string(g) + ": " +
+               (t == nullptr ? error : "its header says generation " + std::to_string(t->generation())));
+      cb_->rejected_generation.store(g, std::memory_order_relaxed);
+      return;
+    }
+    adopt(std::move(t));
+  }
+
+  // Frees every generation older than the one all running workers report having reached.
+  void reclaim(uint32_t workers) {
+    if (tables_.size() < 2) return;
+    uint64_t oldest_in_use = active_generation();
+    for (uint32_t i = 0; i < workers; ++i) {
+      const WorkerSlot& w = cb_->workers[i];
+      if (w.running.load(std::memory_order_acquire) != 0)
+        oldest_in_use = std::min(oldest_in_use, w.generation.load(std::memory_order_acquire));
+    }
+    while (tables_.size() > 1 && tables_.front()->generation() < oldest_in_use) tables_.pop_front();
+  }
+
+  std::atomic<const table::MappedTable*>* current() { return &current_; }
+  uint64_t active_generation() const { return tables_.empty() ? 0 : tables_.back()->generation(); }
+
+ private:
+  void adopt(std::unique_ptr<table::MappedTable> t) {
+    current_.store(t.get(), std::memory_order_release);
+    cb_->active_generation.store(t->generation(), std::memory_order_release);
+    tables_.push_back(std::move(t));
+  }
+
+  const ApplianceConfig& cfg_;
+  ControlBlock* cb_;
+  std::list<std::unique_ptr<table::MappedTable>> tables_;
+  std::atomic<const table::MappedTable*> current_{nullptr};
+};
+
+void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports) {
+  for (size_t i = 0; i < ports.size() && i < kMaxPorts; ++i) {
+    PortSlot& p = cb->ports[i];
+    rte_eth_link link;
+    if (rte_eth_link_get_nowait(ports[i], &link) == 0) {
+      p.link_up.store(link.link_status, std::memory_order_relaxed);
+      p.link_speed_mbps.store(link.link_speed, std::memory_order_relaxed);
+    }
+    rte_eth_stats st;
+    if (rte_eth_stats_get(ports[i], &st) == 0) {
+      p.ipackets.store(st.ipackets, std::memory_order_relaxed);
+      p.opackets.store(st.opackets, std::memory_order_relaxed);
+      p.ibytes.store(st.ibytes, std::memory_order_relaxed);
+      p.obytes.store(st.obytes, std::memory_order_relaxed);
+      p.imissed.store(st.imissed, std::memory_order_relaxed);
+      p.ierrors.store(st.ierrors, std::memory_order_relaxed);
+      p.oerrors.store(st.oerrors, std::memory_order_relaxed);
+    }
+  }
+}
+
+// One JSON line at a clean stop: what every worker and port counted, and how many packets
+// each table generation judged, so an operator (and the tests) can check that nothing was
+// lost: rx = forwarded + dropped, and the per-generation tallies add up to rx.
+void log_final_accounting(const ControlBlock* cb, uint32_t workers, uint32_t ports) {
+  nlohmann::json j;
+  for (uint32_t i = 0; i < workers; ++i) {
+    const WorkerSlot& w = cb->workers[i];
+    nlohmann::json gens = nlohmann::json::object();
+    uint64_t judged = w.tally_folded.load();
+    const uint64_t switches = w.switches.load();
+    for (uint64_t k = 0; k < kGenerationTally && k <= switches; ++k) {
+      const GenerationTally& t = w.tally[(switches - k) % kGenerationTally];
+      judged += t.packets.load();
+      gens[std::to_string(t.generation.load())] = t.packets.load();
+    }
+    nlohmann::json counters;
+    for (size_t c = 0; c < kDataplaneCounterCount; ++c)
+      counters[kDataplaneCounterInfo[c].name] = counter_array(w.counters)[c];
+    j["workers"].push_back({{"worker", i}, {"counters", counters}, {"judged", judged}, {"switches", switches},
+                            {"recent_generations", gens}});
+  }
+  for (uint32_t i = 0; i < ports; ++i) {
+    const PortSlot& p = cb->ports[i];
+    j["ports"].push_back({{"name", std::string(p.name)}, {"ipackets", p.ipackets.load()},
+                          {"opackets", p.opackets.load()}, {"imissed", p.imissed.load()},
+                          {"ierrors", p.ierrors.load()}, {"oerrors", p.oerrors.load()}});
+  }
+  log_line("final " + j.dump());
+}
+
+}  // namespace
+
+int run_dataplane(const ApplianceConfig& cfg) {
+  if (cfg.inside.empty() || cfg.outside.empty()) {
+    log_line(cfg.path + ": [dataplane] needs 'inside' and 'outside' ports");
+    return 2;
+  }
+  std::string error;
+  ControlBlock* cb = open_control_block(cfg.instance, &error);
+  if (cb == nullptr) {
+    log_line(error);
+    return 2;
+  }
+  const uint64_t other = cb->dataplane_pid.load();
+  if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
+    log_line("another dataplane (pid " + std::to_string(other) + ") runs instance '" + cfg.instance + "'");
+    return 2;
+  }
+
+  // The table comes first: enforcement must not wait for the control process.
+  TableFollower follower(cfg, cb);
+  follower.load_initial();
+
+  std::vector<std::string> args = eal_arguments(cfg);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+    log_line(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
+    return 3;
+  }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+
+  int rc = 0;
+  std::vector<uint16_t> ports;
+  do {
+    const uint32_t available = rte_lcore_count() - 1;
+    if (cfg.workers > available) {
+      log_line(cfg.path + ": workers = " + std::to_string(cfg.workers) + " but lcores '" + cfg.lcores + "' leave " +
+               std::to_string(available) + " besides the main lcore");
+      rc = 2;
+      break;
+    }
+    rte_mempool* pool = create_mbuf_pool("iocgate_pool", cfg.mbufs, static_cast<int>(rte_socket_id()), &error);
+    if (pool == nullptr) {
+      log_line(error);
+      rc = 3;
+      break;
+    }
+    for (const std::string* dev : {&cfg.inside, &cfg.outside, &cfg.mirror}) {
+      if (dev->empty()) continue;
+      uint16_t id;
+      if (!find_port(device_port_name(*dev), &id)) {
+        log_line("port '" + *dev + "' was not found by DPDK (bound to a DPDK driver? see dpdk-devbind.py --status)");
+        rc = 2;
+        break;
+      }
+      PortSetup setup;
+      setup.port_id = id;
+      setup.queues = static_cast<uint16_t>(cfg.workers);
+      if (!setup_port(setup, pool, &error)) {
+        log_line(error);
+        rc = 3;
+        break;
+      }
+      ports.push_back(id);
+      PortSlot& slot = cb->ports[ports.size() - 1];
+      std::snprintf(slot.name, sizeof(slot.name), "%s", device_port_name(*dev).c_str());
+    }
+    if (rc != 0) break;
+
+    cb->tsc_hz.store(rte_get_tsc_hz());
+    cb->worker_count.store(cfg.workers);
+    cb->port_count.store(static_cast<uint32_t>(ports.size()));
+    cb->dataplane_start_unix.store(static_cast<uint64_t>(std::time(nullptr)));
+    cb->dataplane_pid.store(static_cast<uint64_t>(getpid()), std::memory_order_release);
+    for (uint32_t i = cfg.workers; i < kMaxWorkers; ++i) cb->workers[i].running.store(0);
+
+    std::vector<WorkerContext> ctx(cfg.workers);
+    uint32_t w = 0;
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (w == cfg.workers) break;
+      WorkerContext& c = ctx[w];
+      c.index = w;
+      c.cfg = &cfg;
+      c.slot = &cb->workers[w];
+      c.slot->lcore = lcore;
+      // The slot outlives a previous dataplane run in shared memory: start its accounting anew.
+      c.slot->generation.store(0);
+      for (GenerationTally& t : c.slot->tally) {
+        t.generation.store(0);
+        t.packets.store(0);
+      }
+      c.slot->switches.store(0);
+      c.slot->tally_folded.store(0);
+      c.slot->counters = DataplaneCounters{};
+      c.slot->events.reset_consumer();
+      c.current = follower.current();
+      c.inside = ports[0];
+      c.outside = ports[1];
+      c.mirror = ports.size() > 2 ? ports[2] : kNoPort;
+      rte_eal_remote_launch(worker_main, &c, lcore);
+      ++w;
+    }
+    log_line("forwarding " + cfg.inside + " <-> " + cfg.outside + " with " + std::to_string(cfg.workers) +
+             " worker(s)" + (cfg.mirror.empty() ? "" : ", mirror to " + cfg.mirror));
+
+    // Main thread: follow generations every millisecond, port stats every second.
+    const uint64_t hz = rte_get_tsc_hz();
+    uint64_t last_stats = 0;
+    while (!g_stop.load(std::memory_order_relaxed)) {
+      follower.poll();
+      follower.reclaim(cfg.workers);
+      const uint64_t now = rte_rdtsc();
+      cb->dataplane_heartbeat_tsc.store(now, std::memory_order_relaxed);
+      if (now - last_stats > hz) {
+        publish_port_stats(cb, ports);
+        last_stats = now;
+      }
+      rte_delay_us_sleep(1000);
+    }
+    log_line("stopping");
+    rte_eal_mp_wait_lcore();
+    publish_port_stats(cb, ports);
+    log_final_accounting(cb, cfg.workers, static_cast<uint32_t>(ports.size()));
+  } while (false);
+
+  for (uint16_t p : ports) {
+    rte_eth_dev_stop(p);
+    rte_eth_dev_close(p);
+  }
+  cb->dataplane_pid.store(0, std::memory_order_release);
+  rte_eal_cleanup();
+  return rc;
+}
+
+}  // namespace iocgate
