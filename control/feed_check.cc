@@ -1,4 +1,5 @@
-// control/feed_check.cc — per-file verdicts on feeds, for operators and scripts.
+// control/feed_check.cc — per-file verdicts on feeds, for operators and scripts. The
+// verdict itself is computed by the pure feeds/feed_verdict; this file does I/O and printing.
 
 #include "control/feed_check.h"
 
@@ -7,32 +8,123 @@
 #include <nlohmann/json.hpp>
 
 #include "control/feed_file.h"
+#include "feeds/feed_parser.h"
+#include "feeds/feed_verdict.h"
+#include "feeds/ip_prefix.h"
 
 namespace iocgate {
+namespace {
 
-int run_feed_check(const std::vector<std::string>& files, bool json) {
+constexpr const char* kKinds[] = {"ipv4", "cidr4", "ipv6", "cidr6", "domain", "url-host"};
+constexpr size_t kMaxPrintedErrors = 50;
+
+bool build_guards(const FeedCheckOptions& o, GuardConfig& guards, std::string& error) {
+  for (const std::string& cidr : o.own_networks) {
+    auto p = parse_ip_prefix(cidr, error);
+    if (!p) {
+      error = "--own-network " + error;
+      return false;
+    }
+    guards.own_networks.push_back(OwnNetwork{*p, cidr, "--own-network"});
+  }
+  for (const std::string& path : o.allow_files) {
+    std::string content;
+    if (!read_feed_bytes(path, content, &error)) return false;
+    if (!parse_allowlist(content, path, guards.allowlist, error)) return false;
+  }
+  return true;
+}
+
+void print_text(const FeedVerdict& v) {
+  if (!v.accepted && v.feed.iocs.empty() && v.skipped.empty()) {
+    fmt::print("{}: REFUSED (format {})\n", v.file, feed_format_name(v.format));
+  } else {
+    fmt::print("{}: {}, format {}\n", v.file, v.accepted ? "accepted" : "REFUSED", feed_format_name(v.format));
+  }
+  if (!v.feed.advisory.empty() || !v.feed.group.empty())
+    fmt::print("  provenance: advisory '{}', group '{}'\n", v.feed.advisory, v.feed.group);
+  if (!v.errors.empty() && v.feed.iocs.empty() && v.skipped.empty()) {
+    fmt::print("  {}\n", v.errors.front());
+    return;
+  }
+  std::string kinds;
+  for (const char* k : kKinds) {
+    auto it = v.by_kind.find(k);
+    kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", k, it == v.by_kind.end() ? 0 : it->second);
+  }
+  fmt::print("  {} IoCs: {}\n", v.enforce.size(), kinds);
+  for (const auto& [category, reasons] : v.skipped) {
+    uint64_t total = 0;
+    std::string detail;
+    size_t shown = 0;
+    for (const auto& [reason, n] : reasons) {
+      total += n;
+      if (shown++ < 8) detail += fmt::format("{}{} {}", detail.empty() ? "" : ", ", reason, n);
+    }
+    if (reasons.size() > 8) detail += ", ...";
+    fmt::print("  skipped, {}: {} ({})\n", category, total, detail);
+  }
+  for (const std::string& f : v.forced) fmt::print("  forced: {}\n", f);
+  for (const std::string& n : v.feed.notes) fmt::print("  note: line {}\n", n);
+  if (v.feed.notes_dropped) fmt::print("  note: {} more\n", v.feed.notes_dropped);
+  for (size_t i = 0; i < v.errors.size() && i < kMaxPrintedErrors; ++i) fmt::print("  {}\n", v.errors[i]);
+  if (v.errors.size() > kMaxPrintedErrors) fmt::print("  ... {} more refusals\n", v.errors.size() - kMaxPrintedErrors);
+}
+
+nlohmann::json to_json(const FeedVerdict& v) {
+  nlohmann::json by_kind = nlohmann::json::object();
+  for (const char* k : kKinds) by_kind[k] = v.by_kind.count(k) ? v.by_kind.at(k) : 0;
+  return {{"file", v.file},
+          {"accepted", v.accepted},
+          {"format", feed_format_name(v.format)},
+          {"advisory", v.feed.advisory},
+          {"group", v.feed.group},
+          {"iocs", v.enforce.size()},
+          {"by_kind", by_kind},
+          {"skipped", v.skipped},
+          {"errors", v.errors},
+          {"forced", v.forced},
+          {"ignored", v.feed.notes}};
+}
+
+}  // namespace
+
+int run_feed_check(const FeedCheckOptions& o) {
+  ParseOptions base;
+  base.now_unix = o.now_unix;
+  if (!o.format.empty()) {
+    auto f = feed_format_from_name(o.format);
+    if (!f) {
+      fmt::print(stderr, "--format {}: unknown format; see docs/FEEDS.md for the names\n", o.format);
+      return 1;
+    }
+    base.format = *f;
+  }
+  GuardConfig guards;
+  std::string error;
+  if (!build_guards(o, guards, error)) {
+    fmt::print(stderr, "{}\n", error);
+    return 1;
+  }
+  const std::set<std::string> forced(o.force.begin(), o.force.end());
   int rc = 0;
   nlohmann::json out = nlohmann::json::array();
-  for (const std::string& path : files) {
-    std::string error;
-    auto f = load_feed_file(path, FeedFormat::kAuto, &error);
-    if (!f) {
-      rc = 2;
-      if (json) out.push_back({{"file", path}, {"accepted", false}, {"error", error}});
-      else fmt::print("{}: REFUSED\n  {}\n", path, error);
-      continue;
+  for (const std::string& path : o.files) {
+    FeedVerdict v;
+    std::string content;
+    if (!read_feed_bytes(path, content, &error)) {
+      v.file = path;
+      v.errors.push_back(error);
+    } else {
+      ParseOptions opts = base;
+      opts.file_name = path;
+      v = check_feed(content, opts, guards, forced);
     }
-    if (json) {
-      out.push_back({{"file", path}, {"accepted", true}, {"format", feed_format_name(f->feed.format)},
-                     {"iocs", f->feed.iocs.size()}, {"by_kind", summarize_iocs(f->feed)},
-                     {"skipped", f->feed.skipped}});
-      continue;
-    }
-    fmt::print("{}: accepted, format {}\n  {} IoCs: {}\n", path, feed_format_name(f->feed.format),
-               f->feed.iocs.size(), summarize_iocs(f->feed));
-    for (const auto& [why, n] : f->feed.skipped) fmt::print("  not enforced: {} {}\n", why, n);
+    if (!v.accepted) rc = 2;
+    if (o.json) out.push_back(to_json(v));
+    else print_text(v);
   }
-  if (json) fmt::print("{}\n", out.dump(2));
+  if (o.json) fmt::print("{}\n", out.dump(2));
   return rc;
 }
 

@@ -18,28 +18,34 @@ namespace {
 constexpr uintmax_t kMaxFeedBytes = 2ULL << 30;
 }  // namespace
 
-std::optional<FeedFile> load_feed_file(const std::string& path, FeedFormat format, std::string* error) {
+bool read_feed_bytes(const std::string& path, std::string& content, std::string* error) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) {
     *error = path + ": cannot read: " + ec.message();
-    return std::nullopt;
+    return false;
   }
   if (size > kMaxFeedBytes) {
     *error = path + ": " + std::to_string(size) + " bytes is larger than any feed iocgate accepts (2 GiB)";
-    return std::nullopt;
+    return false;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *error = path + ": cannot open: " + std::strerror(errno);
-    return std::nullopt;
+    return false;
   }
-  std::string content(size, '\0');
+  content.assign(size, '\0');
   in.read(content.data(), static_cast<std::streamsize>(size));
   if (static_cast<uintmax_t>(in.gcount()) != size) {
     *error = path + ": short read";
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
+
+std::optional<FeedFile> load_feed_file(const std::string& path, FeedFormat format, std::string* error) {
+  std::string content;
+  if (!read_feed_bytes(path, content, error)) return std::nullopt;
   ParseOptions opts;
   opts.file_name = path;
   opts.format = format;

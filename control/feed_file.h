@@ -15,6 +15,10 @@ struct FeedFile {
   ParsedFeed feed;
 };
 
+// Reads the bytes of `path` (bounded: a feed over 2 GiB is the wrong file). Returns false
+// with *error holding "PATH: reason".
+bool read_feed_bytes(const std::string& path, std::string& content, std::string* error);
+
 // Reads and parses `path` (format detected from content unless `format` says otherwise).
 // Returns nullopt with *error holding the reason; the caller must then not use the feed.
 std::optional<FeedFile> load_feed_file(const std::string& path, FeedFormat format, std::string* error);

@@ -22,13 +22,17 @@ int main(int argc, char** argv) {
   rp->add_option("--eal", eal, "DPDK EAL arguments replacing the default in-memory ones");
   rp->add_flag("--json", replay.json, "Print the result as JSON");
 
-  std::vector<std::string> check_files;
-  bool check_json = false;
+  iocgate::FeedCheckOptions check_opts;
   CLI::App* feed = app.add_subcommand("feed", "Work with IoC feeds");
   feed->require_subcommand(1);
   CLI::App* check = feed->add_subcommand("check", "Parse feeds without touching a live table; exit 0 if all are accepted");
-  check->add_option("files", check_files, "Feed files")->required();
-  check->add_flag("--json", check_json, "Print the result as JSON");
+  check->add_option("files", check_opts.files, "Feed files")->required();
+  check->add_option("--format", check_opts.format,
+                    "Read every file in this format instead of detecting it (e.g. text, misp-json, firehol; see docs/FEEDS.md)");
+  check->add_flag("--json", check_opts.json, "Print the result as JSON");
+  check->add_option("--own-network", check_opts.own_networks, "A CIDR of the operator's own networks the guards protect (repeatable)");
+  check->add_option("--allow", check_opts.allow_files, "An allowlist file: addresses, CIDRs, domains (covering subdomains) (repeatable)");
+  check->add_option("--force", check_opts.force, "Enforce this entry despite a guard refusal, as printed in quotes (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -37,6 +41,6 @@ int main(int argc, char** argv) {
     for (std::string w; words >> w;) replay.eal_args.push_back(w);
     return iocgate::run_replay(replay);
   }
-  if (check->parsed()) return iocgate::run_feed_check(check_files, check_json);
+  if (check->parsed()) return iocgate::run_feed_check(check_opts);
   return 1;
 }

@@ -9,6 +9,7 @@
 #include "feeds/domain_name.h"
 #include "feeds/feed_parser.h"
 #include "feeds/ip_prefix.h"
+#include "feeds/json_error.h"
 #include "feeds/rfc3339_time.h"
 #include "feeds/stix_pattern.h"
 #include "feeds/url_host.h"
@@ -24,8 +25,16 @@ bool is_network_type(std::string_view t) {
 }
 
 // The IoC for one `<type>:value = '<value>'` comparison, or nullopt with `error`.
-std::optional<Ioc> comparison_ioc(const StixComparison& c, std::string& error) {
+std::optional<Ioc> comparison_ioc(const StixComparison& c, std::string& error, bool* as_address) {
   if (c.object_type == "domain-name") {
+    // Real bundles (Amnesty's NoviSpy) put IP literals in domain-name: the address is
+    // unambiguous, so it is taken as one (and noted) rather than refusing the bundle.
+    if (looks_like_ip(c.value) && c.value.find('/') == std::string::npos) {
+      if (auto p = parse_ip_prefix(c.value, error)) {
+        *as_address = true;
+        return ioc_from_prefix(*p, IocForm::kAddress);
+      }
+    }
     auto name = normalize_domain(c.value, error);
     if (!name) return std::nullopt;
     Ioc ioc;
@@ -46,30 +55,20 @@ std::optional<Ioc> comparison_ioc(const StixComparison& c, std::string& error) {
   return ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress);
 }
 
-uint32_t line_of_offset(std::string_view s, size_t offset) {
-  offset = std::min(offset, s.size());
-  uint32_t line = 1;
-  for (size_t i = 0; i < offset; ++i) line += s[i] == '\n';
-  return line;
-}
-
-// nlohmann prefixes messages with "[json.exception.parse_error.101] "; the id helps nobody.
-std::string without_exception_id(std::string_view what) {
-  if (!what.empty() && what[0] == '[') {
-    size_t close = what.find("] ");
-    if (close != std::string_view::npos) what.remove_prefix(close + 2);
-  }
-  return std::string(what);
-}
-
 std::string not_a_bundle_reason(const json& doc) {
   if (!doc.is_object()) return "not a STIX 2.1 bundle: the JSON top level is not an object";
   if (doc.contains("Event") || doc.contains("response"))
-    return "this is a MISP JSON event, which is not supported; export the event as MISP CSV or STIX 2.1";
+    return "not a STIX 2.1 bundle: this is a MISP JSON event; read it with --format misp-json";
   if (doc.contains("type") && doc["type"].is_string() && doc["type"].get_ref<const std::string&>() != "bundle")
     return fmt::format("not a STIX 2.1 bundle: top-level \"type\" is \"{}\", expected \"bundle\"",
                        doc["type"].get_ref<const std::string&>());
-  return "not a STIX 2.1 bundle: no \"type\": \"bundle\" and no \"objects\" array";
+  // Name what the document holds, so the operator sees it is the wrong file, not a bad feed.
+  std::string keys;
+  size_t n = 0;
+  for (auto it = doc.begin(); it != doc.end() && n < 5; ++it, ++n) keys += (n ? ", " : "") + it.key();
+  if (doc.size() > n) keys += ", ...";
+  return fmt::format("JSON of an unknown schema (top-level keys: {}): not a STIX 2.1 bundle, MISP event, "
+                     "ThreatFox export or Spamhaus JSON list", keys.empty() ? "none" : keys);
 }
 
 // Parses one indicator into `feed`; returns an error reason (without FILE:LINE) or "".
@@ -130,8 +129,11 @@ std::string parse_indicator(const json& obj, uint32_t index, int64_t now, Parsed
         reasons.insert("unsupported pattern");
         continue;
       }
-      auto ioc = comparison_ioc(c, error);
+      bool as_address = false;
+      auto ioc = comparison_ioc(c, error, &as_address);
       if (!ioc) return fmt::format("{}: {}", id, error);
+      if (as_address && feed.notes.size() < 100)
+        feed.notes.push_back(fmt::format("{}: domain-name '{}' is an IP address; taken as an address", index, c.value));
       ioc->line = index;
       ioc->label = label;
       ioc->valid_until = valid_until;
@@ -175,7 +177,17 @@ FeedParseResult parse_stix21(std::string_view content, const ParseOptions& opts)
       if (!obj.is_object()) return fail(index, "object is not a JSON object");
       auto type = obj.find("type");
       if (type == obj.end() || !type->is_string()) return fail(index, "object has no \"type\" string");
-      if (type->get_ref<const std::string&>() != "indicator") continue;
+      const std::string& t = type->get_ref<const std::string&>();
+      if (t != "indicator") {
+        // Feed-level provenance: the first report names the advisory, the first
+        // intrusion set, threat actor or campaign names the group.
+        auto name = obj.find("name");
+        if (name == obj.end() || !name->is_string()) continue;
+        if (t == "report" && result.feed.advisory.empty()) result.feed.advisory = name->get<std::string>();
+        if ((t == "intrusion-set" || t == "threat-actor" || t == "campaign") && result.feed.group.empty())
+          result.feed.group = name->get<std::string>();
+        continue;
+      }
       std::string error = parse_indicator(obj, index, now, result.feed);
       if (!error.empty()) return fail(index, std::move(error));
     }

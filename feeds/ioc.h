@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace iocgate {
@@ -28,9 +29,26 @@ struct Ioc {
   int64_t valid_until = 0;           // unix seconds; 0 = no expiry known
 };
 
-enum class FeedFormat : uint8_t { kAuto, kPlain, kMispCsv, kStix21 };
+// Appended only: the values are not persisted, but tests and reports name them.
+enum class FeedFormat : uint8_t {
+  kAuto, kPlain, kMispCsv, kStix21,
+  kMispJson,        // {"Event":{...}} or {"response":[{"Event":...}]}
+  kFireholSet,      // FireHOL .netset/.ipset: plain list with a '#' header block
+  kSpamhausDrop,    // Spamhaus DROP/EDROP text: "CIDR ; SBLnnn"
+  kSpamhausJson,    // Spamhaus DROP JSON lines: {"cidr":...,"sblid":...}
+  kFeodoCsv,        // abuse.ch Feodo Tracker CSV
+  kFeodoPlain,      // abuse.ch Feodo Tracker plain IP list
+  kThreatfoxCsv,    // abuse.ch ThreatFox CSV export
+  kThreatfoxJson,   // abuse.ch ThreatFox JSON export or API response
+  kUrlhausCsv,      // abuse.ch URLhaus CSV dump
+  kAdblock,         // urlhaus-filter style "||host^" list
+  kRpz,             // DNS response-policy zone ("name CNAME .")
+  kText,            // IoCs extracted from an advisory's prose and tables
+};
 
 const char* feed_format_name(FeedFormat f);
+// The format named `name` ("misp-json", "text", ...); nullopt for an unknown name.
+std::optional<FeedFormat> feed_format_from_name(std::string_view name);
 
 // A parse failure. The whole feed is rejected: one bad entry means the file is not what
 // the operator thinks it is.
@@ -48,6 +66,14 @@ struct ParsedFeed {
   // Entries read but not enforceable or not to be enforced, by reason:
   // "sha256", "md5", "email", "to_ids=0", "revoked", "expired", ... Never silently dropped.
   std::map<std::string, uint64_t> skipped;
+  // Feed-level provenance, copied into every hit report (table::FeedMeta): the advisory id
+  // or event title, and the group or campaign. Empty when the feed does not say.
+  std::string advisory;
+  std::string group;
+  // What the parser deliberately ignored and why ("12: 'setup.exe' is not a registrable
+  // domain"), so an operator can check that nothing was lost. Capped; see notes_dropped.
+  std::vector<std::string> notes;
+  uint64_t notes_dropped = 0;
 };
 
 struct ParseOptions {

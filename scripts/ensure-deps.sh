@@ -10,6 +10,7 @@ IOCGATE_PACKAGES=(
   # libraries
   dpdk dpdk-dev libdpdk-dev libpcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libtomlplusplus-dev
+  libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
 )

@@ -186,8 +186,10 @@ TEST(FeedStix, DocumentErrors) {
       {R"({"type": "indicator", "id": "indicator--1"})",
        "feed.json: not a STIX 2.1 bundle: top-level \"type\" is \"indicator\", expected \"bundle\""},
       {R"({"Event": {"info": "x"}})",
-       "feed.json: this is a MISP JSON event, which is not supported; export the event as MISP CSV or STIX 2.1"},
-      {R"({"config": {"domains": []}})", "feed.json: not a STIX 2.1 bundle: no \"type\": \"bundle\" and no \"objects\" array"},
+       "feed.json: not a STIX 2.1 bundle: this is a MISP JSON event; read it with --format misp-json"},
+      {R"({"config": {"domains": []}})",
+       "feed.json: JSON of an unknown schema (top-level keys: config): not a STIX 2.1 bundle, MISP event, "
+       "ThreatFox export or Spamhaus JSON list"},
       {R"({"type": "bundle", "objects": {}})", "feed.json: \"objects\" is not an array"},
   };
   for (const auto& [in, want] : cases) {

@@ -1,0 +1,43 @@
+// feeds/feed_expiry.cc — see feed_expiry.h.
+#include "feeds/feed_expiry.h"
+
+#include <array>
+#include <map>
+#include <tuple>
+
+namespace iocgate {
+namespace {
+
+using Key = std::tuple<IocKind, std::array<uint8_t, 16>, uint8_t, std::string>;
+
+bool live(int64_t expires, int64_t now) { return expires == 0 || now < expires; }
+
+}  // namespace
+
+EnforceSet iocs_to_enforce(const std::vector<PolicedFeed>& feeds, int64_t now) {
+  EnforceSet out;
+  // Per distinct IoC: {has a live listing, has an expired listing}.
+  std::map<Key, std::pair<bool, bool>> state;
+  for (size_t f = 0; f < feeds.size(); ++f) {
+    if (feeds[f].feed == nullptr) continue;
+    const bool feed_live = live(feeds[f].policy.expires_unix, now);
+    for (const Ioc& ioc : feeds[f].feed->iocs) {
+      auto& s = state[Key(ioc.kind, ioc.addr, ioc.prefix_len, ioc.domain)];
+      if (feed_live && live(ioc.valid_until, now)) {
+        s.first = true;
+        out.enforce.push_back(EnforcedIoc{f, ioc});
+      } else {
+        s.second = true;
+        ++out.expired_listings;
+      }
+    }
+  }
+  for (const auto& [key, s] : state) {
+    if (!s.second) continue;
+    if (s.first) ++out.kept_by_other_feed;
+    else ++out.expired_iocs;
+  }
+  return out;
+}
+
+}  // namespace iocgate

@@ -1,0 +1,215 @@
+// feeds/feed_misp_json.cc — MISP event JSON: {"Event":{...}} as exported, or the API's
+// {"response":[{"Event":{...}}, ...]}. Attributes and objects' attributes, typed as in CSV.
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "feeds/feed_parser.h"
+#include "feeds/json_error.h"
+#include "feeds/misp_attribute.h"
+#include "feeds/utf8_bom.h"
+
+namespace iocgate {
+namespace {
+
+using nlohmann::json;
+
+// MISP writes to_ids as a boolean, older exports as "0"/"1" strings or numbers.
+std::optional<bool> to_ids_of(const json& attr) {
+  auto it = attr.find("to_ids");
+  if (it == attr.end()) return true;  // absent: MISP's default for network types is to enforce
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_number_integer()) {
+    auto v = it->get<int64_t>();
+    if (v == 0 || v == 1) return v == 1;
+  }
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (s == "1" || s == "true") return true;
+    if (s == "0" || s == "false") return false;
+  }
+  return std::nullopt;
+}
+
+bool truthy(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string()) return it->get_ref<const std::string&>() == "1" || it->get_ref<const std::string&>() == "true";
+  return it->is_number_integer() && it->get<int64_t>() != 0;
+}
+
+std::string string_of(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The group named by the event: a threat-actor galaxy cluster, else a galaxy tag
+// 'misp-galaxy:threat-actor="APT32"'.
+std::string event_group(const json& ev) {
+  if (auto g = ev.find("Galaxy"); g != ev.end() && g->is_array()) {
+    for (const json& galaxy : *g) {
+      if (!galaxy.is_object() || string_of(galaxy, "type") != "threat-actor") continue;
+      auto clusters = galaxy.find("GalaxyCluster");
+      if (clusters == galaxy.end() || !clusters->is_array()) continue;
+      for (const json& c : *clusters)
+        if (c.is_object() && !string_of(c, "value").empty()) return string_of(c, "value");
+    }
+  }
+  if (auto tags = ev.find("Tag"); tags != ev.end() && tags->is_array()) {
+    constexpr std::string_view kPrefix = "misp-galaxy:threat-actor=\"";
+    for (const json& t : *tags) {
+      if (!t.is_object()) continue;
+      std::string name = string_of(t, "name");
+      if (name.starts_with(kPrefix) && name.size() > kPrefix.size() + 1 && name.back() == '"')
+        return name.substr(kPrefix.size(), name.size() - kPrefix.size() - 1);
+    }
+  }
+  return {};
+}
+
+// Finds the line of an attribute by its uuid, searching on from the previous attribute
+// (the document order), so provenance can say "line 37" instead of "attribute 12".
+class LineFinder {
+ public:
+  explicit LineFinder(std::string_view s) : s_(s) {}
+  uint32_t line_of(const std::string& uuid, uint32_t fallback) {
+    if (uuid.empty()) return fallback;
+    std::string needle = "\"" + uuid + "\"";
+    size_t at = s_.find(needle, from_);
+    if (at == std::string_view::npos) {
+      at = s_.find(needle);
+      if (at == std::string_view::npos) return fallback;
+      from_ = 0;
+      line_ = 1;
+    }
+    line_ += static_cast<uint32_t>(std::count(s_.begin() + static_cast<std::ptrdiff_t>(from_),
+                                              s_.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    from_ = at;
+    return line_;
+  }
+
+ private:
+  std::string_view s_;
+  size_t from_ = 0;
+  uint32_t line_ = 1;
+};
+
+struct EventReader {
+  const ParseOptions& opts;
+  ParsedFeed& feed;
+  LineFinder lines;
+  uint32_t index = 0;  // attributes seen, 1-based: the fallback "line"
+
+  // Returns an error reason (with its line set in *line) or "".
+  std::string attribute(const json& attr, const std::string& object_label, uint32_t* line) {
+    ++index;
+    *line = index;
+    if (!attr.is_object()) return fmt::format("attribute {} is not a JSON object", index);
+    *line = lines.line_of(string_of(attr, "uuid"), index);
+    std::string type = string_of(attr, "type");
+    auto value = attr.find("value");
+    if (type.empty() || value == attr.end() || !value->is_string())
+      return fmt::format("attribute {} has no \"type\" and \"value\" strings", index);
+    if (truthy(attr, "deleted")) {
+      ++feed.skipped["deleted"];
+      return {};
+    }
+    auto to_ids = to_ids_of(attr);
+    if (!to_ids) return fmt::format("{} attribute: to_ids is {}, expected true or false", type, attr["to_ids"].dump());
+    if (!*to_ids) {
+      ++feed.skipped["to_ids=0"];
+      return {};
+    }
+    std::vector<Ioc> iocs;
+    bool skip = false;
+    std::string error;
+    if (!misp_attribute_iocs(type, value->get_ref<const std::string&>(), iocs, skip, error))
+      return fmt::format("{}: {}", type, error);
+    if (skip) {
+      ++feed.skipped[type];
+      return {};
+    }
+    std::string label = string_of(attr, "comment");
+    if (label.empty()) label = object_label;
+    for (Ioc& ioc : iocs) {
+      ioc.line = *line;
+      ioc.label = label;
+      feed.iocs.push_back(std::move(ioc));
+    }
+    return {};
+  }
+
+  std::string event(const json& ev, uint32_t* line) {
+    *line = 0;
+    if (!ev.is_object()) return "\"Event\" is not a JSON object";
+    if (feed.advisory.empty()) feed.advisory = string_of(ev, "info");
+    if (feed.group.empty()) feed.group = event_group(ev);
+    if (auto attrs = ev.find("Attribute"); attrs != ev.end()) {
+      if (!attrs->is_array()) return "Event.Attribute is not an array";
+      for (const json& a : *attrs)
+        if (auto e = attribute(a, {}, line); !e.empty()) return e;
+    }
+    if (auto objects = ev.find("Object"); objects != ev.end()) {
+      if (!objects->is_array()) return "Event.Object is not an array";
+      for (const json& o : *objects) {
+        if (!o.is_object()) return "an Event.Object entry is not a JSON object";
+        std::string label = string_of(o, "comment");
+        if (label.empty()) label = string_of(o, "name");
+        auto attrs = o.find("Attribute");
+        if (attrs == o.end()) continue;
+        if (!attrs->is_array()) return fmt::format("Object '{}': Attribute is not an array", string_of(o, "name"));
+        for (const json& a : *attrs)
+          if (auto e = attribute(a, label, line); !e.empty()) return e;
+      }
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+FeedParseResult parse_misp_json(std::string_view content, const ParseOptions& opts) {
+  FeedParseResult result;
+  result.feed.format = FeedFormat::kMispJson;
+  content = strip_utf8_bom(content);
+  auto fail = [&](uint32_t line, std::string reason) {
+    result.error = FeedError{opts.file_name, line, std::move(reason)};
+    result.feed.iocs.clear();
+    return result;
+  };
+  json doc;
+  try {
+    doc = json::parse(content.begin(), content.end());
+  } catch (const json::parse_error& e) {
+    return fail(line_of_offset(content, e.byte == 0 ? 0 : e.byte - 1), "not valid JSON: " + without_exception_id(e.what()));
+  } catch (const std::exception& e) {
+    return fail(0, "not valid JSON: " + without_exception_id(e.what()));
+  }
+  try {
+    EventReader reader{opts, result.feed, LineFinder(content)};
+    std::vector<const json*> events;
+    if (doc.is_object() && doc.contains("Event")) {
+      events.push_back(&doc["Event"]);
+    } else if (doc.is_object() && doc.contains("response") && doc["response"].is_array()) {
+      for (const json& r : doc["response"]) {
+        if (!r.is_object() || !r.contains("Event")) return fail(0, "a \"response\" entry has no \"Event\"");
+        events.push_back(&r["Event"]);
+      }
+    } else {
+      return fail(0, "not a MISP event: expected {\"Event\": {...}} or {\"response\": [{\"Event\": {...}}]}");
+    }
+    if (events.empty()) return fail(0, "the MISP response holds no event");
+    for (const json* ev : events) {
+      uint32_t line = 0;
+      if (std::string e = reader.event(*ev, &line); !e.empty()) return fail(line, std::move(e));
+    }
+  } catch (const std::exception& e) {
+    // Defensive: the checks above should leave nothing for nlohmann to throw.
+    return fail(0, fmt::format("unexpected JSON structure: {}", without_exception_id(e.what())));
+  }
+  return result;
+}
+
+}  // namespace iocgate

@@ -1,0 +1,257 @@
+// feeds/feed_text.cc — IoCs pulled out of an advisory's prose or a pasted appendix table
+// (AsciiDoc/Markdown tables included). Lenient where prose is ambiguous, strict where the
+// author marked a token as an IoC by defanging it; every ignored look-alike is noted.
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "feeds/defang.h"
+#include "feeds/domain_name.h"
+#include "feeds/feed_parser.h"
+#include "feeds/ioc_token.h"
+#include "feeds/ip_prefix.h"
+#include "feeds/public_suffix.h"
+#include "feeds/url_host.h"
+#include "feeds/utf8_bom.h"
+
+namespace iocgate {
+namespace {
+
+constexpr size_t kMaxNotes = 100;
+constexpr std::string_view kSeparators = " \t\r|,;<>\"`";
+constexpr std::string_view kLeadingPunct = "*_'([{";
+constexpr std::string_view kTrailingPunct = ".:!?)]}*_'";
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+std::vector<std::string_view> chunks(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && kSeparators.find(line[i]) != std::string_view::npos) ++i;
+    size_t start = i;
+    while (i < line.size() && kSeparators.find(line[i]) == std::string_view::npos) ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+std::string strip_punct(std::string t) {
+  size_t b = 0;
+  while (b < t.size() && kLeadingPunct.find(t[b]) != std::string::npos) ++b;
+  t.erase(0, b);
+  while (!t.empty() && kTrailingPunct.find(t.back()) != std::string::npos) t.pop_back();
+  return t;
+}
+
+bool ipv4_shaped(std::string_view t) {
+  int dots = 0;
+  for (char c : t) {
+    if (c == '.') ++dots;
+    else if (!is_digit(c) && c != '/' && c != ':') return false;
+  }
+  return dots >= 3 && is_digit(t.front());
+}
+
+bool ipv6_shaped(std::string_view t) {
+  int colons = 0;
+  for (char c : t) {
+    if (c == ':') ++colons;
+    else if (!is_hex(c) && c != '.' && c != '/') return false;
+  }
+  return colons >= 2;
+}
+
+bool domain_shaped(std::string_view t) {
+  if (t.find('.') == std::string_view::npos || t.front() == '.' || t.back() == '.') return false;
+  for (char c : t)
+    if (!is_alpha(c) && !is_digit(c) && c != '.' && c != '-' && c != '_') return false;
+  std::string_view last = t.substr(t.rfind('.') + 1);
+  for (char c : last)
+    if (is_alpha(c)) return true;
+  return false;
+}
+
+// A heading ("= Title", "== Section", "# Title") or nullopt.
+std::optional<std::string_view> heading(std::string_view line, int* level) {
+  char mark = line.empty() ? 0 : line[0];
+  if (mark != '=' && mark != '#') return std::nullopt;
+  size_t n = 0;
+  while (n < line.size() && line[n] == mark) ++n;
+  if (n >= line.size() || line[n] != ' ' || n > 6) return std::nullopt;
+  *level = static_cast<int>(n);
+  std::string_view text = line.substr(n + 1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<std::string_view> keyed(std::string_view line, std::initializer_list<std::string_view> keys) {
+  for (std::string_view k : keys) {
+    if (line.size() <= k.size() + 1) continue;
+    bool same = true;
+    for (size_t i = 0; i < k.size() && same; ++i)
+      same = (line[i] | 0x20) == k[i];
+    if (!same || line[k.size()] != ':') continue;
+    std::string_view v = line.substr(k.size() + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '*')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\r' || v.back() == '*')) v.remove_suffix(1);
+    if (!v.empty()) return v;
+  }
+  return std::nullopt;
+}
+
+class TextReader {
+ public:
+  TextReader(const ParseOptions& opts, FeedParseResult& result) : opts_(opts), result_(result) {}
+
+  // Prose that defangs anything defangs its IoCs: a live link in it is a reference.
+  void scan_defanging(std::string_view content) {
+    for (std::string_view c : chunks(content))
+      if (c.find('[') != std::string_view::npos || c.find('(') != std::string_view::npos ||
+          c.find('{') != std::string_view::npos || c.starts_with("hxxp") || c.starts_with("fxp"))
+        if (refang(c) != c) {
+          document_defangs_ = true;
+          return;
+        }
+  }
+
+  // False when the feed is refused (result_.error set).
+  bool line(std::string_view text, uint32_t line_no) {
+    line_no_ = line_no;
+    int level = 0;
+    if (auto h = heading(text, &level)) {
+      if (level == 1 && result_.feed.advisory.empty()) result_.feed.advisory = std::string(*h);
+      section_ = std::string(*h);
+      return true;
+    }
+    if (auto v = keyed(text, {"advisory", "advisory id"})) result_.feed.advisory = std::string(*v);
+    if (auto v = keyed(text, {"group", "threat actor", "campaign"}))
+      if (result_.feed.group.empty()) result_.feed.group = std::string(*v);
+    for (std::string_view c : chunks(text))
+      if (!token(c)) return false;
+    return true;
+  }
+
+ private:
+  void note(std::string_view token, std::string_view why) {
+    if (result_.feed.notes.size() >= kMaxNotes) {
+      ++result_.feed.notes_dropped;
+      return;
+    }
+    result_.feed.notes.push_back(fmt::format("{}: '{}' {}", line_no_, token, why));
+  }
+
+  bool refuse(std::string reason) {
+    result_.error = FeedError{opts_.file_name, line_no_, std::move(reason)};
+    result_.feed.iocs.clear();
+    return false;
+  }
+
+  void keep(Ioc ioc) {
+    ioc.line = line_no_;
+    ioc.label = section_;
+    result_.feed.iocs.push_back(std::move(ioc));
+  }
+
+  // A registrable domain, not a file name ("setup.exe") or a public suffix.
+  bool registrable(const std::string& name, std::string_view raw) {
+    if (!has_known_tld(name)) {
+      note(raw, fmt::format("ignored: '{}' is not a top-level domain (a file name?)", name.substr(name.rfind('.') + 1)));
+      return false;
+    }
+    if (is_public_suffix(name)) {
+      note(raw, "ignored: a public suffix, not a registrable domain");
+      return false;
+    }
+    return true;
+  }
+
+  bool token(std::string_view raw) {
+    const bool defanged = refang(raw) != raw;
+    std::string t = strip_punct(refang(raw));
+    // An AsciiDoc link "https://host/path[text]": the text is not part of the URL.
+    if (size_t bracket = t.find('['); bracket != std::string::npos && has_url_scheme(t)) t.resize(bracket);
+    if (t.empty()) return true;
+    const bool reference = document_defangs_ && !defanged;
+    std::string error;
+    if (has_url_scheme(t)) {
+      auto ioc = ioc_from_url(t, false, error);
+      if (!ioc) return defanged ? refuse(fmt::format("defanged URL {}", error)) : (note(raw, "ignored: " + error), true);
+      if (reference) return note(raw, "ignored: a live link in a document that defangs its IoCs (a reference)"), true;
+      if (ioc->kind == IocKind::kDomain && !registrable(ioc->domain, raw)) return true;
+      keep(std::move(*ioc));
+      return true;
+    }
+    if (const char* h = hash_kind(t)) {
+      ++result_.feed.skipped[h];
+      return true;
+    }
+    if (size_t at = t.find('@'); at != std::string::npos && at > 0) {
+      std::string why;
+      if (normalize_domain(std::string_view(t).substr(at + 1), why)) ++result_.feed.skipped["email"];
+      return true;
+    }
+    if (ipv4_shaped(t) || ipv6_shaped(t)) {
+      std::string_view ip = t;
+      // "1.2.3.4:443" in prose: the address is the IoC.
+      if (ipv4_shaped(t) && ip.find(':') != std::string_view::npos && ip.find(':') == ip.rfind(':'))
+        ip = ip.substr(0, ip.find(':'));
+      auto p = parse_ip_prefix(ip, error);
+      if (!p) {
+        if (defanged) return refuse(fmt::format("defanged address {} (written '{}')", error, raw));
+        if (ipv4_shaped(t)) note(raw, "ignored: " + error);
+        return true;
+      }
+      if (reference) return note(raw, "ignored: not defanged in a document that defangs its IoCs"), true;
+      keep(ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress));
+      return true;
+    }
+    if (domain_shaped(t)) {
+      auto name = normalize_domain(t, error);
+      if (!name) {
+        if (defanged) return refuse(fmt::format("defanged {} (written '{}')", error, raw));
+        return true;
+      }
+      if (!registrable(*name, raw)) return true;
+      if (reference) return note(raw, "ignored: not defanged in a document that defangs its IoCs"), true;
+      Ioc ioc;
+      ioc.kind = IocKind::kDomain;
+      ioc.form = IocForm::kDomain;
+      ioc.domain = std::move(*name);
+      keep(std::move(ioc));
+      return true;
+    }
+    if (defanged) return refuse(fmt::format("'{}' is defanged but is not an address, CIDR, domain or URL", raw));
+    return true;
+  }
+
+  const ParseOptions& opts_;
+  FeedParseResult& result_;
+  bool document_defangs_ = false;
+  std::string section_;
+  uint32_t line_no_ = 0;
+};
+
+}  // namespace
+
+FeedParseResult parse_free_text(std::string_view content, const ParseOptions& opts) {
+  FeedParseResult result;
+  result.feed.format = FeedFormat::kText;
+  content = strip_utf8_bom(content);
+  TextReader reader(opts, result);
+  reader.scan_defanging(content);
+  uint32_t line_no = 0;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t eol = content.find('\n', pos);
+    if (eol == std::string_view::npos) eol = content.size();
+    std::string_view line = content.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (!reader.line(line, ++line_no)) return result;
+  }
+  return result;
+}
+
+}  // namespace iocgate

@@ -1,0 +1,40 @@
+// feeds/feed_verdict.cc — see feed_verdict.h.
+#include "feeds/feed_verdict.h"
+
+#include "feeds/feed_parser.h"
+#include "feeds/ioc_text.h"
+
+namespace iocgate {
+
+const char* skip_category(std::string_view reason) {
+  if (reason == "expired") return "expired";
+  if (reason == "revoked") return "revoked";
+  if (reason == "duplicate") return "duplicate";
+  return "not enforceable";
+}
+
+FeedVerdict check_feed(std::string_view content, const ParseOptions& opts, const GuardConfig& guards,
+                       const std::set<std::string>& forced) {
+  FeedVerdict v;
+  v.file = opts.file_name;
+  FeedParseResult r = parse_feed(content, opts);
+  v.format = r.ok() ? r.feed.format : (opts.format != FeedFormat::kAuto ? opts.format : detect_feed_format(content));
+  if (!r.ok()) {
+    v.errors.push_back(r.error->message());
+    return v;
+  }
+  v.feed = std::move(r.feed);
+  for (const auto& [reason, n] : v.feed.skipped) v.skipped[skip_category(reason)][reason] += n;
+  GuardResult g = apply_guards(v.feed, guards, forced);
+  for (const GuardRefusal& refusal : g.refused) {
+    v.errors.push_back(refusal.message(opts.file_name));
+    ++v.skipped["refused by a guard"][refusal.entry];
+  }
+  v.forced = std::move(g.forced);
+  v.enforce = std::move(g.accepted);
+  for (const Ioc& ioc : v.enforce) ++v.by_kind[ioc_kind_name(ioc)];
+  v.accepted = g.refused.empty();
+  return v;
+}
+
+}  // namespace iocgate
