@@ -288,8 +288,7 @@ class ControlServer {
 
   json status() {
     const uint64_t hz = cb_->tsc_hz.load();
-    const uint64_t now_tsc = read_tsc();
-    auto alive = [&](uint64_t beat) { return hz != 0 && now_tsc - beat < 2 * hz; };
+    auto alive = [&](uint64_t beat) { return tsc_fresh(beat, hz, 2.0); };
     json workers = json::array();
     const bool running = publisher_.dataplane_running();
     const uint32_t n = running ? std::min(cb_->worker_count.load(), kMaxWorkers) : 0;

@@ -4,8 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <sstream>
 
+#include "config/appliance_config.h"
+#include "control/control_process.h"
 #include "control/feed_check.h"
 #include "control/replay.h"
+#include "dataplane/dataplane_process.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"iocgate: block traffic to and from Indicators of Compromise at line rate"};
@@ -34,7 +37,23 @@ int main(int argc, char** argv) {
   check->add_option("--allow", check_opts.allow_files, "An allowlist file: addresses, CIDRs, domains (covering subdomains) (repeatable)");
   check->add_option("--force", check_opts.force, "Enforce this entry despite a guard refusal, as printed in quotes (repeatable)");
 
+  std::string config_path = "/etc/iocgate/iocgate.toml";
+  CLI::App* dp = app.add_subcommand("dataplane", "Run the forwarding process (DPDK workers on the inline port pair)");
+  dp->add_option("--config", config_path, "Appliance config file")->capture_default_str();
+  CLI::App* ctl = app.add_subcommand("control", "Run the control process (feeds, table publishing, iocctl socket)");
+  ctl->add_option("--config", config_path, "Appliance config file")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (dp->parsed() || ctl->parsed()) {
+    std::string error;
+    auto cfg = iocgate::load_config(config_path, &error);
+    if (!cfg) {
+      std::fprintf(stderr, "iocgate: %s\n", error.c_str());
+      return 2;
+    }
+    return dp->parsed() ? iocgate::run_dataplane(*cfg) : iocgate::run_control(*cfg);
+  }
 
   if (rp->parsed()) {
     std::istringstream words(eal);

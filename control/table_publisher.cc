@@ -29,9 +29,8 @@ void TablePublisher::recover() {
 bool TablePublisher::dataplane_running() const {
   const uint64_t pid = cb_->dataplane_pid.load(std::memory_order_acquire);
   if (!process_alive(pid)) return false;
-  const uint64_t hz = cb_->tsc_hz.load();
-  const uint64_t beat = cb_->dataplane_heartbeat_tsc.load();
-  return hz != 0 && read_tsc() - beat < 2 * hz;
+  const int64_t age = static_cast<int64_t>(monotonic_ns() - cb_->dataplane_heartbeat_ns.load());
+  return age < 2'000'000'000;
 }
 
 PublishResult TablePublisher::publish(const FeedStore& store, int64_t now) {

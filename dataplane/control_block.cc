@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 namespace iocgate {
 
@@ -19,6 +20,12 @@ std::string control_block_shm_name(const std::string& instance) { return "/iocga
 
 std::string table_shm_name(const std::string& instance, uint64_t generation) {
   return "/iocgate-" + instance + "-table-" + std::to_string(generation);
+}
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 bool process_alive(uint64_t pid) {

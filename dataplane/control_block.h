@@ -69,7 +69,7 @@ struct ControlBlock {
   std::atomic<uint64_t> active_generation;   // mapped, validated, handed to the workers
   std::atomic<uint64_t> rejected_generation; // a snapshot that failed validation
   std::atomic<uint64_t> dataplane_pid;
-  std::atomic<uint64_t> dataplane_heartbeat_tsc;
+  std::atomic<uint64_t> dataplane_heartbeat_ns;   // CLOCK_MONOTONIC, see monotonic_ns()
   std::atomic<uint64_t> dataplane_start_unix;
   std::atomic<uint64_t> tsc_hz;
   std::atomic<uint32_t> worker_count;
@@ -94,7 +94,17 @@ ControlBlock* open_control_block(const std::string& instance, std::string* error
 // whose parent has not reaped it yet.
 bool process_alive(uint64_t pid);
 
-// Reads the TSC (the workers' clock; invariant and shared by all cores on x86-64).
+// Reads the TSC (the workers' clock: cheap, invariant on x86-64, but possibly a little
+// skewed between cores of a VM, so compare readings with a signed difference).
 inline uint64_t read_tsc() { return __builtin_ia32_rdtsc(); }
+
+// CLOCK_MONOTONIC in nanoseconds: the clock both processes share for heartbeats.
+uint64_t monotonic_ns();
+
+// True when a heartbeat read from `beat` (TSC) is younger than `max_age_s` seconds.
+inline bool tsc_fresh(uint64_t beat, uint64_t hz, double max_age_s) {
+  const int64_t age = static_cast<int64_t>(read_tsc() - beat);
+  return hz != 0 && age < static_cast<int64_t>(max_age_s * static_cast<double>(hz));
+}
 
 }  // namespace iocgate

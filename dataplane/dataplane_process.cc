@@ -372,7 +372,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
       follower.poll();
       follower.reclaim(cfg.workers);
       const uint64_t now = rte_rdtsc();
-      cb->dataplane_heartbeat_tsc.store(now, std::memory_order_relaxed);
+      cb->dataplane_heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
       if (now - last_stats > hz) {
         publish_port_stats(cb, ports);
         last_stats = now;
