@@ -4,6 +4,7 @@
 
 #include "feeds/feed_parser.h"
 #include "feeds/ioc_token.h"
+#include "feeds/ip_prefix.h"
 #include "feeds/list_header.h"
 #include "feeds/url_host.h"
 #include "feeds/utf8_bom.h"
@@ -60,7 +61,8 @@ FeedParseResult parse_adblock(std::string_view content, const ParseOptions& opts
     if (contains(body, "*"))
       return fail(line_no, fmt::format("'{}' is a wildcard rule: only exact hosts can be enforced", line));
     Ioc ioc;
-    if (has_url_scheme(body) || body.find_first_of("/?") != std::string_view::npos) {
+    // "1.2.3.0/24" is a CIDR, not a path: looks_like_ip() sends it to the address parser.
+    if (has_url_scheme(body) || (body.find_first_of("/?") != std::string_view::npos && !looks_like_ip(body))) {
       // A rule with a path blocks that path only; its host is usually a shared platform
       // (github.com, drive.google.com) that the list deliberately does not block. A packet
       // filter cannot see the path of an HTTPS request, so the rule is counted, not widened.

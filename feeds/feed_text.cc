@@ -204,7 +204,9 @@ class TextReader {
         if (ipv4_shaped(t)) note(raw, "ignored: " + error);
         return true;
       }
-      if (reference) return note(raw, "ignored: not defanged in a document that defangs its IoCs"), true;
+      // IPv6 addresses are never auto-linked, so authors do not defang them.
+      if (reference && p->kind == IocKind::kIpv4)
+        return note(raw, "ignored: not defanged in a document that defangs its IoCs"), true;
       keep(ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress));
       return true;
     }

@@ -90,6 +90,10 @@ FeedParseResult parse_threatfox_json(std::string_view content, const ParseOption
       return result;
     }
     for (const auto& [id, entries] : doc.items()) {
+      // The export is keyed by numeric IoC ids; anything else is another document.
+      bool numeric = !id.empty();
+      for (char c : id) numeric = numeric && c >= '0' && c <= '9';
+      if (!numeric) return fail(0, fmt::format("not a ThreatFox export: key \"{}\" is not an IoC id", id));
       if (!entries.is_array()) return fail(0, fmt::format("not a ThreatFox export: \"{}\" does not hold an array", id));
       for (const json& e : entries)
         if (auto why = read_entry(e, ++index, result.feed); !why.empty()) return fail(index, std::move(why));

@@ -18,7 +18,8 @@ FeedVerdict check_feed(std::string_view content, const ParseOptions& opts, const
   FeedVerdict v;
   v.file = opts.file_name;
   FeedParseResult r = parse_feed(content, opts);
-  v.format = r.ok() ? r.feed.format : (opts.format != FeedFormat::kAuto ? opts.format : detect_feed_format(content));
+  // The parser that read (or refused) the file sets its format, even on error.
+  v.format = r.feed.format != FeedFormat::kAuto ? r.feed.format : opts.format;
   if (!r.ok()) {
     v.errors.push_back(r.error->message());
     return v;

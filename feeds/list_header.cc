@@ -40,6 +40,8 @@ void read_list_header(std::string_view content, ParsedFeed& feed) {
     if (line.empty()) continue;
     if (line[0] != '#' && line[0] != ';' && line[0] != '!') break;
     while (!line.empty() && (line[0] == '#' || line[0] == ';' || line[0] == '!')) line.remove_prefix(1);
+    // abuse.ch draws a box: "# title      #".
+    while (!line.empty() && (line.back() == '#' || line.back() == ' ')) line.remove_suffix(1);
     line = trim(line);
     if (line.empty()) continue;
     std::string_view v;

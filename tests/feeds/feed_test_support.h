@@ -2,10 +2,16 @@
 // one-line rendering of an IoC so expectations read like the feed they describe.
 #pragma once
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "feeds/feed_parser.h"
 #include "feeds/ioc.h"
 
 namespace iocgate::testing_support {
@@ -32,6 +38,32 @@ inline std::string render(const Ioc& ioc) {
   }
   if (ioc.kind == IocKind::kDomain) return fmt::format("{} {}", form, ioc.domain);
   return fmt::format("{} {}/{}", form, render_addr(ioc), ioc.prefix_len);
+}
+
+// The bytes of tests/fixtures/feeds/<name> (IOCGATE_FEED_FIXTURES, set by meson); empty
+// when unreadable, which the parse assertions then report.
+inline std::string read_fixture(const std::string& name) {
+  const char* dir = std::getenv("IOCGATE_FEED_FIXTURES");
+  std::ifstream in(std::filesystem::path(dir ? dir : "tests/fixtures/feeds") / name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Parses a fixture through parse_feed (detection, duplicates), as `feed check` does.
+inline FeedParseResult parse_fixture(const std::string& name, FeedFormat format = FeedFormat::kAuto) {
+  ParseOptions opts;
+  opts.file_name = name;
+  opts.format = format;
+  opts.now_unix = 1719187200;  // 2024-06-24
+  return parse_feed(read_fixture(name), opts);
+}
+
+// render() of every IoC, in feed order.
+inline std::vector<std::string> rendered(const ParsedFeed& feed) {
+  std::vector<std::string> out;
+  for (const Ioc& i : feed.iocs) out.push_back(render(i));
+  return out;
 }
 
 }  // namespace iocgate::testing_support
