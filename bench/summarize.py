@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+# bench/summarize.py — turns bench-results/results.jsonl (one run of bench/run.sh) into the
+# Markdown tables of docs/BENCHMARKS.md, with every ratio and the issue 7 targets checked.
+import json
+import sys
+
+
+def load(out):
+    rows = [json.loads(l) for l in open(out + '/results.jsonl') if l.strip()]
+    by = {}
+    for r in rows:
+        by.setdefault(r['label'], []).append(r)
+    return rows, by
+
+
+def one(by, label):
+    v = by.get(label)
+    return v[0] if v else None
+
+
+def f(x, d=2):
+    return '—' if x is None else ('%.*f' % (d, x))
+
+
+def main():
+    out = sys.argv[1]
+    rows, by = load(out)
+    hz = next((r['tsc_hz'] for r in rows if 'tsc_hz' in r), 2.6e9)
+    io = one(by, 'testpmd_io')
+    t0, t1 = one(by, 'testpmd_5tswap'), one(by, 'testpmd_5tswap_end')
+    swap_base = [r['mpps'] for r in (t0, t1) if r and r['mpps'] > 0]
+    tswap = sum(swap_base) / len(swap_base) if swap_base else None
+    io_mpps = io['mpps'] if io else None
+    targets = []
+
+    print('### 1. Forwarding (net_pcap infinite_rx → net_null, one forwarding lcore)\n')
+    print('| case | Mpps | cycles/packet | × testpmd 5tswap | × testpmd io | new flows / packet | dropped (hits) |')
+    print('|---|---|---|---|---|---|---|')
+    for label, name in [('testpmd_io', 'testpmd `io`'), ('testpmd_5tswap', 'testpmd `5tswap` (start)'),
+                        ('testpmd_5tswap_end', 'testpmd `5tswap` (end, drift check)')]:
+        r = one(by, label)
+        if r:
+            print('| %s | %s | %s | %s | %s | — | — |' % (name, f(r['mpps']), f(hz / (r['mpps'] * 1e6), 0) if r['mpps'] else '—',
+                                                     f(r['mpps'] / tswap) if tswap else '—',
+                                                     f(r['mpps'] / io_mpps) if io_mpps else '—'))
+    cases = [('fwd_empty', 'iocgate, empty table'), ('fwd_10k', 'iocgate, 10k IoCs'),
+             ('fwd_1m', 'iocgate, 1M IPv4 + 100k IPv6 + 1M domains'), ('fwd_5m', 'iocgate, 5M mixed'),
+             ('fwd_1m_newflow', 'iocgate, 1M+100k+1M, every packet a new flow'),
+             ('fwd_empty_newflow', 'iocgate, empty table, every packet a new flow')]
+    fw = {}
+    for label, name in cases:
+        r = one(by, label)
+        if not r:
+            continue
+        fw[label] = r['mpps']
+        print('| %s | %s | %s | %s | %s | %s | %s |' % (
+            name, f(r['mpps']), f(r['cycles_per_packet'], 0), f(r['mpps'] / tswap) if tswap else '—',
+            f(r['mpps'] / io_mpps) if io_mpps else '—', f(r['flows_created_per_packet'], 3),
+            '%.3f%%' % (100 * r['dropped_fraction'])))
+    print()
+    if tswap and 'fwd_1m' in fw:
+        x = fw['fwd_1m'] / tswap
+        targets.append(('1M+100k+1M table ≥ 0.9 × 5tswap', '%.2f' % x, x >= 0.9))
+    if tswap and 'fwd_empty' in fw:
+        x = fw['fwd_empty'] / tswap
+        targets.append(('empty table ≥ 1.0 × 5tswap', '%.2f' % x, x >= 1.0))
+    if 'fwd_5m' in fw and 'fwd_10k' in fw:
+        x = fw['fwd_5m'] / fw['fwd_10k']
+        targets.append(('5M ≥ 0.9 × 10k', '%.2f' % x, x >= 0.9))
+    if 'fwd_1m_newflow' in fw and 'fwd_1m' in fw:
+        x = fw['fwd_1m_newflow'] / fw['fwd_1m']
+        targets.append(('every packet a new flow ≥ 0.5 × steady (1M table)', '%.2f' % x, x >= 0.5))
+
+    off, on = one(by, 'swap_off'), one(by, 'swap_on')
+    if off and on:
+        print('### 2. Table swap under load (1M-entry table, rebuilt on lcore 0, switched between bursts on lcore 1)\n')
+        print('| run | Mpps | swaps | Mpps in swap windows (100 ms after each) | Mpps outside | worst 10 ms in a window | max poll gap (µs) | imissed | tx_failed | build per swap (s) |')
+        print('|---|---|---|---|---|---|---|---|---|---|')
+        print('| no swaps | %s | 0 | — | — | — | %s | %d | %d | — |' % (f(off['mpps']), f(off['max_poll_gap_us'], 0),
+                                                                  off['port_rx_imissed'], off['tx_failed']))
+        b = on.get('swap_build_s') or []
+        print('| swap every %s s | %s | %d | %s | %s | %s | %s (in windows: %s) | %d | %d | %s |' % (
+            '1', f(on['mpps']), on['swaps'], f(on['window_mpps']), f(on['steady_mpps']), f(on['window_min_10ms_mpps']),
+            f(on['max_poll_gap_us'], 0), f(on['max_poll_gap_window_us'], 0), on['port_rx_imissed'], on['tx_failed'],
+            f(sum(b) / len(b)) if b else '—'))
+        print()
+        lost = on['port_rx_imissed'] + on['tx_failed'] + on['port_rx_nombuf']
+        targets.append(('zero packets lost by swaps (imissed + rx_nombuf + tx_failed)', str(lost), lost == 0))
+        x = on['window_mpps'] / off['mpps'] if off['mpps'] else 0
+        targets.append(('swap window ≥ 0.95 × steady (vs the run without swaps)', '%.2f' % x, x >= 0.95))
+
+    lk = [r for r in rows if r.get('tool') == 'lookup_bench']
+    if lk:
+        print('### 3. Lookups (random keys, bursts of 32, TSC cycles per lookup)\n')
+        print('| lookup | set | keys | iocgate | DPDK | DPDK structure | iocgate / DPDK |')
+        print('|---|---|---|---|---|---|---|')
+        cyc = {r['name']: r for r in lk}
+        for name, r in cyc.items():
+            kind, impl, s, keys = name.split('/')[:4]
+            if impl != 'iocgate':
+                continue
+            rival = next((v for n, v in cyc.items() if n.split('/')[0] == kind and n.split('/')[1] != 'iocgate'
+                          and n.split('/')[2] == s and n.split('/')[3] == keys), None)
+            rname = rival['name'].split('/')[1] + (' (%.0f MiB)' % rival['mib'] if rival and rival.get('mib') else '') if rival else '—'
+            ratio = r['cycles_per_lookup'] / rival['cycles_per_lookup'] if rival else None
+            print('| %s | %s | %s | %s | %s | %s | %s |' % (kind, s, keys, f(r['cycles_per_lookup'], 1),
+                                                         f(rival['cycles_per_lookup'], 1) if rival else '—', rname,
+                                                         f(ratio)))
+            if kind == 'v4' and s == '1m' and keys == 'random_keys' and ratio is not None:
+                targets.append(('IPv4 lookup ≤ 0.5 × rte_fib cycles (1M, random keys)', '%.2f' % ratio, ratio <= 0.5))
+        print()
+
+    bb = [r for r in rows if r.get('tool') == 'build_bench']
+    kern = {(r['tool'], r['set']): r for r in rows if r.get('label') == 'kernel'}
+    if bb:
+        print('### 4. Compile and publish\n')
+        print('| set | IoCs (v4 / v6 / domains) | iocgate add + build (s) | of which build() | publish: copy + attach + checksum (s) | rte_fib adds, IPv4 only (s, cycles/add, MiB) | ipset restore hash:net, IPv4 only (s) | nft -f interval set, IPv4 only (s) |')
+        print('|---|---|---|---|---|---|---|---|')
+        for r in bb:
+            fib = r.get('rte_fib')
+            fib_s = ('%s, %.0f, %.0f%s' % (f(fib.get('add_s')), fib.get('cycles_per_add', 0), fib['memory_mib'],
+                                           (' — ' + fib['error'] + ' after %d' % fib.get('added', 0)) if fib.get('error') else '')
+                     if fib else '—')
+            ips, nft = kern.get(('ipset', r['set'])), kern.get(('nft', r['set']))
+            ks = lambda k: '—' if not k else (f(k['seconds']) + ('' if k['rc'] == 0 else ' (rc %d)' % k['rc']))
+            print('| %s | %d / %d / %d | %s | %s | %s | %s | %s | %s |' % (
+                r['set'], r['v4'], r['v6'], r['domains'], f(r['compile_s']), f(r['build_s']), f(r['publish_s']),
+                fib_s, ks(ips), ks(nft)))
+            if r['set'] == '1m':
+                targets.append(('compile 1M IPv4 + 100k IPv6 + 1M domains ≤ 1 s', f(r['compile_s']) + ' s',
+                                r['compile_s'] <= 1.0))
+                if ips:
+                    targets.append(('compile faster than ipset restore of the same IPv4 addresses',
+                                    '%s s vs %s s' % (f(r['compile_s']), f(ips['seconds'])), r['compile_s'] < ips['seconds']))
+        print()
+        print('### 5a. Memory per IoC kind (from the blob\'s section sizes; the two fixed 2 MiB IPv4 bitmaps apart)\n')
+        print('| set | table bytes | B per IPv4 entry | B per IPv4 host | B per IPv6 entry | B per IPv6 host | B per domain | ipset hash:net bytes per IPv4 |')
+        print('|---|---|---|---|---|---|---|---|')
+        for r in bb:
+            ips = kern.get(('ipset', r['set']))
+            print('| %s | %d | %s | %s | %s | %s | %s | %s |' % (
+                r['set'], r['total_bytes'], f(r['bytes_per_v4'], 1), f(r['bytes_per_v4_host'], 1), f(r['bytes_per_v6'], 1),
+                f(r['bytes_per_v6_host'], 1), f(r['bytes_per_domain'], 1),
+                f(ips['bytes'] / r['v4_entries'], 1) if ips and ips.get('bytes') else '—'))
+            if r['set'] == '1m':
+                targets.append(('≤ 16 B per IPv4 host', f(r['bytes_per_v4_host'], 1), r['bytes_per_v4_host'] <= 16))
+                targets.append(('≤ 32 B per IPv6 host', f(r['bytes_per_v6_host'], 1), r['bytes_per_v6_host'] <= 32))
+                targets.append(('≤ 64 B per domain', f(r['bytes_per_domain'], 1), r['bytes_per_domain'] <= 64))
+        print()
+
+    cg = [r for r in rows if r.get('tool') == 'callgrind']
+    if cg:
+        alloc = {r['label']: r for r in rows if r.get('tool') == 'classify_callgrind'}
+        print('### 5b. Instructions per packet (callgrind, Classifier::classify_burst, steady-state pass over 65,536 frames)\n')
+        print('| case | instructions / packet | allocations in the pass | alloc/lock/syscall functions in the pass | new flows / packet |')
+        print('|---|---|---|---|---|')
+        worst = 0
+        for r in cg:
+            a = alloc.get(r['label'], {})
+            worst += r['forbidden_functions'] + a.get('allocations_in_measured_pass', 0)
+            print('| %s | %s | %s | %s | %s |' % (r['case'], f(r['ir_per_packet'], 0),
+                                                  a.get('allocations_in_measured_pass', '—'), r['forbidden_functions'],
+                                                  f(a.get('flows_created_per_packet'), 3)))
+        print()
+        targets.append(('no allocation, lock or syscall per packet', 'found %d' % worst, worst == 0))
+
+    print('### Targets\n')
+    print('| target | this run | met |')
+    print('|---|---|---|')
+    for t, v, ok in targets:
+        print('| %s | %s | %s |' % (t, v, 'yes' if ok else '**no**'))
+
+
+if __name__ == '__main__':
+    main()
