@@ -13,6 +13,8 @@ IOCGATE_PACKAGES=(
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
+  # tests/netns: real servers and clients through the appliance
+  dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
 )
 
 missing=()
