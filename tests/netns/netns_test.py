@@ -164,7 +164,7 @@ def build_bed(work):
     # `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf.
     os.makedirs(f"/etc/netns/{NS_IN}", exist_ok=True)
     with open(f"/etc/netns/{NS_IN}/resolv.conf", "w") as f:
-        f.write(f"nameserver {DNS}\noptions timeout:1 attempts:1\n")
+        f.write(f"nameserver {DNS}\noptions timeout:2 attempts:2\n")
     with open(f"/etc/netns/{NS_IN}/hosts", "w") as f:
         f.write("127.0.0.1 localhost\n")
 
@@ -316,6 +316,12 @@ listen = ""
 
     def start_dataplane(self, pmd):
         cfg = self.config(pmd)
+        # As iocgate-dataplane.service does before it starts: hugepages and the ports.
+        setup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "appliance",
+                             "iocgate-setup-nics")
+        r = sh(setup, "--config", cfg, "--hugepages", "64M", check_rc=False)
+        check(f"iocgate-setup-nics prepares the net_{pmd} ports", r.returncode == 0,
+              (r.stdout.strip().splitlines() or [""])[-1] + r.stderr.strip()[-200:])
         mark = os.path.getsize(self.dp_log) if os.path.exists(self.dp_log) else 0
         self.dp = self.spawn("dataplane", [self.args.iocgate, "dataplane", "--config", cfg], log=self.dp_log)
         ok = self.wait_log(self.dp_log, "iocgate dataplane: forwarding ", self.dp, offset=mark)
