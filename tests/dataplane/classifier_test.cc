@@ -1,0 +1,1174 @@
+// tests/dataplane/classifier_test.cc — the dataplane's judgement, pinned without EAL: tables
+// of {description, packets, expected verdicts (and counters/events)} for address, DNS, TLS SNI
+// and HTTP Host matches, actions, table switches, no table, and the match events.
+//
+// Every table case runs twice on a fresh classifier: all packets in full bursts, and one
+// packet per burst. Flows carry state from packet to packet, so both must agree.
+//
+// Semantics (README "What is blocked"): a listed address blocks every packet from or to it;
+// a DNS query for a listed name blocks that packet only; a TLS SNI or HTTP Host blocks the
+// packet that completes the ClientHello/request and every later packet of the connection in
+// both directions.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/classifier.h"
+#include "table/ioc_table_builder.h"
+#include "table/ioc_table_view.h"
+#include "tests/dataplane/dns_builder.h"
+#include "tests/dataplane/packet_builder.h"
+#include "tests/dataplane/tls_builder.h"
+
+namespace iocgate {
+
+void PrintTo(Verdict v, std::ostream* os) {
+  *os << (v == Verdict::kForward ? "kForward" : v == Verdict::kDrop ? "kDrop" : "kMirror");
+}
+
+namespace {
+
+using table::Action;
+using test::Bytes;
+using test::PacketBuilder;
+
+constexpr Verdict F = Verdict::kForward;
+constexpr Verdict D = Verdict::kDrop;
+constexpr Verdict M = Verdict::kMirror;
+
+// --- tables ---------------------------------------------------------------------------------
+
+std::array<uint8_t, 4> a4(const std::string& s) {
+  std::array<uint8_t, 4> a{};
+  EXPECT_EQ(inet_pton(AF_INET, s.c_str(), a.data()), 1) << s;
+  return a;
+}
+std::array<uint8_t, 16> a6(const std::string& s) {
+  std::array<uint8_t, 16> a{};
+  EXPECT_EQ(inet_pton(AF_INET6, s.c_str(), a.data()), 1) << s;
+  return a;
+}
+bool is_v6(const std::string& s) { return s.find(':') != std::string::npos; }
+
+Ioc v4(const char* text, uint8_t len = 32) {
+  Ioc i;
+  i.kind = IocKind::kIpv4;
+  i.form = len == 32 ? IocForm::kAddress : IocForm::kCidr;
+  i.prefix_len = len;
+  inet_pton(AF_INET, text, i.addr.data());
+  return i;
+}
+Ioc v6(const char* text, uint8_t len = 128) {
+  Ioc i;
+  i.kind = IocKind::kIpv6;
+  i.form = len == 128 ? IocForm::kAddress : IocForm::kCidr;
+  i.prefix_len = len;
+  inet_pton(AF_INET6, text, i.addr.data());
+  return i;
+}
+Ioc dom(const char* d) {
+  Ioc i;
+  i.kind = IocKind::kDomain;
+  i.form = IocForm::kDomain;
+  i.domain = d;
+  i.line = 1;
+  return i;
+}
+
+struct FeedSpec {
+  std::string name;
+  Action action;
+  std::vector<Ioc> iocs;
+};
+
+struct Table {
+  table::TableBlob blob;
+  table::IocTableView view;
+};
+
+std::unique_ptr<Table> build_table(const std::vector<FeedSpec>& feeds) {
+  table::IocTableBuilder b;
+  for (const FeedSpec& f : feeds) {
+    const uint32_t id = b.add_feed(table::FeedMeta{f.name, f.action, "", ""});
+    for (const Ioc& i : f.iocs) b.add(id, i);
+  }
+  std::string err;
+  auto blob = b.build(&err);
+  EXPECT_TRUE(blob.has_value()) << err;
+  auto t = std::make_unique<Table>();
+  t->blob = std::move(*blob);
+  EXPECT_TRUE(t->view.attach(t->blob.data(), t->blob.size(), &err)) << err;
+  return t;
+}
+
+// The table every case runs against (generation 1).
+const std::vector<FeedSpec>& default_feeds() {
+  static const std::vector<FeedSpec> feeds = {
+      {"block", Action::kDrop,
+       {v4("203.0.113.66"), v4("100.64.7.0", 24), v4("10.99.0.0", 16), v4("203.0.113.100"),
+        v6("2001:db8:bad::66"), v6("2001:db8:beef::", 48), dom("evil.com"),
+        dom("c2.example.net")}},
+      {"mirror", Action::kMirror, {v4("203.0.113.77"), dom("mirror.example")}},
+      {"alert", Action::kAlert, {v4("203.0.113.88"), dom("alert.example")}},
+      {"allow", Action::kAllow,
+       {v4("203.0.113.99"), v4("203.0.113.100"), dom("good.evil.com"), dom("allowed.example")}},
+  };
+  return feeds;
+}
+
+const Table& default_table() {
+  static const std::unique_ptr<Table> t = build_table(default_feeds());
+  return *t;
+}
+
+// --- frames ---------------------------------------------------------------------------------
+
+using Tags = std::vector<std::pair<uint16_t, uint16_t>>;  // (TPID, VLAN id), outermost first
+
+PacketBuilder ip_frame(const std::string& src, const std::string& dst, const Tags& tags = {}) {
+  PacketBuilder b;
+  for (auto [tpid, vid] : tags) b.vlan(tpid, vid);
+  if (is_v6(src)) b.ipv6(a6(src), a6(dst));
+  else b.ipv4(a4(src), a4(dst));
+  return b;
+}
+
+Bytes udp(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport,
+          const Bytes& payload = Bytes(8, 0), const Tags& tags = {}) {
+  return ip_frame(src, dst, tags).udp(sport, dport).payload(payload).build();
+}
+
+Bytes dns_response(std::string_view name) {
+  Bytes m = test::dns_query(name);
+  m[2] = 0x81;  // QR, RD
+  m[3] = 0x80;  // RA, NOERROR
+  return m;
+}
+
+Bytes dns_over_tcp(std::string_view name) {
+  const Bytes msg = test::dns_query(name);
+  Bytes b;
+  test::put16(b, static_cast<uint16_t>(msg.size()));
+  test::append(b, msg);
+  return b;
+}
+
+// Bytes a server sends first in a TLS connection; only its shape matters (not inspected).
+Bytes server_hello() {
+  Bytes b = {0x16, 0x03, 0x03, 0x00, 0x06, 0x02, 0x00, 0x00, 0x02, 0x03, 0x03};
+  return b;
+}
+Bytes app_data(size_t n = 64) {
+  Bytes b = {0x17, 0x03, 0x03};
+  test::put16(b, static_cast<uint16_t>(n));
+  b.resize(b.size() + n, 0x5a);
+  return b;
+}
+Bytes http_get(std::string_view host_line) {
+  Bytes b = test::bytes_of("GET /index.html HTTP/1.1\r\n");
+  test::append(b, host_line);
+  test::append(b, std::string_view("\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n"));
+  return b;
+}
+Bytes http_ok() { return test::bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); }
+
+// Cuts `b` at the given offsets.
+std::vector<Bytes> cut(const Bytes& b, std::vector<size_t> at) {
+  std::vector<Bytes> out;
+  size_t from = 0;
+  at.push_back(b.size());
+  for (size_t to : at) {
+    out.emplace_back(b.begin() + from, b.begin() + to);
+    from = to;
+  }
+  return out;
+}
+size_t offset_of(const Bytes& hay, std::string_view needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end());
+  EXPECT_NE(it, hay.end()) << needle;
+  return static_cast<size_t>(it - hay.begin());
+}
+Bytes concat(const Bytes& a, const Bytes& b) {
+  Bytes out = a;
+  test::append(out, b);
+  return out;
+}
+
+// One TCP connection; client and server segments carry running sequence numbers.
+class Conn {
+ public:
+  Conn(std::string client, uint16_t cport, std::string server, uint16_t sport, Tags tags = {})
+      : client_(std::move(client)), server_(std::move(server)), cport_(cport), sport_(sport),
+        tags_(std::move(tags)) {}
+
+  Bytes syn() { return seg(true, 0x02, cseq_ - 1, {}); }
+  Bytes synack() { return seg(false, 0x12, sseq_ - 1, {}); }
+  Bytes ack() { return seg(true, 0x10, cseq_, {}); }
+  Bytes sack() { return seg(false, 0x10, sseq_, {}); }
+  Bytes fin() { return seg(true, 0x11, cseq_, {}); }
+  Bytes sfin() { return seg(false, 0x11, sseq_, {}); }
+  Bytes srst() { return seg(false, 0x14, sseq_, {}); }
+  // Client data at the next sequence number.
+  Bytes c(const Bytes& data) {
+    Bytes f = seg(true, 0x18, cseq_, data);
+    cseq_ += static_cast<uint32_t>(data.size());
+    return f;
+  }
+  Bytes s(const Bytes& data) {
+    Bytes f = seg(false, 0x18, sseq_, data);
+    sseq_ += static_cast<uint32_t>(data.size());
+    return f;
+  }
+  // Client data at an explicit sequence number (retransmissions, reordering).
+  Bytes c_at(uint32_t seq, const Bytes& data) { return seg(true, 0x18, seq, data); }
+  uint32_t cseq() const { return cseq_; }
+  void skip(size_t n) { cseq_ += static_cast<uint32_t>(n); }
+
+ private:
+  Bytes seg(bool from_client, uint8_t flags, uint32_t seq, const Bytes& data) const {
+    const std::string& src = from_client ? client_ : server_;
+    const std::string& dst = from_client ? server_ : client_;
+    return ip_frame(src, dst, tags_)
+        .tcp(from_client ? cport_ : sport_, from_client ? sport_ : cport_, flags, seq)
+        .payload(data)
+        .build();
+  }
+
+  std::string client_, server_;
+  uint16_t cport_, sport_;
+  Tags tags_;
+  uint32_t cseq_ = 0x10000001;
+  uint32_t sseq_ = 0x70000001;
+};
+
+// --- running --------------------------------------------------------------------------------
+
+struct Pkt {
+  Bytes frame;
+  Verdict want;
+  std::string note = {};
+};
+
+struct Case {
+  std::string name;
+  std::vector<Pkt> packets;
+  std::function<void(Classifier&)> check = {};  // counters and events after the last packet
+};
+
+ClassifierConfig small_config() {
+  ClassifierConfig c;
+  c.flow_capacity = 1024;
+  c.reassembly_buffers = 16;
+  return c;
+}
+
+std::vector<Verdict> classify(Classifier& cls, const std::vector<Bytes>& frames, uint32_t burst,
+                              uint64_t* now) {
+  std::vector<Verdict> out(frames.size(), Verdict::kMirror);
+  for (size_t i = 0; i < frames.size(); i += burst) {
+    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(burst, frames.size() - i));
+    const uint8_t* ptrs[kBurstSize];
+    uint32_t lens[kBurstSize];
+    for (uint32_t j = 0; j < n; ++j) {
+      ptrs[j] = frames[i + j].data();
+      lens[j] = static_cast<uint32_t>(frames[i + j].size());
+    }
+    cls.classify_burst(ptrs, lens, n, ++*now, out.data() + i);
+  }
+  return out;
+}
+
+std::vector<MatchEvent> drain(Classifier& cls) {
+  std::vector<MatchEvent> ev;
+  MatchEvent e;
+  while (cls.events().pop(&e)) ev.push_back(e);
+  return ev;
+}
+
+size_t count_first(const std::vector<MatchEvent>& ev) {
+  return std::count_if(ev.begin(), ev.end(), [](const MatchEvent& e) {
+    return e.type == static_cast<uint8_t>(EventType::kFirstMatch);
+  });
+}
+
+void run_cases(const std::vector<Case>& cases, const Table& t = default_table()) {
+  for (const Case& c : cases) {
+    for (uint32_t burst : {kBurstSize, 1u}) {
+      SCOPED_TRACE(c.name + (burst == 1 ? " [one packet per burst]" : " [full bursts]"));
+      auto cls = std::make_unique<Classifier>(small_config());
+      cls->set_table(&t.view, 1);
+      std::vector<Bytes> frames;
+      for (const Pkt& p : c.packets) frames.push_back(p.frame);
+      uint64_t now = 0;
+      const std::vector<Verdict> got = classify(*cls, frames, burst, &now);
+      for (size_t i = 0; i < got.size(); ++i)
+        EXPECT_EQ(got[i], c.packets[i].want) << "packet " << i << " " << c.packets[i].note;
+      EXPECT_EQ(cls->counters().rx_packets, c.packets.size());
+      if (c.check) c.check(*cls);
+    }
+  }
+}
+
+#define COUNTER_EQ(cls, name, v) EXPECT_EQ((cls).counters().name, uint64_t{v}) << #name
+
+// --- address matches -------------------------------------------------------------------------
+
+std::vector<Case> address_cases() {
+  std::vector<Case> v;
+  {
+    Conn k("192.0.2.1", 40000, "203.0.113.66", 443);
+    v.push_back({"IPv4 /32 as destination: every packet of the flow, both directions",
+                 {{k.syn(), D}, {k.synack(), D}, {k.ack(), D}, {k.c(http_get("Host: a.example")), D},
+                  {k.s(http_ok()), D}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, dropped_packets, 5);
+                   COUNTER_EQ(c, match_ip, 5);
+                   COUNTER_EQ(c, flows_created, 1);
+                 }});
+  }
+  {
+    Conn k("203.0.113.66", 51000, "192.0.2.1", 22);
+    v.push_back({"IPv4 /32 as source: inbound connection from a listed address",
+                 {{k.syn(), D}, {k.synack(), D}, {k.ack(), D}}});
+  }
+  v.push_back({"IPv4 neighbours of a listed /32 pass",
+               {{udp("192.0.2.1", 1000, "203.0.113.65", 9), F},
+                {udp("203.0.113.67", 1000, "192.0.2.1", 9), F}},
+               [](Classifier& c) { COUNTER_EQ(c, match_ip, 0); }});
+  v.push_back({"IPv4 /24: first and last address inside, neighbours outside",
+               {{udp("192.0.2.1", 1000, "100.64.7.0", 9), D},
+                {udp("100.64.7.255", 1000, "192.0.2.1", 9), D},
+                {udp("192.0.2.1", 1000, "100.64.7.42", 9), D},
+                {udp("192.0.2.1", 1000, "100.64.8.0", 9), F},
+                {udp("100.64.6.255", 1000, "192.0.2.1", 9), F}}});
+  v.push_back({"IPv4 /16: source and destination inside, neighbours outside",
+               {{udp("10.99.255.254", 1000, "192.0.2.1", 9), D},
+                {udp("192.0.2.1", 1000, "10.99.0.1", 9), D},
+                {udp("192.0.2.1", 1000, "10.98.255.255", 9), F},
+                {udp("10.100.0.0", 1000, "192.0.2.1", 9), F}}});
+  {
+    Conn out("2001:db8::1", 40000, "2001:db8:bad::66", 443);
+    Conn in("2001:db8:bad::66", 40000, "2001:db8::1", 443);
+    v.push_back({"IPv6 /128 as destination and as source; its neighbour passes",
+                 {{out.syn(), D}, {out.synack(), D}, {in.syn(), D},
+                  {udp("2001:db8::1", 1000, "2001:db8:bad::67", 9), F},
+                  {udp("2001:db8:bad::65", 1000, "2001:db8::1", 9), F}}});
+  }
+  v.push_back({"IPv6 /48: anywhere inside, both directions; outside passes",
+               {{udp("2001:db8::1", 1000, "2001:db8:beef::1", 9), D},
+                {udp("2001:db8:beef:ffff:ffff:ffff:ffff:ffff", 1000, "2001:db8::1", 9), D},
+                {udp("2001:db8::1", 1000, "2001:db8:beee:ffff::1", 9), F},
+                {udp("2001:db8::1", 1000, "2001:db8:bef0::1", 9), F}}});
+  {
+    Conn k("192.0.2.1", 40000, "203.0.113.66", 443, {{0x8100, 100}});
+    Conn ok("192.0.2.1", 40001, "198.51.100.7", 443, {{0x8100, 100}});
+    v.push_back({"802.1Q tagged frames: judged by the addresses behind the tag",
+                 {{k.syn(), D}, {k.synack(), D}, {ok.syn(), F}, {ok.synack(), F}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "203.0.113.66", 443, {{0x88a8, 10}, {0x8100, 200}});
+    Conn k2("2001:db8::1", 40000, "2001:db8:bad::66", 443, {{0x9100, 10}, {0x8100, 200}});
+    Conn ok("192.0.2.1", 40001, "198.51.100.7", 443, {{0x88a8, 10}, {0x8100, 200}});
+    v.push_back({"QinQ frames (0x88a8 and 0x9100 outer tags): judged by their addresses",
+                 {{k.syn(), D}, {k.synack(), D}, {k2.syn(), D}, {ok.syn(), F}}});
+  }
+  {
+    const Bytes body(64, 0xab);
+    v.push_back(
+        {"IPv4 fragments of a listed address: first (MF) and non-first fragments dropped",
+         {{ip_frame("192.0.2.1", "203.0.113.66").ipv4_fragment(0, true).tcp(40000, 443).payload(body).build(), D,
+           "first fragment"},
+          {ip_frame("192.0.2.1", "203.0.113.66").ipv4_fragment(11, false).protocol(6).payload(body).build(), D,
+           "non-first fragment to the address"},
+          {ip_frame("203.0.113.66", "192.0.2.1").ipv4_fragment(185, true).protocol(17).payload(body).build(), D,
+           "non-first fragment from the address"},
+          {ip_frame("192.0.2.1", "198.51.100.7").ipv4_fragment(11, false).protocol(6).payload(body).build(), F,
+           "non-first fragment, unlisted"}},
+         [](Classifier& c) {
+           COUNTER_EQ(c, fragments, 4);
+           COUNTER_EQ(c, dropped_packets, 3);
+         }});
+    v.push_back({"IPv6 non-first fragment of a listed address dropped",
+                 {{ip_frame("2001:db8::1", "2001:db8:bad::66").ipv6_fragment(100, false).protocol(6).payload(body).build(), D},
+                  {ip_frame("2001:db8::1", "2001:db8::2").ipv6_fragment(100, false).protocol(6).payload(body).build(), F}},
+                 [](Classifier& c) { COUNTER_EQ(c, fragments, 2); }});
+  }
+  {
+    auto truncate = [](Bytes b, size_t n) {
+      b.resize(n);
+      return b;
+    };
+    Conn k("192.0.2.1", 40000, "203.0.113.66", 443);
+    Conn k6("2001:db8::1", 40000, "2001:db8:bad::66", 443);
+    Conn ok("192.0.2.1", 40000, "198.51.100.7", 443);
+    v.push_back({"truncated frames with readable addresses are judged by them",
+                 {{truncate(k.c(Bytes(100, 1)), 14 + 20 + 10), D, "IPv4, TCP header cut"},
+                  {truncate(k6.c(Bytes(100, 1)), 14 + 40 + 6), D, "IPv6, TCP header cut"},
+                  {truncate(k.c(Bytes(100, 1)), 14 + 20 + 20 + 30), D, "IPv4, payload cut"},
+                  {truncate(ok.c(Bytes(100, 1)), 14 + 20 + 10), F, "unlisted"},
+                  {truncate(k.c(Bytes(100, 1)), 14 + 16), F, "cut inside the IP header: no address"}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, truncated, 5);
+                   COUNTER_EQ(c, dropped_packets, 3);
+                 }});
+  }
+  v.push_back({"malformed IPv4 (total length < IHL) from a listed address is still judged",
+               {{ip_frame("203.0.113.66", "192.0.2.1").udp(1, 2).ipv4_total_length(10).build(), D},
+                {ip_frame("198.51.100.7", "192.0.2.1").udp(1, 2).ipv4_total_length(10).build(), F}},
+               [](Classifier& c) { COUNTER_EQ(c, malformed, 2); }});
+  v.push_back({"non-IP frames (ARP) are forwarded untouched",
+               {{PacketBuilder().ethertype(0x0806).payload(Bytes(28, 0)).build(), F}},
+               [](Classifier& c) {
+                 COUNTER_EQ(c, non_ip, 1);
+                 COUNTER_EQ(c, flows_created, 0);
+               }});
+  return v;
+}
+
+TEST(ClassifierAddress, Table) { run_cases(address_cases()); }
+
+// BUG: a frame with a third VLAN tag is kMalformed with ip_version 0 (packet_parser.cc refuses
+// it "so stacking tags cannot carry IP past the filter"), but Classifier::classify_burst only
+// judges kMalformed frames whose addresses were read, and forwards the rest. A triple-tagged
+// frame to a listed address is therefore forwarded, against README "Any packet whose source or
+// destination address is in a listed address". Expected: dropped (or its addresses read).
+TEST(ClassifierAddress, DISABLED_TripleTaggedFrameToListedAddressIsNotForwarded) {
+  Conn k("192.0.2.1", 40000, "203.0.113.66", 443, {{0x88a8, 10}, {0x8100, 20}, {0x8100, 30}});
+  run_cases({{"three VLAN tags in front of a listed destination", {{k.syn(), D}}}});
+}
+
+// Current behaviour, pinned: see the bug above. Remove when the bug is fixed.
+TEST(ClassifierAddress, TripleTaggedFrameIsCurrentlyForwardedUnjudged) {
+  Conn k("192.0.2.1", 40000, "203.0.113.66", 443, {{0x88a8, 10}, {0x8100, 20}, {0x8100, 30}});
+  run_cases({{"three VLAN tags in front of a listed destination (current behaviour)",
+              {{k.syn(), F}},
+              [](Classifier& c) {
+                COUNTER_EQ(c, malformed, 1);
+                COUNTER_EQ(c, flows_created, 0);
+              }}});
+}
+
+// --- DNS ------------------------------------------------------------------------------------
+
+std::vector<Case> dns_cases() {
+  std::vector<Case> v;
+  auto q = [](std::string_view name, uint16_t sport = 5353, const Tags& tags = {}) {
+    return udp("192.0.2.1", sport, "198.51.100.53", 53, test::dns_query(name), tags);
+  };
+  v.push_back({"DNS over UDP: the exact listed name", {{q("evil.com"), D}},
+               [](Classifier& c) {
+                 COUNTER_EQ(c, match_dns, 1);
+                 COUNTER_EQ(c, dropped_packets, 1);
+               }});
+  v.push_back({"DNS over UDP: subdomains at any depth",
+               {{q("www.evil.com", 1), D}, {q("a.b.c.evil.com", 2), D}, {q("x.c2.example.net", 3), D}}});
+  v.push_back({"DNS over UDP: upper and mixed case", {{q("WWW.EVIL.COM", 1), D}, {q("Evil.Com", 2), D}}});
+  v.push_back({"DNS over UDP: look-alikes pass",
+               {{q("notevil.com", 1), F}, {q("evil.com.example.org", 2), F}, {q("evil.co", 3), F},
+                {q("evil", 4), F}, {q("example.net", 5), F}, {q("evilcom", 6), F}},
+               [](Classifier& c) { COUNTER_EQ(c, match_dns, 0); }});
+  v.push_back({"DNS over UDP in a QinQ frame", {{q("evil.com", 7, {{0x88a8, 1}, {0x8100, 2}}), D}}});
+  v.push_back({"DNS over UDP over IPv6",
+               {{udp("2001:db8::1", 5353, "2001:db8::53", 53, test::dns_query("evil.com")), D}}});
+  v.push_back(
+      {"DNS over UDP: a match blocks that query only, not later packets of the same 5-tuple",
+       {{q("evil.com"), D, "listed query"},
+        {q("example.org"), F, "unlisted query, same 5-tuple"},
+        {udp("198.51.100.53", 53, "192.0.2.1", 5353, dns_response("example.org")), F, "its response"},
+        {udp("192.0.2.1", 5353, "198.51.100.53", 53, Bytes{1, 2, 3}), F, "not DNS"},
+        {udp("198.51.100.53", 53, "192.0.2.1", 5353, dns_response("evil.com")), D,
+         "a response echoes the listed question: dropped too"}},
+       [](Classifier& c) {
+         COUNTER_EQ(c, flows_created, 1);
+         COUNTER_EQ(c, match_dns, 2);
+         EXPECT_EQ(count_first(drain(c)), 1u);
+       }});
+  v.push_back({"UDP to a port other than 53 is not read as DNS",
+               {{udp("192.0.2.1", 5353, "198.51.100.53", 5353, test::dns_query("evil.com")), F}}});
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.53", 53);
+    const Bytes query = dns_over_tcp("www.evil.com");
+    v.push_back({"DNS over TCP: the query segment and every later packet, both directions",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(query), D, "query"},
+                  {k.s(concat(Bytes{0, 12}, test::dns_header(0))), D, "response"},
+                  {k.ack(), D}, {k.fin(), D}, {k.sfin(), D}, {k.ack(), D}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, match_dns, 6);
+                   COUNTER_EQ(c, reasm_started, 0);
+                   EXPECT_EQ(count_first(drain(c)), 1u);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40001, "198.51.100.53", 53);
+    const std::vector<Bytes> parts = cut(dns_over_tcp("evil.com"), {2});
+    v.push_back({"DNS over TCP: length prefix and message in separate segments",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(parts[0]), F, "length prefix"},
+                  {k.c(parts[1]), D, "message"}, {k.sack(), D}},
+                 [](Classifier& c) { COUNTER_EQ(c, reasm_started, 1); }});
+  }
+  {
+    Conn k("192.0.2.1", 40002, "198.51.100.53", 53);
+    v.push_back({"DNS over TCP: an unlisted query passes",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(dns_over_tcp("notevil.com")), F},
+                  {k.s(Bytes(40, 0)), F}}});
+  }
+  return v;
+}
+
+TEST(ClassifierDns, Table) { run_cases(dns_cases()); }
+
+// BUG: DNS over TCP reads only the first query of a connection. After an unlisted query,
+// end_message() marks the flow Inspect::kDone (only HTTP goes back to kHttpIdle), so a second
+// query on the same connection (RFC 7766 connection reuse) for a listed name is forwarded.
+// README: "A DNS query (UDP or TCP port 53) for a listed domain" is blocked.
+TEST(ClassifierDns, DISABLED_DnsOverTcpSecondQueryOnReusedConnectionIsBlocked) {
+  Conn k("192.0.2.1", 40003, "198.51.100.53", 53);
+  run_cases({{"DNS over TCP: a listed name in the second query of a reused connection",
+              {{k.syn(), F}, {k.synack(), F}, {k.ack(), F},
+               {k.c(dns_over_tcp("example.org")), F, "first query, unlisted"},
+               {k.s(concat(Bytes{0, 12}, test::dns_header(0))), F, "its response"},
+               {k.c(dns_over_tcp("evil.com")), D, "second query, listed"},
+               {k.sack(), D}}}});
+}
+
+// Current behaviour, pinned: see the bug above. Remove when the bug is fixed.
+TEST(ClassifierDns, DnsOverTcpSecondQueryIsCurrentlyNotRead) {
+  Conn k("192.0.2.1", 40003, "198.51.100.53", 53);
+  run_cases({{"DNS over TCP: second query of a reused connection (current behaviour)",
+              {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(dns_over_tcp("example.org")), F},
+               {k.s(concat(Bytes{0, 12}, test::dns_header(0))), F},
+               {k.c(dns_over_tcp("evil.com")), F, "not read"}}}});
+}
+
+// --- TLS SNI --------------------------------------------------------------------------------
+
+Bytes hello(std::string_view sni, bool sni_last = false, size_t key_share = 32, size_t padding = 0) {
+  test::ClientHelloSpec s;
+  s.sni = sni;
+  s.sni_last = sni_last;
+  s.key_share_len = key_share;
+  s.padding_len = padding;
+  return test::client_hello(s);
+}
+
+std::vector<Case> tls_cases() {
+  std::vector<Case> v;
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    v.push_back({"TLS: ClientHello in one segment: it and every later packet, both directions",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F},
+                  {k.c(hello("www.evil.com")), D, "ClientHello"},
+                  {k.s(server_hello()), D}, {k.ack(), D}, {k.c(app_data()), D}, {k.s(app_data()), D},
+                  {k.fin(), D}, {k.sfin(), D}, {k.ack(), D}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, match_sni, 8);
+                   COUNTER_EQ(c, match_ip, 0);
+                   COUNTER_EQ(c, dropped_packets, 8);
+                   COUNTER_EQ(c, reasm_started, 0);
+                   EXPECT_EQ(count_first(drain(c)), 1u);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    v.push_back({"TLS: an unlisted SNI and a look-alike pass",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(hello("notevil.com")), F},
+                  {k.s(server_hello()), F}, {k.c(app_data()), F}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    v.push_back({"TLS: a ClientHello without SNI passes", {{k.c(hello("")), F}, {k.s(server_hello()), F}}});
+  }
+  {
+    Conn k("2001:db8::1", 40000, "2001:db8::7", 443, {{0x8100, 42}});
+    v.push_back({"TLS over IPv6 in a tagged frame, upper-case SNI",
+                 {{k.syn(), F}, {k.synack(), F}, {k.c(hello("CDN.Evil.COM")), D}, {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com");
+    const auto p = cut(h, {offset_of(h, "www.evil.com") - 20});
+    v.push_back({"TLS: split in 2, SNI in the second segment",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(p[0]), F}, {k.c(p[1]), D, "completes"},
+                  {k.s(server_hello()), D}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, reasm_started, 1);
+                   COUNTER_EQ(c, match_sni, 2);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com");
+    const auto p = cut(h, {offset_of(h, "www.evil.com") + 40});
+    v.push_back({"TLS: split in 2, SNI in the first segment: the completing segment is the first dropped",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(p[0]), F, "SNI seen, hello incomplete"},
+                  {k.c(p[1]), D, "completes"}, {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com");
+    const size_t at = offset_of(h, "www.evil.com");
+    const auto p = cut(h, {at - 10, at + 5});
+    v.push_back({"TLS: split in 3, a cut through the SNI",
+                 {{k.c(p[0]), F}, {k.c(p[1]), F}, {k.c(p[2]), D}, {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const auto p = cut(h, {1, 100, h.size() - 30});
+    v.push_back({"TLS: split in 4 (SNI last, first segment one byte)",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(p[0]), F}, {k.c(p[1]), F},
+                  {k.c(p[2]), F}, {k.c(p[3]), D}, {k.s(server_hello()), D}, {k.ack(), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes hs = test::client_hello_handshake({.sni = "www.evil.com"});
+    const Bytes recs = test::tls_records(hs, {hs.size() / 2});
+    const auto p = cut(recs, {5 + hs.size() / 2});
+    v.push_back({"TLS: hello spread over 2 TLS records, one segment each",
+                 {{k.c(p[0]), F}, {k.c(p[1]), D}, {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes hs = test::client_hello_handshake({.sni = "www.evil.com"});
+    v.push_back({"TLS: hello spread over 2 TLS records in one segment",
+                 {{k.c(test::tls_records(hs, {100})), D}, {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const auto p = cut(h, {120});
+    const uint32_t seq0 = k.cseq();
+    v.push_back({"TLS: retransmission of the first segment during reassembly is ignored",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(p[0]), F},
+                  {k.c_at(seq0, p[0]), F, "retransmission"}, {k.c(p[1]), D, "completes"},
+                  {k.c_at(seq0, p[0]), D, "late retransmission, flow blocked"}},
+                 [](Classifier& c) { COUNTER_EQ(c, reasm_out_of_order, 0); }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const auto p = cut(h, {100, 200});
+    const uint32_t seq0 = k.cseq();
+    v.push_back({"TLS: a retransmission that overlaps held bytes and adds new ones completes the hello",
+                 {{k.c(p[0]), F}, {k.c(p[1]), F},
+                  {k.c_at(seq0 + 100, concat(p[1], p[2])), D, "re-sends segment 2 with segment 3"},
+                  {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com");
+    const size_t at = offset_of(h, "www.evil.com");
+    const auto p = cut(h, {at + 40, at + 80});
+    const uint32_t seq0 = k.cseq();
+    v.push_back(
+        {"TLS: out-of-order segment after the SNI was seen: reassembly abandoned, the name "
+         "decides the flow from the out-of-order segment on",
+         {{k.c(p[0]), F, "SNI seen"},
+          {k.c_at(seq0 + static_cast<uint32_t>(at + 80), p[2]), D,
+           "third segment first: abandoned, pending name applied"},
+          {k.c_at(seq0 + static_cast<uint32_t>(p[0].size()), p[1]), D, "second segment"},
+          {k.s(server_hello()), D}},
+         [](Classifier& c) {
+           COUNTER_EQ(c, reasm_out_of_order, 1);
+           COUNTER_EQ(c, reasm_started, 1);
+         }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const auto p = cut(h, {100, 200});
+    const uint32_t seq0 = k.cseq();
+    v.push_back(
+        {"TLS: out-of-order segment before the SNI was seen: reassembly abandoned and the flow is "
+         "no longer inspected, so it passes (current behaviour)",
+         {{k.c(p[0]), F}, {k.c_at(seq0 + 200, p[2]), F, "third segment first: abandoned"},
+          {k.c_at(seq0 + 100, p[1]), F, "second segment: not read"},
+          {k.s(server_hello()), F}, {k.c(app_data()), F}},
+         [](Classifier& c) {
+           COUNTER_EQ(c, reasm_out_of_order, 1);
+           COUNTER_EQ(c, match_sni, 0);
+         }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("pq.evil.com", false, 1216, 300);
+    const auto p = cut(h, {1460});
+    v.push_back({"TLS: ~1.8 KB post-quantum-like hello over 2 full-size segments, SNI first",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(p[0]), F}, {k.c(p[1]), D},
+                  {k.s(server_hello()), D}},
+                 [h](Classifier& c) {
+                   EXPECT_GT(h.size(), 1700u);
+                   COUNTER_EQ(c, reasm_started, 1);
+                   COUNTER_EQ(c, reasm_overflow, 0);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("pq.evil.com", true, 1216, 300);
+    const auto p = cut(h, {1460});
+    v.push_back({"TLS: ~1.8 KB post-quantum-like hello over 2 full-size segments, SNI last",
+                 {{k.c(p[0]), F}, {k.c(p[1]), D}, {k.s(server_hello()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.example.com", true, 1216, 300);
+    const auto p = cut(h, {1460});
+    v.push_back({"TLS: an unlisted hello split in 2 passes; its buffer is used once",
+                 {{k.c(p[0]), F}, {k.c(p[1]), F}, {k.s(server_hello()), F}, {k.c(app_data()), F}},
+                 [](Classifier& c) { COUNTER_EQ(c, reasm_started, 1); }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com");
+    const auto p = cut(h, {offset_of(h, "www.evil.com") + 40});
+    v.push_back({"TLS: FIN before the hello completes, SNI already seen: the name decides, FIN dropped",
+                 {{k.c(p[0]), F}, {k.fin(), D}, {k.sfin(), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const auto p = cut(h, {100});
+    v.push_back({"TLS: server RST before the hello completes, SNI not seen: flow passes",
+                 {{k.c(p[0]), F}, {k.srst(), F}, {k.c(p[1]), F}}});
+  }
+  {
+    // No IP reassembly: the first fragment starts TCP reassembly with its part of the hello,
+    // the later fragment (no TCP header) is judged by address only, and the next segment's
+    // sequence number then looks like a gap, which abandons inspection.
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const uint32_t seq0 = k.cseq();
+    Bytes first = ip_frame("192.0.2.1", "198.51.100.7").ipv4_fragment(0, true).tcp(40000, 443, 0x18, seq0)
+                      .payload(Bytes(h.begin(), h.begin() + 100)).build();
+    Bytes rest = ip_frame("192.0.2.1", "198.51.100.7").ipv4_fragment((20 + 100) / 8, false).protocol(6)
+                     .payload(Bytes(h.begin() + 100, h.end())).build();
+    k.skip(h.size());
+    v.push_back({"TLS: a ClientHello in IP fragments is not reassembled: the flow passes (current behaviour)",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {first, F, "first fragment"},
+                  {rest, F, "later fragment"}, {k.c(app_data()), F, "next segment: a gap"},
+                  {k.s(server_hello()), F}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, fragments, 2);
+                   COUNTER_EQ(c, reasm_out_of_order, 1);
+                   COUNTER_EQ(c, match_sni, 0);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    v.push_back({"TLS: a stream is read from its first payload only (hello after other bytes passes)",
+                 {{k.c(test::bytes_of("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n")), F},
+                  {k.c(hello("www.evil.com")), F}}});
+  }
+  return v;
+}
+
+TEST(ClassifierTls, Table) { run_cases(tls_cases()); }
+
+// --- HTTP Host ------------------------------------------------------------------------------
+
+std::vector<Case> http_cases() {
+  std::vector<Case> v;
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    v.push_back({"HTTP: Host with a port, the request and the rest of the flow",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(http_get("Host: www.evil.com:8080")), D},
+                  {k.s(http_ok()), D}, {k.ack(), D}, {k.fin(), D}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, match_host, 4);
+                   EXPECT_EQ(count_first(drain(c)), 1u);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    v.push_back({"HTTP: header name case-insensitive, value upper case",
+                 {{k.c(http_get("hOsT: WWW.EVIL.COM")), D}, {k.s(http_ok()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    v.push_back({"HTTP: look-alike Host passes", {{k.c(http_get("Host: notevil.com")), F}, {k.s(http_ok()), F}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    v.push_back({"HTTP keep-alive: first request passes, second (listed) dropped and the rest of the flow",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(http_get("Host: www.example.org")), F},
+                  {k.s(http_ok()), F}, {k.c(http_get("Host: c2.example.net")), D, "second request"},
+                  {k.s(http_ok()), D}, {k.c(http_get("Host: www.example.org")), D, "third request"},
+                  {k.fin(), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    Bytes post = test::bytes_of("POST /u HTTP/1.1\r\nHost: ok.example\r\nContent-Length: 10\r\n\r\n");
+    v.push_back({"HTTP keep-alive: a request body is not read as a request; the next request is",
+                 {{k.c(post), F}, {k.c(test::bytes_of("0123456789")), F}, {k.s(http_ok()), F},
+                  {k.c(http_get("Host: evil.com")), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    const Bytes req = http_get("Host: evil.com");
+    const auto p = cut(req, {offset_of(req, "Host") - 2});
+    v.push_back({"HTTP: request split before the Host line: first segment passes, second dropped",
+                 {{k.c(p[0]), F}, {k.c(p[1]), D}, {k.s(http_ok()), D}}});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+    v.push_back({"HTTP/1.0 absolute-form request without Host",
+                 {{k.c(test::bytes_of("GET http://evil.com/x HTTP/1.0\r\nAccept: */*\r\n\r\n")), D}}});
+  }
+  return v;
+}
+
+TEST(ClassifierHttp, Table) { run_cases(http_cases()); }
+
+// BUG: two pipelined requests in one segment: only the first request's Host is read
+// (http_request_host parses from the buffer start; end_message() then waits for a segment that
+// starts like a request). README: "Every request of an HTTP keep-alive connection is read."
+TEST(ClassifierHttp, DISABLED_PipelinedSecondRequestInSameSegmentIsRead) {
+  Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+  run_cases({{"HTTP pipelining: listed Host in the second request of one segment",
+              {{k.c(concat(http_get("Host: www.example.org"), http_get("Host: evil.com"))), D},
+               {k.s(http_ok()), D}}}});
+}
+
+// --- actions --------------------------------------------------------------------------------
+
+std::vector<Case> action_cases() {
+  std::vector<Case> v;
+  auto q = [](std::string_view name, const char* resolver = "198.51.100.53", uint16_t sport = 5353) {
+    return udp("192.0.2.1", sport, resolver, 53, test::dns_query(name));
+  };
+  v.push_back({"action drop -> kDrop", {{udp("192.0.2.1", 1, "203.0.113.66", 9), D}},
+               [](Classifier& c) { COUNTER_EQ(c, dropped_packets, 1); }});
+  v.push_back({"action mirror -> kMirror (address and name)",
+               {{udp("192.0.2.1", 1, "203.0.113.77", 9), M}, {q("www.mirror.example"), M}},
+               [](Classifier& c) {
+                 COUNTER_EQ(c, mirrored_packets, 2);
+                 COUNTER_EQ(c, dropped_packets, 0);
+               }});
+  v.push_back({"action alert -> kForward, counted as alerted",
+               {{udp("192.0.2.1", 1, "203.0.113.88", 9), F}, {q("alert.example"), F}},
+               [](Classifier& c) {
+                 COUNTER_EQ(c, alerted_packets, 2);
+                 EXPECT_EQ(count_first(drain(c)), 2u);
+               }});
+  v.push_back({"action allow -> kForward, counted as allowed",
+               {{udp("192.0.2.1", 1, "203.0.113.99", 9), F}, {q("allowed.example"), F}},
+               [](Classifier& c) {
+                 COUNTER_EQ(c, allowed_packets, 2);
+                 COUNTER_EQ(c, dropped_packets, 0);
+               }});
+  {
+    Conn k("192.0.2.1", 40000, "203.0.113.88", 443);
+    v.push_back({"strongest wins: alert address, SNI in a drop feed: alerted until the hello, then dropped",
+                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {k.c(hello("evil.com")), D},
+                  {k.s(server_hello()), D}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, alerted_packets, 3);
+                   COUNTER_EQ(c, dropped_packets, 2);
+                   COUNTER_EQ(c, match_ip, 3);
+                   COUNTER_EQ(c, match_sni, 2);
+                   // One first-match event, and it reports the alert: the later drop is only
+                   // visible in the summary's packet count.
+                   const auto ev = drain(c);
+                   ASSERT_EQ(ev.size(), 1u);
+                   EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kIp));
+                   EXPECT_EQ(table::Match{ev[0].match}.action(), Action::kAlert);
+                 }});
+  }
+  {
+    Conn k("192.0.2.1", 40000, "203.0.113.77", 443);
+    v.push_back({"strongest wins: mirror address beats an alert SNI",
+                 {{k.syn(), M}, {k.c(hello("alert.example")), M}, {k.s(server_hello()), M}},
+                 [](Classifier& c) { COUNTER_EQ(c, match_ip, 3); }});
+  }
+  v.push_back({"strongest wins: drop address beats a mirror DNS name",
+               {{q("mirror.example", "203.0.113.66"), D}},
+               [](Classifier& c) { COUNTER_EQ(c, match_ip, 1); }});
+  {
+    Conn k("192.0.2.1", 40000, "203.0.113.99", 443);
+    v.push_back({"allow beats drop: allow-listed address, SNI in a drop feed: whole flow forwarded",
+                 {{k.syn(), F}, {k.c(hello("www.evil.com")), F}, {k.s(server_hello()), F}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, allowed_packets, 3);
+                   COUNTER_EQ(c, dropped_packets, 0);
+                 }});
+  }
+  v.push_back({"allow beats drop: allow-listed DNS name to a drop-listed resolver passes; the next "
+               "query in that flow is dropped by the address",
+               {{q("www.allowed.example", "203.0.113.66"), F}, {q("example.org", "203.0.113.66"), D}},
+               [](Classifier& c) {
+                 COUNTER_EQ(c, allowed_packets, 1);
+                 COUNTER_EQ(c, dropped_packets, 1);
+                 COUNTER_EQ(c, match_dns, 1);
+                 COUNTER_EQ(c, match_ip, 1);
+               }});
+  v.push_back({"allow beats drop: allow-listed subdomain of a dropped domain passes, siblings dropped",
+               {{q("good.evil.com", "198.51.100.53", 1), F}, {q("x.good.evil.com", "198.51.100.53", 2), F},
+                {q("bad.evil.com", "198.51.100.53", 3), D}}});
+  v.push_back({"allow beats drop: an address in both a drop and an allow feed passes",
+               {{udp("192.0.2.1", 1, "203.0.113.100", 9), F}},
+               [](Classifier& c) { COUNTER_EQ(c, allowed_packets, 1); }});
+  return v;
+}
+
+TEST(ClassifierActions, Table) { run_cases(action_cases()); }
+
+// --- table switch, no table -----------------------------------------------------------------
+
+TEST(ClassifierTableSwitch, AddressesRejudgedNamesSticky) {
+  const Table& t1 = default_table();
+  auto t2 = build_table({{"block2", Action::kDrop, {v4("198.51.100.7"), dom("later.example")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t1.view, 1);
+  EXPECT_EQ(cls.generation(), 1u);
+
+  Conn listed("192.0.2.1", 40000, "203.0.113.66", 443);  // listed in gen 1 only
+  Conn newly("192.0.2.1", 40001, "198.51.100.7", 80);   // listed in gen 2 only
+  Conn sni("192.0.2.1", 40002, "198.51.100.8", 443);    // SNI listed in gen 1 only
+  Conn late("192.0.2.1", 40003, "198.51.100.9", 443);   // SNI listed in gen 2 only
+  uint64_t now = 0;
+  auto v = classify(cls,
+                    {listed.syn(), newly.syn(), sni.syn(), sni.c(hello("www.evil.com")),
+                     late.syn(), late.c(hello("www.later.example"))},
+                    kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{D, F, F, D, F, F}));
+  EXPECT_EQ(count_first(drain(cls)), 2u);
+
+  cls.set_table(&t2->view, 2);
+  EXPECT_EQ(cls.generation(), 2u);
+  v = classify(cls, {listed.synack(), newly.synack(), sni.s(server_hello()), late.s(server_hello()),
+                     udp("192.0.2.1", 1, "203.0.113.66", 9)},
+               kBurstSize, &now);
+  EXPECT_EQ(v[0], F) << "address no longer listed: re-judged, forwarded";
+  EXPECT_EQ(v[1], D) << "address newly listed: re-judged, dropped";
+  EXPECT_EQ(v[2], D) << "current behaviour: a flow blocked by SNI stays blocked under a table "
+                        "that no longer lists the name (the name match is sticky per flow)";
+  EXPECT_EQ(v[3], F) << "current behaviour: a hello already read is not re-read, so a name "
+                        "listed by the new table does not block a flow already past its hello";
+  EXPECT_EQ(v[4], F) << "a new flow to the delisted address";
+
+  const auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 1u) << "only the newly listed flow is a new match";
+  EXPECT_EQ(ev[0].generation, 2u);
+  EXPECT_EQ(ev[0].server_port, 80);
+
+  // And back: the same flows are judged again under generation 3 = table 1.
+  cls.set_table(&t1.view, 3);
+  v = classify(cls, {listed.ack(), newly.ack()}, kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{D, F}));
+}
+
+TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
+  Classifier cls(small_config());
+  cls.set_table(nullptr, 0);
+  Conn ip("192.0.2.1", 40000, "203.0.113.66", 443);
+  Conn sni("192.0.2.1", 40001, "198.51.100.7", 443);
+  uint64_t now = 0;
+  const std::vector<Bytes> frames = {
+      ip.syn(), ip.synack(), sni.syn(), sni.c(hello("www.evil.com")), sni.s(server_hello()),
+      udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query("evil.com")),
+      udp("2001:db8::1", 1, "2001:db8:bad::66", 9)};
+  for (uint32_t burst : {kBurstSize, 1u}) {
+    const auto v = classify(cls, frames, burst, &now);
+    EXPECT_EQ(v, std::vector<Verdict>(frames.size(), F)) << "burst " << burst;
+  }
+  EXPECT_EQ(cls.counters().rx_packets, 2 * frames.size());
+  EXPECT_EQ(cls.counters().dropped_packets, 0u);
+  EXPECT_EQ(cls.counters().match_ip + cls.counters().match_dns + cls.counters().match_sni, 0u);
+  EXPECT_EQ(cls.counters().flows_created, 4u) << "flows are still tracked";
+  EXPECT_TRUE(drain(cls).empty());
+
+  // A table arrives: the flows seen without one are judged by their addresses.
+  cls.set_table(&default_table().view, 1);
+  const auto v = classify(cls, {ip.ack(), sni.c(app_data())}, kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{D, F}));
+
+  // And goes again.
+  cls.set_table(nullptr, 2);
+  EXPECT_EQ(classify(cls, {ip.ack()}, kBurstSize, &now), std::vector<Verdict>{F});
+}
+
+// --- events ---------------------------------------------------------------------------------
+
+std::array<uint8_t, 16> addr16(const std::string& s) {
+  std::array<uint8_t, 16> a{};
+  if (is_v6(s)) return a6(s);
+  const auto v = a4(s);
+  std::copy(v.begin(), v.end(), a.begin());
+  return a;
+}
+
+void expect_endpoints(const MatchEvent& e, const std::string& client, uint16_t cport,
+                      const std::string& server, uint16_t sport) {
+  const auto c = addr16(client), s = addr16(server);
+  EXPECT_EQ(std::memcmp(e.client, c.data(), 16), 0) << "client " << client;
+  EXPECT_EQ(std::memcmp(e.server, s.data(), 16), 0) << "server " << server;
+  EXPECT_EQ(e.client_port, cport);
+  EXPECT_EQ(e.server_port, sport);
+}
+
+TEST(ClassifierEvents, OneFirstMatchPerFlowAndSummaryCounts) {
+  const Table& t = default_table();
+  Classifier cls(small_config());
+  cls.set_table(&t.view, 1);
+  uint64_t now = 100;
+  // Outbound to a listed server (client sorts lower than server).
+  Conn out("192.0.2.1", 40000, "203.0.113.66", 443, {{0x8100, 7}});
+  // Inbound from a listed client (client sorts higher than server).
+  Conn in("203.0.113.66", 51000, "192.0.2.1", 22);
+  // Listed server that sorts lower than its client.
+  Conn low("198.51.100.200", 40001, "10.99.1.1", 8080);
+  const auto v = classify(cls,
+                          {out.syn(), out.synack(), out.ack(), out.c(Bytes(10, 1)), out.s(Bytes(10, 2)),
+                           in.syn(), in.synack(), low.syn(), low.synack(), low.ack()},
+                          1, &now);
+  EXPECT_EQ(v, std::vector<Verdict>(10, D));
+
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 3u) << "one kFirstMatch per flow, not per packet";
+  for (const MatchEvent& e : ev) {
+    EXPECT_EQ(e.type, static_cast<uint8_t>(EventType::kFirstMatch));
+    EXPECT_EQ(e.kind, static_cast<uint8_t>(MatchKind::kIp));
+    EXPECT_EQ(e.packets, 1u);
+    EXPECT_EQ(e.generation, 1u);
+    EXPECT_EQ(e.ip_version, 4);
+    EXPECT_EQ(e.proto, 6);
+    EXPECT_EQ(table::Match{e.match}.action(), Action::kDrop);
+  }
+  EXPECT_EQ(ev[0].ioc_side, static_cast<uint8_t>(IocSide::kServer));
+  expect_endpoints(ev[0], "192.0.2.1", 40000, "203.0.113.66", 443);
+  EXPECT_EQ(t.view.describe(table::Match{ev[0].match}.record()), "203.0.113.66");
+  EXPECT_EQ(ev[0].vlan, 7);
+  EXPECT_EQ(ev[0].vlan_count, 1);
+  EXPECT_EQ(ev[0].time, 101u);
+
+  EXPECT_EQ(ev[1].ioc_side, static_cast<uint8_t>(IocSide::kClient));
+  expect_endpoints(ev[1], "203.0.113.66", 51000, "192.0.2.1", 22);
+  EXPECT_EQ(ev[1].vlan_count, 0);
+
+  EXPECT_EQ(ev[2].ioc_side, static_cast<uint8_t>(IocSide::kServer));
+  expect_endpoints(ev[2], "198.51.100.200", 40001, "10.99.1.1", 8080);
+  EXPECT_EQ(t.view.describe(table::Match{ev[2].match}.record()), "10.99.0.0/16");
+
+  cls.flush_summaries();
+  ev = drain(cls);
+  ASSERT_EQ(ev.size(), 3u);
+  std::sort(ev.begin(), ev.end(), [](const MatchEvent& a, const MatchEvent& b) {
+    return a.client_port < b.client_port;
+  });
+  for (const MatchEvent& e : ev) EXPECT_EQ(e.type, static_cast<uint8_t>(EventType::kSummary));
+  EXPECT_EQ(ev[0].client_port, 40000);
+  EXPECT_EQ(ev[0].packets, 5u);
+  EXPECT_EQ(ev[0].ioc_side, static_cast<uint8_t>(IocSide::kServer));
+  EXPECT_EQ(ev[1].client_port, 40001);
+  EXPECT_EQ(ev[1].packets, 3u);
+  EXPECT_EQ(ev[2].client_port, 51000);
+  EXPECT_EQ(ev[2].packets, 2u);
+  EXPECT_EQ(ev[2].ioc_side, static_cast<uint8_t>(IocSide::kClient));
+}
+
+TEST(ClassifierEvents, NameMatchesReportTheNameAndOnlyMatchedPackets) {
+  const Table& t = default_table();
+  Classifier cls(small_config());
+  cls.set_table(&t.view, 1);
+  uint64_t now = 0;
+  Conn tls("2001:db8::1", 40000, "2001:db8::7", 443);
+  Conn http("192.0.2.1", 40001, "198.51.100.7", 80);
+  const auto q = [](std::string_view n) {
+    return udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query(n));
+  };
+  const auto v = classify(cls,
+                          {tls.syn(), tls.synack(), tls.ack(), tls.c(hello("www.evil.com")),
+                           tls.s(server_hello()), http.c(http_get("Host: ok.example")),
+                           http.c(http_get("Host: a.c2.example.net")), http.s(http_ok()),
+                           q("evil.com"), q("example.org"), q("x.evil.com")},
+                          kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{F, F, F, D, D, F, D, D, D, F, D}));
+
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kSni));
+  EXPECT_EQ(ev[0].ioc_side, static_cast<uint8_t>(IocSide::kName));
+  EXPECT_EQ(ev[0].ip_version, 6);
+  expect_endpoints(ev[0], "2001:db8::1", 40000, "2001:db8::7", 443);
+  EXPECT_EQ(t.view.describe(table::Match{ev[0].match}.record()), "evil.com");
+  EXPECT_EQ(ev[1].kind, static_cast<uint8_t>(MatchKind::kHost));
+  EXPECT_EQ(t.view.describe(table::Match{ev[1].match}.record()), "c2.example.net");
+  EXPECT_EQ(ev[2].kind, static_cast<uint8_t>(MatchKind::kDns));
+  EXPECT_EQ(ev[2].proto, 17);
+  expect_endpoints(ev[2], "192.0.2.1", 5353, "198.51.100.53", 53);
+
+  cls.flush_summaries();
+  ev = drain(cls);
+  ASSERT_EQ(ev.size(), 3u);
+  std::sort(ev.begin(), ev.end(), [](const MatchEvent& a, const MatchEvent& b) {
+    return a.client_port < b.client_port;
+  });
+  EXPECT_EQ(ev[0].client_port, 5353);
+  EXPECT_EQ(ev[0].packets, 2u) << "DNS: the two listed queries, not the unlisted one";
+  EXPECT_EQ(ev[1].client_port, 40000);
+  EXPECT_EQ(ev[1].packets, 2u) << "TLS: hello and server reply, not the handshake";
+  EXPECT_EQ(ev[2].client_port, 40001);
+  EXPECT_EQ(ev[2].packets, 2u) << "HTTP: second request and the response";
+  for (const MatchEvent& e : ev) EXPECT_EQ(e.type, static_cast<uint8_t>(EventType::kSummary));
+}
+
+TEST(ClassifierEvents, FlushSummariesReportsAgainEachCall) {
+  // Current behaviour, pinned: flush_summaries() does not mark flows as reported, so a second
+  // call (or a later eviction of the same flow) emits another kSummary for the same packets.
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  classify(cls, {udp("192.0.2.1", 1, "203.0.113.66", 9), udp("192.0.2.1", 1, "203.0.113.66", 9)},
+           kBurstSize, &now);
+  drain(cls);
+  cls.flush_summaries();
+  cls.flush_summaries();
+  const auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].packets, 2u);
+  EXPECT_EQ(ev[1].packets, 2u);
+}
+
+TEST(ClassifierEvents, UnmatchedFlowsReportNothing) {
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+  uint64_t now = 0;
+  classify(cls, {k.syn(), k.synack(), k.c(hello("www.example.com"))}, kBurstSize, &now);
+  cls.flush_summaries();
+  EXPECT_TRUE(drain(cls).empty());
+}
+
+TEST(ClassifierEvents, ExternalRingReceivesEventsAndFullRingCountsLosses) {
+  auto ring = std::make_unique<EventRing>();
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  cls.set_event_ring(ring.get());
+  uint64_t now = 0;
+  classify(cls, {udp("192.0.2.1", 1, "203.0.113.66", 9)}, kBurstSize, &now);
+  MatchEvent e;
+  EXPECT_EQ(&cls.events(), ring.get());
+  EXPECT_EQ(cls.counters().events_lost, 0u);
+  // Fill the ring: further first matches are counted as lost, never block.
+  MatchEvent filler{};
+  while (ring->push(filler)) {
+  }
+  classify(cls, {udp("192.0.2.1", 2, "203.0.113.66", 9)}, kBurstSize, &now);
+  EXPECT_EQ(cls.counters().events_lost, 1u);
+  ASSERT_TRUE(ring->pop(&e));
+  EXPECT_EQ(e.type, static_cast<uint8_t>(EventType::kFirstMatch));
+  EXPECT_EQ(e.client_port, 1);
+}
+
+}  // namespace
+}  // namespace iocgate
