@@ -120,6 +120,23 @@ def clean_leftovers():
         m = re.match(rf"^\d+: ({PREFIX}(\d+)[iom]0)[@:]", line)
         if m and not pid_is_ours(int(m.group(2))):
             sh("ip", "link", "del", m.group(1), check_rc=False)
+    # Processes of a run killed with SIGKILL (the dataplane busy-polls a core until stopped):
+    # recognised by their work directory, /tmp/iocgate-ign<pid>-*.
+    for proc in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            cmd = open(proc, "rb").read().decode(errors="replace")
+        except OSError:
+            continue
+        m = re.search(rf"/iocgate-{PREFIX}(\d+)-", cmd)
+        if m and int(m.group(1)) != PID and not pid_is_ours(int(m.group(1))):
+            try:
+                os.kill(int(proc.split("/")[2]), signal.SIGKILL)
+            except OSError:
+                pass
+    for path in glob.glob(f"/tmp/iocgate-{PREFIX}*-*"):
+        m = re.match(rf"/tmp/iocgate-{PREFIX}(\d+)-", path)
+        if m and not pid_is_ours(int(m.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
     for path in glob.glob("/dev/shm/iocgate-netns*-*"):
         m = re.match(r"/dev/shm/iocgate-netns(\d+)-", path)
         if m and not pid_is_ours(int(m.group(1))):
@@ -372,6 +389,12 @@ listen = ""
 
 
 def raise_memlock():
+    # Die with the test (SIGKILL included): no dataplane left busy-polling a core.
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
     # AF_XDP's UMEM and BPF maps are locked memory; lift the limit where we may (older
     # kernels charge them to RLIMIT_MEMLOCK, newer ones to the memory cgroup).
     try:
