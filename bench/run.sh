@@ -33,7 +33,7 @@ B=$BUILD/bench
 
 {
   echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $(git rev-parse --short HEAD) $(git status --porcelain | grep -q . && echo '(dirty tree)')"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || cat COMMIT)"
   lscpu | grep -E "^(Model name|CPU\(s\)|Thread|Core|Socket|L1d|L2|L3|Hypervisor)"
   echo "memory: $(free -g | awk '/Mem:/ {print $2 " GiB"}')"
   echo "kernel: $(uname -r)"
