@@ -166,28 +166,27 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
 
   // Count the match that decided, and report the flow's first match once.
   MatchKind kind;
+  uint32_t decided;  // the match value that decided: reported with the flow's first match
   if (dns >= l7 && dns >= addr && dns != Action::kNone) {
     kind = MatchKind::kDns;
+    decided = dns_match;
     ++counters_.match_dns;
   } else if (l7 >= addr && l7 != Action::kNone) {
+    // SNI, Host, or DNS over TCP: the flow's sticky name match.
     kind = static_cast<MatchKind>(f.l7_kind);
+    decided = f.l7_match;
     if (kind == MatchKind::kSni) ++counters_.match_sni;
     else if (kind == MatchKind::kHost) ++counters_.match_host;
     else ++counters_.match_dns;
   } else {
     kind = MatchKind::kIp;
+    decided = f.addr_match;
     ++counters_.match_ip;
   }
   ++f.matched_packets;
   if (f.first_kind == static_cast<uint8_t>(MatchKind::kNone)) {
     f.first_kind = static_cast<uint8_t>(kind);
-    if (kind == MatchKind::kDns) {
-      f.first_match = dns_match;
-    } else if (kind != MatchKind::kIp) {
-      f.first_match = f.l7_match;
-    } else {
-      f.first_match = f.addr_match;
-    }
+    f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
     f.first_side = static_cast<uint8_t>(
         kind != MatchKind::kIp ? IocSide::kName
         : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
