@@ -85,7 +85,7 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     }
   };
 
-  only(root, "", {"instance", "state_dir", "control", "dataplane", "network", "metrics"});
+  only(root, "", {"instance", "state_dir", "control", "dataplane", "network", "metrics", "events"});
   str(root, "instance", c.instance);
   str(root, "state_dir", c.state_dir);
   auto section = [&](const char* name) -> const toml::table* {
@@ -126,6 +126,18 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     only(*t, "metrics", {"listen"});
     str(*t, "listen", c.metrics_listen);
   }
+  if (const toml::table* t = section("events")) {
+    only(*t, "events", {"path", "max_bytes", "keep", "syslog", "rate_limit_per_s"});
+    str(*t, "path", c.events_path);
+    if (const toml::node* n = t->get("max_bytes")) {
+      if (!n->is_integer() || n->as_integer()->get() < 1024)
+        err = where(path, *n) + ": 'max_bytes' must be an integer of at least 1024";
+      else c.events_max_bytes = static_cast<uint64_t>(n->as_integer()->get());
+    }
+    u32(*t, "keep", c.events_keep, 0, 1000);
+    boolean(*t, "syslog", c.events_syslog);
+    u32(*t, "rate_limit_per_s", c.events_rate_limit_per_s, 0, 10000000);
+  }
   if (err.empty()) {
     static const std::regex name("^[A-Za-z0-9_.-]{1,32}$");
     if (!std::regex_match(c.instance, name))
@@ -133,6 +145,7 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     else if (c.state_dir.empty() || c.state_dir[0] != '/')
       err = path + ": 'state_dir' must be an absolute path";
   }
+  if (c.events_path.empty()) c.events_path = c.state_dir + "/events.log";
   if (!err.empty()) {
     *error = err;
     return std::nullopt;

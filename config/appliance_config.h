@@ -37,10 +37,18 @@ struct ApplianceConfig {
   std::vector<std::string> internal_networks;        // CIDRs of the operator's own hosts
 
   // [metrics]
-  std::string metrics_listen = "127.0.0.1:9108";
+  std::string metrics_listen = "127.0.0.1:9108";     // empty: no /metrics
+
+  // [events] — the event log (one JSON line per matched flow); see control/event_log.h
+  std::string events_path;                           // default <state_dir>/events.log
+  uint64_t events_max_bytes = 64ull << 20;           // rotate at this size
+  uint32_t events_keep = 5;                          // rotated files kept
+  bool events_syslog = false;                        // also to syslog
+  uint32_t events_rate_limit_per_s = 1000;           // lines per second; 0: unlimited
 
   std::string table_file() const { return state_dir + "/table.current"; }
   std::string feeds_dir() const { return state_dir + "/feeds"; }
+  std::string hits_dir() const { return state_dir + "/events"; }   // the review store
 };
 
 std::optional<ApplianceConfig> load_config(const std::string& path, std::string* error);

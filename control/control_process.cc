@@ -1,6 +1,7 @@
 // control/control_process.cc — `iocgate control`: recovers the stored feeds, publishes the
 // table, and serves iocctl on a unix socket, one request at a time (pushes are serialised,
-// so generations never interleave).
+// so generations never interleave). Two threads beside it: the event collector (drains the
+// workers' event rings) and the /metrics server.
 
 #include "control/control_process.h"
 
@@ -22,8 +23,14 @@
 #include <nlohmann/json.hpp>
 
 #include "control/ctl_protocol.h"
+#include "control/event_collector.h"
 #include "control/feed_file.h"
 #include "control/feed_store.h"
+#include "control/hit_store.h"
+#include "control/metrics_server.h"
+#include "control/review_report.h"
+#include "control/stats.h"
+#include "control/table_history.h"
 #include "control/table_publisher.h"
 #include "feeds/feed_parser.h"
 #include "feeds/rfc3339_time.h"
@@ -78,13 +85,23 @@ json feed_json(const StoredFeed& f, int64_t now) {
 class ControlServer {
  public:
   ControlServer(const ApplianceConfig& cfg, ControlBlock* cb)
-      : cfg_(cfg), cb_(cb), store_(cfg.feeds_dir()), publisher_(cfg, cb) {}
+      : cfg_(cfg),
+        cb_(cb),
+        store_(cfg.feeds_dir()),
+        publisher_(cfg, cb),
+        hits_(cfg.hits_dir()),
+        collector_(cfg, cb, history_, hits_, stats_),
+        metrics_([this] { return render_prometheus(snapshot()); }) {}
 
   bool start(std::string* error) {
     std::vector<std::string> problems;
     if (!store_.load(&problems, error)) return false;
     for (const std::string& p : problems) log_line(p);
     publisher_.recover();
+    // The generation the dataplane may still run, so its pending events resolve.
+    std::string ignored;
+    history_.add_file(cfg_.table_file(), &ignored);
+    if (!collector_.start(error)) return false;
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted.
     PublishResult r = publisher_.publish(store_, std::time(nullptr));
@@ -93,8 +110,15 @@ class ControlServer {
       return false;
     }
     last_ = r;
+    remember(r);
     log_line(fmt::format("{} feed(s) recovered; generation {} published{}", store_.feeds().size(), r.generation,
                          r.warning.empty() ? "" : " (" + r.warning + ")"));
+    if (!cfg_.metrics_listen.empty()) {
+      std::string merr;
+      if (metrics_.start(cfg_.metrics_listen, &merr)) log_line("metrics on http://" + cfg_.metrics_listen + "/metrics");
+      else log_line(merr + ": /metrics is NOT served");
+    }
+    log_line("event log " + cfg_.events_path + ", review store " + cfg_.hits_dir());
     return listen_socket(error);
   }
 
@@ -116,6 +140,8 @@ class ControlServer {
     }
     close(listen_fd_);
     unlink(cfg_.socket_path.c_str());
+    metrics_.stop();
+    collector_.stop();  // drains the rings and flushes the review store
   }
 
  private:
@@ -161,6 +187,7 @@ class ControlServer {
     if (live == live_feeds_) return;
     live_feeds_ = live;
     PublishResult r = publisher_.publish(store_, now);
+    remember(r);
     if (r.ok) last_ = r;
     log_line(r.ok ? fmt::format("a feed expired: generation {} published", r.generation)
                   : "a feed expired but the republish failed: " + r.error);
@@ -180,6 +207,8 @@ class ControlServer {
     else if (cmd == "feed.show") reply = show(req.value("name", ""));
     else if (cmd == "feed.remove") reply = remove(req.value("name", ""));
     else if (cmd == "status") reply = status();
+    else if (cmd == "stats") reply = stats();
+    else if (cmd == "report") reply = report(req);
     else reply = {{"ok", false}, {"error", "unknown command '" + cmd + "'"}};
     write_message(fd, reply);
   }
@@ -234,6 +263,7 @@ class ControlServer {
     std::string error;
     if (!store_.put(f, &error)) return fail(error + " (the live table is unchanged)");
     PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    remember(r);
     if (!r.ok && r.generation == 0) {
       // Nothing was published: put the store back as it was.
       std::string ignored;
@@ -281,6 +311,7 @@ class ControlServer {
     std::string error;
     if (!store_.remove(name, &error)) return fail(error);
     PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    remember(r);
     if (r.ok) last_ = r;
     live_feeds_ = live_feed_names(std::time(nullptr));
     return publish_reply(r);
@@ -331,6 +362,39 @@ class ControlServer {
             {"ports", ports}};
   }
 
+  // Keeps the generation just written, so the events that name it can be resolved.
+  void remember(const PublishResult& r) {
+    if (r.generation == 0) return;
+    std::string error;
+    if (history_.add_file(cfg_.table_file(), &error) == 0) log_line("cannot map the table for event reports: " + error);
+  }
+
+  StatsSnapshot snapshot() const {
+    StatsSnapshot s;
+    read_control_block(*cb_, publisher_.dataplane_running(), &s);
+    s.table = history_.newest();
+    stats_.fill(&s);
+    return s;
+  }
+
+  json stats() {
+    json j = stats_json(snapshot());
+    j["ok"] = true;
+    return j;
+  }
+
+  json report(const json& req) {
+    const int64_t now_ms = wall_now_ms();
+    const int64_t since_s = req.value("since_seconds", int64_t{86400});
+    if (since_s < 0) return fail("--since must not be negative");
+    ReportScope scope;
+    scope.generated_ms = now_ms;
+    scope.since_ms = now_ms - since_s * 1000;
+    scope.feed = req.value("feed", "");
+    scope.instance = cfg_.instance;
+    return {{"ok", true}, {"report", build_review_report(hits_.read(scope.since_ms, scope.feed), scope)}};
+  }
+
   int64_t last_published_unix() {
     std::string error;
     struct stat st;
@@ -345,6 +409,11 @@ class ControlServer {
   PublishResult last_;
   std::vector<std::string> live_feeds_;
   int listen_fd_ = -1;
+  TableHistory history_;
+  HitStore hits_;
+  HitStats stats_;
+  EventCollector collector_;
+  MetricsServer metrics_;
 };
 
 }  // namespace

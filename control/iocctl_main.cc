@@ -1,6 +1,6 @@
 // control/iocctl_main.cc — `iocctl`, the operator's command for a running appliance: push,
-// list, show and remove feeds, and read the status. Talks to `iocgate control` over its
-// unix socket; every command has --json.
+// list, show and remove feeds, read the status and the counters, and produce the advisory
+// review report. Talks to `iocgate control` over its unix socket; every command has --json.
 
 #include <unistd.h>
 
@@ -15,6 +15,8 @@
 
 #include "config/appliance_config.h"
 #include "control/ctl_protocol.h"
+#include "control/hit_store.h"
+#include "control/review_report.h"
 
 namespace {
 
@@ -49,6 +51,63 @@ void print_publish(const json& r) {
   fmt::print("table: {} IPv4, {} IPv6, {} domains\n", t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0));
 }
 
+void print_stats(const json& r) {
+  const json& c = r["counters"];
+  fmt::print("dataplane:  {}; table generation {} published, {} active\n",
+             r.value("dataplane_running", false) ? "running" : "NOT RUNNING", r["generation"].value("published", 0),
+             r["generation"].value("active", 0));
+  fmt::print("packets:    {} received, {} forwarded, {} dropped, {} mirrored, {} alerted, {} allowed\n",
+             c.value("rx_packets", 0), c.value("tx_packets", 0), c.value("dropped_packets", 0),
+             c.value("mirrored_packets", 0), c.value("alerted_packets", 0), c.value("allowed_packets", 0));
+  fmt::print("matched:    ip {}, dns {}, sni {}, host {} (packets)\n", c.value("match_ip", 0), c.value("match_dns", 0),
+             c.value("match_sni", 0), c.value("match_host", 0));
+  for (const json& p : r["ports"])
+    fmt::print("port {:<24} {:<4} rx {} tx {} missed {} errors {}/{}\n", p.value("name", ""),
+               p.value("up", false) ? "up" : "DOWN", p.value("rx_packets", 0), p.value("tx_packets", 0),
+               p.value("missed", 0), p.value("rx_errors", 0), p.value("tx_errors", 0));
+  for (const json& w : r["workers"])
+    fmt::print("worker {}: {}, generation {}, {} packets\n", w.value("worker", 0),
+               w.value("alive", false) ? "alive" : "NOT RESPONDING", w.value("generation", 0),
+               w["counters"].value("rx_packets", 0));
+  const json& e = r["events"];
+  fmt::print("events:     {} matched flows, {} flow summaries, {} logged, {} suppressed by the rate limit, "
+             "{} unresolved, {} lost in the dataplane\n",
+             e.value("flows", 0), e.value("summaries", 0), e.value("logged", 0), e.value("suppressed", 0),
+             e.value("unresolved", 0), e.value("lost_in_dataplane", 0));
+  fmt::print("\n{:<28} {:<24} {:>8} {:>10}\n", "FEED", "ADVISORY", "FLOWS", "PACKETS");
+  for (const json& f : r["feeds"])
+    fmt::print("{:<28} {:<24} {:>8} {:>10}\n", f.value("feed", ""), f.value("advisory", ""), f.value("flows", 0),
+               f.value("packets", 0));
+  fmt::print("\n{:<40} {:<5} {:<24} {:>8} {:>10}   (top {} of {})\n", "IOC", "HOW", "FEED", "FLOWS", "PACKETS",
+             r["iocs"].size(), r.value("iocs_seen", 0));
+  for (const json& i : r["iocs"])
+    fmt::print("{:<40} {:<5} {:<24} {:>8} {:>10}\n", i.value("ioc", ""), i.value("matched", ""), i.value("feed", ""),
+               i.value("flows", 0), i.value("packets", 0));
+  fmt::print("\n{:<40} {:>8} {:>10}   (top {} of {})\n", "HOST", "FLOWS", "PACKETS", r["hosts"].size(),
+             r.value("hosts_seen", 0));
+  for (const json& h : r["hosts"])
+    fmt::print("{:<40} {:>8} {:>10}\n", h.value("host", ""), h.value("flows", 0), h.value("packets", 0));
+}
+
+int write_report(const json& report, const std::string& format, const std::string& out_path) {
+  std::string text;
+  if (format == "json") text = report.dump(2) + "\n";
+  else if (format == "csv") text = iocgate::render_report_csv(report);
+  else if (format == "html") text = iocgate::render_report_html(report);
+  else text = iocgate::render_report_text(report);
+  if (out_path.empty() || out_path == "-") {
+    fmt::print("{}", text);
+    return 0;
+  }
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) {
+    fmt::print(stderr, "iocctl: {}: cannot write\n", out_path);
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,9 +138,37 @@ int main(int argc, char** argv) {
   CLI::App* remove = feed->add_subcommand("remove", "Remove a feed; returns once every worker stopped enforcing it");
   remove->add_option("name", name, "Feed name")->required();
   CLI::App* status = app.add_subcommand("status", "Table generation, entries, workers and ports");
-  for (CLI::App* sub : {push, list, show, remove, status}) sub->add_flag("--json", as_json, "Print the reply as JSON");
+  CLI::App* stats = app.add_subcommand("stats", "Counters: ports, actions, match kinds, feeds, top IoCs and hosts");
+  std::string since = "24h", report_feed, report_format = "text", report_out, state_dir;
+  CLI::App* report = app.add_subcommand("report", "Review report: internal hosts that contacted IoCs");
+  report->add_option("--since", since, "Period to cover, back from now: 90m, 24h, 7d, 4w")->capture_default_str();
+  report->add_option("--feed", report_feed, "Only this feed");
+  report->add_option("--format", report_format, "text, csv, json or html (prints on A4)")
+      ->check(CLI::IsMember({"text", "csv", "json", "html"}))
+      ->capture_default_str();
+  report->add_option("-o,--output", report_out, "Write to this file instead of standard output");
+  report->add_option("--state-dir", state_dir,
+                     "Read the review store of this state directory directly (the control process may be down)");
+  for (CLI::App* sub : {push, list, show, remove, status, stats}) sub->add_flag("--json", as_json, "Print the reply as JSON");
 
   CLI11_PARSE(app, argc, argv);
+
+  int64_t since_seconds = 0;
+  if (report->parsed()) {
+    since_seconds = iocgate::parse_duration_seconds(since);
+    if (since_seconds < 0) {
+      fmt::print(stderr, "iocctl: --since '{}': use a number with s, m, h, d or w, e.g. 24h\n", since);
+      return 2;
+    }
+    if (!state_dir.empty()) {
+      iocgate::ReportScope scope;
+      scope.generated_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+      scope.since_ms = scope.generated_ms - since_seconds * 1000;
+      scope.feed = report_feed;
+      const auto records = iocgate::read_hit_files(state_dir + "/events", scope.since_ms, report_feed);
+      return write_report(iocgate::build_review_report(records, scope), report_format, report_out);
+    }
+  }
 
   if (socket_path.empty()) {
     socket_path = "/run/iocgate/iocgate.sock";
@@ -112,6 +199,10 @@ int main(int argc, char** argv) {
     req = {{"cmd", "feed.show"}, {"name", name}};
   } else if (remove->parsed()) {
     req = {{"cmd", "feed.remove"}, {"name", name}};
+  } else if (stats->parsed()) {
+    req = {{"cmd", "stats"}};
+  } else if (report->parsed()) {
+    req = {{"cmd", "report"}, {"since_seconds", since_seconds}, {"feed", report_feed}};
   } else {
     req = {{"cmd", "status"}};
   }
@@ -131,6 +222,13 @@ int main(int argc, char** argv) {
   }
   close(fd);
 
+  if (report->parsed()) {
+    if (!reply.value("ok", false)) {
+      fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
+      return 1;
+    }
+    return write_report(reply["report"], report_format, report_out);
+  }
   if (as_json) {
     fmt::print("{}\n", reply.dump(2));
     return reply.value("ok", false) ? 0 : 1;
@@ -152,6 +250,8 @@ int main(int argc, char** argv) {
   } else if (list->parsed()) {
     fmt::print("{:<24} {:<6} {:<9} {:>8}  {}\n", "NAME", "ACTION", "FORMAT", "IOCS", "KINDS");
     for (const json& f : reply["feeds"]) print_feed_line(f);
+  } else if (stats->parsed()) {
+    print_stats(reply);
   } else if (show->parsed()) {
     const json& f = reply["feed"];
     fmt::print("name:      {}\naction:    {}\nformat:    {}\nsource:    {}\nadvisory:  {}\ngroup:     {}\n"

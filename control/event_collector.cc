@@ -1,0 +1,265 @@
+// control/event_collector.cc — ring draining, resolution, host and direction, fan-out.
+
+#include "control/event_collector.h"
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "control/match_report.h"
+#include "dataplane/flow_table.h"
+
+namespace iocgate {
+
+namespace {
+
+constexpr size_t kMaxOpenFlows = 1u << 20;
+constexpr int64_t kFlushEveryMs = 2000;
+
+const char* proto_name(uint8_t p) {
+  switch (p) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: return "icmp";
+    case 58: return "icmpv6";
+    default: return nullptr;
+  }
+}
+
+std::string flow_key(const MatchEvent& e, uint32_t worker) {
+  std::string k(reinterpret_cast<const char*>(&worker), 4);
+  k.push_back(static_cast<char>(e.ip_version));
+  k.push_back(static_cast<char>(e.proto));
+  k.append(reinterpret_cast<const char*>(e.client), 16);
+  k.append(reinterpret_cast<const char*>(e.server), 16);
+  k.append(reinterpret_cast<const char*>(&e.client_port), 2);
+  k.append(reinterpret_cast<const char*>(&e.server_port), 2);
+  return k;
+}
+
+}  // namespace
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool InternalNetworks::parse(const std::vector<std::string>& cidrs, std::string* error) {
+  nets_.clear();
+  for (const std::string& c : cidrs) {
+    Net n{};
+    const size_t slash = c.find('/');
+    const std::string addr = c.substr(0, slash);
+    if (inet_pton(AF_INET, addr.c_str(), n.addr) == 1) n.version = 4;
+    else if (inet_pton(AF_INET6, addr.c_str(), n.addr) == 1) n.version = 6;
+    else {
+      *error = "internal network '" + c + "' is not an address or CIDR";
+      return false;
+    }
+    const int max = n.version == 4 ? 32 : 128;
+    int len = max;
+    if (slash != std::string::npos) {
+      try {
+        size_t used = 0;
+        len = std::stoi(c.substr(slash + 1), &used);
+        if (used != c.size() - slash - 1) len = -1;
+      } catch (...) {
+        len = -1;
+      }
+    }
+    if (len < 0 || len > max) {
+      *error = "internal network '" + c + "': bad prefix length";
+      return false;
+    }
+    n.len = static_cast<uint8_t>(len);
+    nets_.push_back(n);
+  }
+  return true;
+}
+
+bool InternalNetworks::contains(uint8_t ip_version, const uint8_t* addr) const {
+  for (const Net& n : nets_) {
+    if (n.version != ip_version) continue;
+    const int full = n.len / 8, rest = n.len % 8;
+    if (std::memcmp(addr, n.addr, full) != 0) continue;
+    if (rest != 0) {
+      const uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+      if ((addr[full] & mask) != (n.addr[full] & mask)) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+FlowParties flow_parties(const MatchEvent& e, const InternalNetworks& nets) {
+  const IocSide side = static_cast<IocSide>(e.ioc_side);
+  const bool ci = nets.contains(e.ip_version, e.client), si = nets.contains(e.ip_version, e.server);
+  FlowParties p;
+  bool host_is_client;
+  if (ci != si) host_is_client = ci;
+  else host_is_client = side != IocSide::kClient;  // the end that is not listed
+  if (nets.empty()) p.direction = "unknown";
+  else if (ci && !si) p.direction = "outbound";
+  else if (si && !ci) p.direction = "inbound";
+  else if (ci && si) p.direction = "internal";
+  else p.direction = "external";
+  p.host = format_address(e.ip_version, host_is_client ? e.client : e.server);
+  p.ioc_is_host = (side == IocSide::kClient && host_is_client) || (side == IocSide::kServer && !host_is_client);
+  return p;
+}
+
+EventLogConfig event_log_config(const ApplianceConfig& cfg) {
+  EventLogConfig c;
+  c.path = cfg.events_path;
+  c.max_bytes = cfg.events_max_bytes;
+  c.keep = cfg.events_keep;
+  c.syslog = cfg.events_syslog;
+  c.rate_limit_per_s = cfg.events_rate_limit_per_s;
+  return c;
+}
+
+EventCollector::EventCollector(const ApplianceConfig& cfg, ControlBlock* cb, TableHistory& history,
+                               HitStore& store, HitStats& stats)
+    : cfg_(cfg), cb_(cb), history_(history), store_(store), stats_(stats), log_(event_log_config(cfg)) {}
+
+EventCollector::~EventCollector() { stop(); }
+
+bool EventCollector::start(std::string* error) {
+  if (!nets_.parse(cfg_.internal_networks, error)) return false;
+  if (!log_.error().empty()) {
+    *error = "event log: " + log_.error();
+    return false;
+  }
+  if (cb_ != nullptr) thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+void EventCollector::stop() {
+  if (!thread_.joinable()) return;
+  stop_.store(true);
+  thread_.join();
+}
+
+int64_t EventCollector::wall_ms_of(uint64_t tsc) {
+  const uint64_t hz = cb_->tsc_hz.load();
+  if (hz == 0) return wall_now_ms();
+  const int64_t now = wall_now_ms();
+  if (ref_taken_ms_ == 0 || now - ref_taken_ms_ > 60000) {
+    ref_tsc_ = read_tsc();
+    ref_wall_ms_ = now;
+    ref_taken_ms_ = now;
+  }
+  const int64_t d = static_cast<int64_t>(tsc - ref_tsc_);  // signed: events precede the reference
+  return ref_wall_ms_ + static_cast<int64_t>(static_cast<double>(d) * 1000.0 / static_cast<double>(hz));
+}
+
+size_t EventCollector::drain() {
+  size_t n = 0;
+  const uint32_t workers = std::min(cb_->worker_count.load(), kMaxWorkers);
+  for (uint32_t w = 0; w < workers; ++w) {
+    MatchEvent e;
+    // Bounded per pass so one busy worker cannot starve the others' rings.
+    for (uint32_t i = 0; i < EventRing::kSlots && cb_->workers[w].events.pop(&e); ++i, ++n)
+      handle(e, w, wall_ms_of(e.time));
+  }
+  return n;
+}
+
+void EventCollector::run() {
+  while (!stop_.load()) {
+    const size_t n = drain();
+    tick(wall_now_ms());
+    if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  drain();
+  last_flush_ms_ = 0;
+  tick(wall_now_ms());
+}
+
+void EventCollector::tick(int64_t now_ms) {
+  log_.tick(now_ms);
+  stats_.set_log_counts(log_.written(), log_.suppressed());
+  if (now_ms - last_flush_ms_ >= kFlushEveryMs) {
+    std::string error;
+    if (!store_.flush(now_ms, &error)) std::fprintf(stderr, "iocgate control: review store: %s\n", error.c_str());
+    last_flush_ms_ = now_ms;
+  }
+}
+
+void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_ms) {
+  const bool summary = static_cast<EventType>(e.type) == EventType::kSummary;
+  Open o;
+  bool resolved = false;
+  const std::string key = flow_key(e, worker);
+  auto it = summary ? open_.find(key) : open_.end();
+  if (it != open_.end()) {
+    o = std::move(it->second);
+    open_.erase(it);
+    resolved = true;
+  } else {
+    if (auto r = history_.resolve(e.generation, e.match)) {
+      o.ioc = std::move(*r);
+      resolved = true;
+    } else {
+      o.ioc.ioc = fmt::format("? (generation {} record {})", e.generation, table::Match{e.match}.record());
+      o.ioc.feed = "?";
+      o.ioc.action = action_name(table::Match{e.match}.action());
+    }
+    o.kind = match_kind_name(e.kind);
+    o.parties = flow_parties(e, nets_);
+  }
+  stats_.count_event(summary, resolved);
+
+  HitRecord h;
+  h.host = o.parties.host;
+  h.ioc = o.ioc.ioc;
+  h.kind = o.kind;
+  h.feed = o.ioc.feed;
+  h.advisory = o.ioc.advisory;
+  h.group = o.ioc.group;
+  h.action = o.ioc.action;
+  h.direction = o.parties.direction;
+  h.ioc_is_host = o.parties.ioc_is_host;
+  h.last_ms = wall_ms;
+  if (summary) {
+    // The first match already counted the flow and its first packet.
+    h.packets = e.packets > 0 ? e.packets - 1 : 0;
+  } else {
+    // A flow reported again (a stronger action took over, e.g. an alerted address then a
+    // dropped SNI) counts as a flow of the new IoC too, but its packet is already counted.
+    h.first_ms = wall_ms;
+    h.flows = 1;
+    h.packets = open_.count(key) != 0 ? 0 : 1;
+  }
+  store_.add(h);
+  stats_.add(h.feed, h.advisory, h.group, h.ioc, h.kind, h.host, h.flows, h.packets);
+  if (summary) return;
+
+  nlohmann::json j = {{"time", format_utc_ms(wall_ms)}, {"type", "match"}};
+  if (const char* p = proto_name(e.proto)) j["proto"] = p;
+  else j["proto"] = e.proto;
+  j["client"] = format_address(e.ip_version, e.client);
+  j["client_port"] = e.client_port;
+  j["server"] = format_address(e.ip_version, e.server);
+  j["server_port"] = e.server_port;
+  j["vlan"] = e.vlan_count > 0 ? nlohmann::json(e.vlan) : nlohmann::json(nullptr);
+  j["direction"] = o.parties.direction;
+  j["host"] = o.parties.host;
+  j["ioc"] = o.ioc.ioc;
+  j["matched"] = o.kind;
+  j["ioc_side"] = static_cast<IocSide>(e.ioc_side) == IocSide::kName ? "name"
+                  : static_cast<IocSide>(e.ioc_side) == IocSide::kClient ? "client" : "server";
+  j["feed"] = o.ioc.feed;
+  j["advisory"] = o.ioc.advisory;
+  j["group"] = o.ioc.group;
+  j["action"] = o.ioc.action;
+  j["generation"] = e.generation;
+  j["worker"] = worker;
+  log_.write(j.dump(), wall_ms);
+  if (open_.size() < kMaxOpenFlows) open_.insert_or_assign(key, std::move(o));
+}
+
+}  // namespace iocgate

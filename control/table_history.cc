@@ -1,0 +1,56 @@
+// control/table_history.cc — recent generations, mapped read-only, for resolving events.
+
+#include "control/table_history.h"
+
+#include "control/match_report.h"
+
+namespace iocgate {
+
+uint64_t TableHistory::add_file(const std::string& path, std::string* error) {
+  std::shared_ptr<table::MappedTable> t = table::MappedTable::map_file(path, error);
+  if (t == nullptr) return 0;
+  const uint64_t g = t->generation();
+  std::lock_guard<std::mutex> lock(mu_);
+  tables_[g] = std::move(t);
+  while (tables_.size() > kKeep) tables_.erase(tables_.begin());
+  return g;
+}
+
+std::optional<ResolvedIoc> TableHistory::resolve(uint64_t generation, uint32_t match) const {
+  std::shared_ptr<table::MappedTable> t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tables_.find(generation);
+    if (it == tables_.end()) return std::nullopt;
+    t = it->second;
+  }
+  const table::IocTableView& v = t->view();
+  const table::Match m{match};
+  if (!m.hit() || m.record() >= v.record_count()) return std::nullopt;
+  const table::MatchRecord& r = v.record(m.record());
+  if (r.feed >= v.feed_count()) return std::nullopt;
+  const table::FeedRecord& f = v.feed(r.feed);
+  ResolvedIoc out;
+  out.ioc = v.describe(m.record());
+  out.feed = v.string_at(f.name_off);
+  out.advisory = v.string_at(f.advisory_off);
+  out.group = v.string_at(f.group_off);
+  out.action = action_name(m.action());
+  out.line = r.line;
+  return out;
+}
+
+TableHistory::Entries TableHistory::newest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entries e;
+  if (tables_.empty()) return e;
+  const table::Header& h = tables_.rbegin()->second->view().header();
+  e.generation = tables_.rbegin()->first;
+  e.ipv4 = h.v4_entries;
+  e.ipv6 = h.v6_entries;
+  e.domains = h.domain_entries;
+  e.compiled_unix = h.compiled_unix;
+  return e;
+}
+
+}  // namespace iocgate
