@@ -1,0 +1,420 @@
+#!/usr/bin/python3
+"""Counters, events and the review report of the real appliance, against traffic with known
+verdicts (gen_traffic.py's truth.tsv): `iocgate control` + `iocgate dataplane` over a finite
+capture (net_pcap into net_null), a real Prometheus scraping /metrics, headless Chromium
+rendering the HTML report.
+
+usage: observability_test.py IOCGATE IOCCTL
+
+Checks:
+  prometheus   Prometheus (Debian `prometheus`, loopback, 1 s scrapes, temp storage) scrapes
+               /metrics while the capture is judged; its HTTP API returns received, dropped and
+               matched-by-kind counts equal to those the truth derives.
+  event-log    one JSON line per matched flow (as many as the control process counted), every
+               field present, host and direction consistent with the internal networks, the
+               file rotated by size with nothing lost.
+  report       per internal host, packets equal the truth's dropped packets of that host;
+               flows equal its event lines; first <= last seen within the run; identical after
+               a control restart (persisted review store); --feed filters.
+  html         `iocctl report --format html` rendered by headless Chromium to a PNG; the DOM
+               holds every expected host.
+  rate-limit   a second run with rate_limit_per_s = 5: few match lines, the rest summarised by
+               "suppressed" lines that add up; counts in the report keep aggregating.
+Ends with "N passed, M failed".
+"""
+import glob
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+INTERNAL = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
+KIND_OF_REASON = {"ip": "ip", "ip6": "ip", "ip-frag": "ip", "dns": "dns", "dns-tcp": "dns", "dns-tcp-flow": "dns",
+                  "sni": "sni", "sni-flow": "sni", "host": "host", "host-flow": "host"}
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append((name, bool(cond)))
+    print(f"{'PASS' if cond else 'FAIL'}: {name}{': ' + str(detail) if detail else ''}", flush=True)
+    return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def internal(a):
+    ip = ipaddress.ip_address(a)
+    return any(ip in n for n in INTERNAL)
+
+
+def truth_counts(traffic_dir):
+    """Received, dropped, matched by kind, and dropped packets per internal host, from the truth
+    and the capture (the host: the one internal end of a dropped packet)."""
+    from scapy.all import IP, IPv6, rdpcap  # noqa: E402 (slow import, only here)
+    truth = [l.rstrip("\n").split("\t") for l in open(os.path.join(traffic_dir, "truth.tsv"))]
+    pkts = rdpcap(os.path.join(traffic_dir, "traffic.pcap"))
+    assert len(pkts) == len(truth)
+    kinds = {"ip": 0, "dns": 0, "sni": 0, "host": 0}
+    hosts, unattributed = {}, 0
+    for p, (_, verdict, why) in zip(pkts, truth):
+        if verdict != "drop":
+            continue
+        kinds[KIND_OF_REASON[why]] += 1
+        l3 = p.getlayer(IP) or p.getlayer(IPv6)
+        ends = {a for a in (l3.src, l3.dst) if internal(a)}
+        if len(ends) == 2 and why == "dns":
+            ends = {l3.src}  # a query to an internal resolver: the host is the one asking
+        if len(ends) == 1:
+            h = str(ipaddress.ip_address(ends.pop()))
+            hosts[h] = hosts.get(h, 0) + 1
+        else:
+            unattributed += 1
+    dropped = sum(1 for t in truth if t[1] == "drop")
+    return {"received": len(truth), "dropped": dropped, "kinds": kinds, "hosts": hosts, "unattributed": unattributed}
+
+
+class Rig:
+    def __init__(self, iocgate, iocctl, work):
+        self.iocgate, self.iocctl, self.work = iocgate, iocctl, work
+        self.instance = f"t{os.getpid()}"
+        self.state = os.path.join(work, "state")
+        self.sock = os.path.join(work, "ctl.sock")
+        self.metrics_port = free_port()
+        self.dp = self.ctl = self.prom = None
+        self.dp_log = os.path.join(work, "dataplane.log")
+        self.ctl_log = os.path.join(work, "control.log")
+
+    def config(self, name, capture, events_path, rate, max_bytes, keep):
+        path = os.path.join(self.work, name)
+        with open(path, "w") as f:
+            f.write(f'''instance = "{self.instance}"
+state_dir = "{self.state}"
+[control]
+socket = "{self.sock}"
+[dataplane]
+lcores = "0-1"
+workers = 1
+hugepages = true
+inside = "net_pcap_in,rx_pcap={capture}"
+outside = "net_null_out,no-rx=1"
+mbufs = 8191
+flow_capacity = 65536
+reassembly_buffers = 256
+[network]
+internal = ["10.0.0.0/8", "fd00::/8"]
+[metrics]
+listen = "127.0.0.1:{self.metrics_port}"
+[events]
+path = "{events_path}"
+max_bytes = {max_bytes}
+keep = {keep}
+rate_limit_per_s = {rate}
+''')
+        return path
+
+    def _wait_log(self, path, text, proc, offset, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{path}: exited with {proc.returncode}:\n" + open(path).read()[-2000:])
+            with open(path) as f:
+                f.seek(offset)
+                if text in f.read():
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"{path}: no '{text}' within {timeout} s")
+
+    def start(self, which, cfg):
+        log_path = self.dp_log if which == "dataplane" else self.ctl_log
+        mark = os.path.getsize(log_path) if os.path.exists(log_path) else 0
+        log = open(log_path, "a")
+        p = subprocess.Popen([self.iocgate, which, "--config", cfg], stdout=log, stderr=log)
+        self._wait_log(log_path, "iocgate dataplane: forwarding " if which == "dataplane" else "listening on", p, mark)
+        if which == "dataplane":
+            self.dp = p
+        else:
+            self.ctl = p
+
+    def stop(self, which):
+        p = self.dp if which == "dataplane" else self.ctl
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=30)
+
+    def ctl_cmd(self, *args):
+        r = subprocess.run([self.iocctl, "--socket", self.sock, *args], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"iocctl {' '.join(args)}: exit {r.returncode}: {r.stdout}{r.stderr}")
+        return r.stdout
+
+    def stats(self):
+        return json.loads(self.ctl_cmd("stats", "--json"))
+
+    def report(self, *args):
+        return json.loads(self.ctl_cmd("report", "--format", "json", *args))
+
+    def start_prometheus(self):
+        port = free_port()
+        cfg = os.path.join(self.work, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write(f"""global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: iocgate
+    scrape_interval: 1s
+    scrape_timeout: 900ms
+    static_configs:
+      - targets: ['127.0.0.1:{self.metrics_port}']
+""")
+        log = open(os.path.join(self.work, "prometheus.log"), "w")
+        self.prom = subprocess.Popen(["prometheus", f"--config.file={cfg}",
+                                      f"--storage.tsdb.path={os.path.join(self.work, 'prom-data')}",
+                                      f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=log)
+        self.prom_url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.prom_url + "/-/ready", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("prometheus did not become ready:\n" + open(os.path.join(self.work, "prometheus.log")).read()[-2000:])
+
+    def prom_query(self, q):
+        url = self.prom_url + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+        with urllib.request.urlopen(url, timeout=5) as r:
+            data = json.load(r)
+        return {json.dumps(s["metric"], sort_keys=True): float(s["value"][1]) for s in data["data"]["result"]}
+
+    def cleanup(self):
+        for p in (self.dp, self.ctl, self.prom):
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+        for name in os.listdir("/dev/shm"):
+            if name.startswith(f"iocgate-{self.instance}-"):
+                os.unlink(os.path.join("/dev/shm", name))
+
+
+def event_lines(path):
+    files = sorted(glob.glob(path + ".*"), key=lambda f: -int(f.rsplit(".", 1)[1])) + [path]
+    lines = []
+    for f in files:
+        if os.path.exists(f):
+            lines += [json.loads(l) for l in open(f)]
+    return files, lines
+
+
+def wait_for(fn, timeout, step=0.5):
+    deadline = time.time() + timeout
+    v = fn()
+    while not v and time.time() < deadline:
+        time.sleep(step)
+        v = fn()
+    return v
+
+
+def run_capture(rig, cfg, received):
+    rig.start("dataplane", cfg)
+    ok = wait_for(lambda: rig.stats()["counters"]["rx_packets"] >= received, 30)
+    check("the dataplane judged the whole capture", ok, rig.stats()["counters"]["rx_packets"])
+
+
+def prometheus_checks(rig, truth):
+    want = {'iocgate_dataplane_packets_total{outcome="received"}': truth["received"],
+            'iocgate_dataplane_packets_total{outcome="dropped"}': truth["dropped"],
+            'iocgate_action_packets_total{action="drop"}': truth["dropped"],
+            'iocgate_packets_total{port="net_pcap_in",direction="rx"}': truth["received"]}
+    for k, n in truth["kinds"].items():
+        want[f'iocgate_matches_total{{kind="{k}"}}'] = n
+
+    def got():
+        return {q: sum(rig.prom_query(q).values()) for q in want}
+    # Prometheus sees the final values at its next scrape after the capture is consumed.
+    wait_for(lambda: got() == want, 20, 1.0)
+    g = got()
+    for q, n in want.items():
+        check(f"prometheus: {q} = {n} (from the truth)", g[q] == n, f"prometheus says {g[q]}")
+    up = rig.prom_query('up{job="iocgate"}')
+    check("prometheus: the scrape target is up", up and all(v == 1 for v in up.values()), up)
+    low = rig.prom_query('min_over_time(iocgate_dataplane_packets_total{outcome="received"}[5m])')
+    check("prometheus: saw the counters rise from 0 during the run", low and min(low.values()) == 0, low)
+    alive = rig.prom_query("iocgate_worker_alive")
+    check("prometheus: the worker is alive", alive and all(v == 1 for v in alive.values()), alive)
+
+
+def main():
+    iocgate, iocctl = sys.argv[1], sys.argv[2]
+    for tool in ("prometheus", "chromium"):
+        if shutil.which(tool) is None:
+            print(f"FAIL: {tool} is not installed (scripts/ensure-deps.sh installs it)\n0 passed, 1 failed")
+            sys.exit(1)
+    work = tempfile.mkdtemp(prefix="iocgate-observability.")
+    traffic_dir = os.path.join(work, "traffic")
+    subprocess.run([PY, os.path.join(HERE, "gen_traffic.py"), "--seed", "11", "--out", traffic_dir], check=True,
+                   stdout=subprocess.DEVNULL)
+    capture = os.path.join(traffic_dir, "traffic.pcap")
+    truth = truth_counts(traffic_dir)
+    rig = Rig(iocgate, iocctl, work)
+    t_start = time.time()
+    try:
+        events1 = os.path.join(work, "log1", "events.log")
+        max_bytes = 16384
+        cfg1 = rig.config("run1.toml", capture, events1, 0, max_bytes, 1000)
+        rig.start("control", cfg1)
+        rig.ctl_cmd("feed", "push", os.path.join(traffic_dir, "feed.txt"), "--name", "apt",
+                    "--advisory", "941/CATTT-NCSC", "--group", "Mustang Panda")
+        rig.start_prometheus()
+        # Prometheus starts scraping a few seconds after it is ready: wait for two scrapes.
+        q = 'count_over_time(iocgate_dataplane_packets_total{outcome="received"}[5m])'
+        check("prometheus: scraping /metrics before the traffic",
+              wait_for(lambda: max(rig.prom_query(q).values(), default=0) >= 2, 30))
+        run_capture(rig, cfg1, truth["received"])
+        prometheus_checks(rig, truth)
+
+        # Summaries (matched packets per flow) arrive when flows leave the table: at shutdown here.
+        rig.stop("dataplane")
+        st = wait_for(lambda: (lambda s: s if s["events"]["summaries"] == s["events"]["flows"] else None)(rig.stats()), 10)
+        st = st or rig.stats()
+        ev = st["events"]
+        check("events: a summary for every matched flow, none lost", ev["summaries"] == ev["flows"] > 0 and
+              ev["unresolved"] == 0 and ev["lost_in_dataplane"] == 0, ev)
+
+        files, lines = event_lines(events1)
+        matches = [l for l in lines if l["type"] == "match"]
+        check("event-log: one line per matched flow", len(matches) == ev["flows"], f"{len(matches)} lines, {ev['flows']} flows")
+        check("event-log: rotated by size, every file within max_bytes",
+              len(files) > 2 and all(os.path.getsize(f) <= max_bytes for f in files if os.path.exists(f)),
+              f"{len(files)} files")
+        fields = ["time", "proto", "client", "client_port", "server", "server_port", "vlan", "direction", "host", "ioc",
+                  "matched", "feed", "advisory", "group", "action"]
+        bad = [l for l in matches if any(k not in l for k in fields) or l["feed"] != "apt" or
+               l["advisory"] != "941/CATTT-NCSC" or l["group"] != "Mustang Panda" or l["action"] != "drop"]
+        check("event-log: every line names the IoC, how, feed, advisory, group, action", not bad, bad[:2])
+
+        def expected_direction(l):
+            ci, si = internal(l["client"]), internal(l["server"])
+            return {(True, False): "outbound", (False, True): "inbound", (True, True): "internal"}.get((ci, si), "external")
+        bad = [l for l in matches if l["direction"] != expected_direction(l) or
+               (l["direction"] in ("outbound", "inbound") and not internal(l["host"]))]
+        check("event-log: direction and host follow the internal networks", not bad, bad[:2])
+        kinds = {l["matched"] for l in matches}
+        check("event-log: matches of every kind (ip, dns, sni, host)", kinds >= {"ip", "dns", "sni", "host"}, kinds)
+        t_end = time.time()
+        times = [l["time"] for l in matches]
+        in_window = all(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t_start - 1)) <= t <=
+                        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t_end + 1)) + "Z" for t in times)
+        check("event-log: times are the wall clock of the run", in_window, f"{min(times)} .. {max(times)}")
+
+        rep = rig.report("--since", "1h")
+        hosts = {h["host"]: h for h in rep["hosts"]}
+        got_packets = {h: v["packets"] for h, v in hosts.items()}
+        check("report: packets per internal host equal the truth's dropped packets",
+              got_packets == truth["hosts"] and truth["unattributed"] == 0,
+              f"differs: { {h: (got_packets.get(h), truth['hosts'].get(h)) for h in set(got_packets) | set(truth['hosts']) if got_packets.get(h) != truth['hosts'].get(h)} }, unattributed {truth['unattributed']}")
+        per_host_lines = {}
+        for l in matches:
+            if l["direction"] != "external":
+                per_host_lines[l["host"]] = per_host_lines.get(l["host"], 0) + 1
+        check("report: flows per host equal the host's event lines",
+              {h: v["flows"] for h, v in hosts.items()} == per_host_lines)
+        lo = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_start - 1))
+        hi = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_end + 1))
+        bad = [c for h in rep["hosts"] for c in h["contacts"]
+               if not (lo <= c["first_seen"] <= c["last_seen"] <= hi)]
+        check("report: first seen <= last seen, within the run", not bad, bad[:2])
+        dirs = {(l["host"], l["ioc"], l["direction"]) for l in matches if l["direction"] != "external"}
+        rdirs = {(h["host"], c["ioc"], c["direction"]) for h in rep["hosts"] for c in h["contacts"]}
+        check("report: host, IoC and direction as in the event log", dirs == rdirs, len(dirs ^ rdirs))
+        check("report: --feed of another feed is empty", rig.report("--feed", "nonesuch")["hosts"] == [])
+
+        stats_text = rig.ctl_cmd("stats")
+        top_host = max(hosts.values(), key=lambda h: h["flows"])["host"]
+        check("stats: text output shows the feed and the top host", "941/CATTT-NCSC" in stats_text and
+              top_host in stats_text, stats_text[-600:])
+
+        rig.stop("control")
+        rig.start("control", cfg1)
+        rep2 = rig.report("--since", "1h")
+        strip = lambda r: json.dumps(r["hosts"], sort_keys=True)
+        check("report: identical after a control restart (persisted)", strip(rep2) == strip(rep))
+        text = rig.ctl_cmd("report", "--since", "1h")
+        csv = rig.ctl_cmd("report", "--since", "1h", "--format", "csv")
+        check("report: text and CSV list every host", all(h in text and h in csv for h in hosts), "")
+
+        # HTML -> headless Chromium.
+        html = os.path.join(work, "report.html")
+        png = os.path.join(work, "report.png")
+        rig.ctl_cmd("report", "--since", "1h", "--format", "html", "-o", html)
+        chrome = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  f"--user-data-dir={tempfile.mkdtemp(dir=work)}"]
+        subprocess.run(chrome + [f"--screenshot={png}", "--window-size=1240,1754", "file://" + html],
+                       capture_output=True, timeout=120)
+        dom = subprocess.run(chrome + ["--dump-dom", "file://" + html], capture_output=True, text=True, timeout=120).stdout
+        check("html: Chromium rendered a PNG", os.path.exists(png) and os.path.getsize(png) > 20000,
+              os.path.getsize(png) if os.path.exists(png) else "missing")
+        missing = [h for h in hosts if f'data-host="{h}"' not in dom]
+        check("html: the rendered page holds every expected host", hosts and not missing, missing[:5])
+
+        # Rate limit: the same capture again, with 5 lines a second.
+        before = {h: (v["flows"], v["packets"]) for h, v in hosts.items()}
+        flows_before = ev["flows"]
+        rig.stop("control")
+        events2 = os.path.join(work, "log2", "events.log")
+        cfg2 = rig.config("run2.toml", capture, events2, 5, 1 << 20, 2)
+        rig.start("control", cfg2)
+        run_capture(rig, cfg2, truth["received"])
+        rig.stop("dataplane")
+        st = wait_for(lambda: (lambda s: s if s["events"]["summaries"] == s["events"]["flows"] > 0 else None)(rig.stats()), 10)
+        st = st or rig.stats()
+        time.sleep(1.5)  # the suppressed summary goes out once the bucket refills
+        _, lines2 = event_lines(events2)
+        m2 = [l for l in lines2 if l["type"] == "match"]
+        sup = [l for l in lines2 if l["type"] == "suppressed"]
+        n2 = st["events"]["flows"]
+        check("rate-limit: a burst is cut to the limit", 0 < len(m2) <= 5 + 3 and n2 == flows_before,
+              f"{len(m2)} lines for {n2} flows")
+        check("rate-limit: suppressed lines account for every other flow", sup and len(m2) + sum(l["events"] for l in sup) == n2,
+              f"{len(m2)} + {sum(l['events'] for l in sup)} vs {n2}")
+        rep3 = rig.report("--since", "1h")
+        after = {h["host"]: (h["flows"], h["packets"]) for h in rep3["hosts"]}
+        check("rate-limit: the report keeps counting (twice the flows and packets)",
+              after == {h: (2 * f, 2 * p) for h, (f, p) in before.items()})
+    except Exception as e:  # a harness failure is a failed check, with the logs
+        import traceback
+        traceback.print_exc()
+        check("observability test ran to the end", False, f"{e}\n--- control log ---\n"
+              f"{open(rig.ctl_log).read()[-1500:] if os.path.exists(rig.ctl_log) else ''}")
+    finally:
+        rig.cleanup()
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print(f"{passed} passed, {failed} failed")
+    if failed == 0:
+        subprocess.run(["rm", "-rf", work])
+    else:
+        print(f"logs kept in {work}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
