@@ -142,6 +142,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
   // Names: a DNS question is judged per packet; TLS and HTTP (and DNS over TCP) decide the
   // whole flow from the packet that completes the name onwards.
   uint32_t dns_match = table::kNoMatch;
+  bool hold = false;
   if (m.has_l4 && m.payload_len > 0) {
     const uint8_t* payload = frame + m.payload_offset;
     if (m.l4_proto == IPPROTO_UDP && is_dns_port(m)) {
@@ -151,7 +152,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
         dns_match = lookup_name(name, len);
     } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone) &&
                f.l7_match == table::kNoMatch) {
-      inspect_tcp(frame, m, f, s.src_is_a);
+      hold = inspect_tcp(frame, m, f, s.src_is_a);
     }
   } else if (m.has_l4 && m.l4_proto == IPPROTO_TCP && (m.tcp_flags & 0x05) != 0 &&
              f.inspect == static_cast<uint8_t>(Inspect::kReassembling)) {
@@ -162,7 +163,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
   const Action l7 = action_of(f.l7_match);
   const Action dns = action_of(dns_match);
   const Action a = std::max({addr, l7, dns});
-  if (a == Action::kNone) return a;
+  if (a == Action::kNone) return hold ? Action::kDrop : a;
 
   // Count the match that decided, and report the flow's first match once.
   MatchKind kind;
@@ -184,7 +185,10 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
     ++counters_.match_ip;
   }
   ++f.matched_packets;
-  if (f.first_kind == static_cast<uint8_t>(MatchKind::kNone)) {
+  // Report the flow's first match, and again if a stronger action takes over later (an
+  // alert-listed address, then a dropped SNI).
+  if (static_cast<uint8_t>(a) > f.reported_action) {
+    f.reported_action = static_cast<uint8_t>(a);
     f.first_kind = static_cast<uint8_t>(kind);
     f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
     f.first_side = static_cast<uint8_t>(
@@ -212,19 +216,41 @@ bool Classifier::evaluate(Flow& f, const uint8_t* bytes, size_t n) {
   const auto proto = static_cast<InspectProto>(f.inspect_proto);
   char name[kMaxNameLen + 1];
   size_t name_len = 0;
-  const ExtractStatus st = extract(proto, bytes, n, name, &name_len);
-  if (st == ExtractStatus::kNeedMore) return true;
-  if (st != ExtractStatus::kFound) return false;
-  const uint32_t v = lookup_name(name, name_len);
-  if (v == table::kNoMatch) return false;
-  // The SNI can arrive before the rest of the ClientHello: the verdict falls on the segment
-  // that completes the hello, so the earlier segments pass as they would without us.
-  if (proto == InspectProto::kTls && !tls_client_hello_complete(bytes, n)) {
-    f.pending_match = v;
-    return true;
+  // A segment may hold several messages (pipelined HTTP requests, DNS queries on one TCP
+  // connection): each is read, up to a bound.
+  for (int message = 0; message < kMaxMessagesPerSegment && n > 0; ++message) {
+    const ExtractStatus st = extract(proto, bytes, n, name, &name_len);
+    if (st == ExtractStatus::kNeedMore) return true;
+    if (st != ExtractStatus::kFound) return false;
+    const uint32_t v = lookup_name(name, name_len);
+    if (v != table::kNoMatch) {
+      // The SNI can arrive before the rest of the ClientHello: the verdict falls on the
+      // segment that completes the hello, so the earlier segments pass as they would
+      // without us.
+      if (proto == InspectProto::kTls && !tls_client_hello_complete(bytes, n)) {
+        f.pending_match = v;
+        return true;
+      }
+      apply_name_match(f, v);
+      return false;
+    }
+    const size_t used = message_length(proto, bytes, n);
+    if (used == 0 || used >= n) return false;
+    bytes += used;
+    n -= used;
+    if (proto == InspectProto::kHttp && !looks_like_http_request(bytes, n)) return false;
   }
-  apply_name_match(f, v);
   return false;
+}
+
+size_t Classifier::message_length(InspectProto proto, const uint8_t* bytes, size_t n) {
+  if (proto == InspectProto::kDnsTcp) return n < 2 ? 0 : 2 + ((size_t{bytes[0]} << 8) | bytes[1]);
+  if (proto == InspectProto::kHttp) {
+    // The header block; a request body before a pipelined request is not skipped.
+    for (size_t i = 3; i < n; ++i)
+      if (bytes[i] == '\n' && bytes[i - 1] == '\r' && bytes[i - 2] == '\n' && bytes[i - 3] == '\r') return i + 1;
+  }
+  return 0;
 }
 
 void Classifier::apply_name_match(Flow& f, uint32_t v) {
@@ -266,9 +292,9 @@ void Classifier::start_message(Flow& f, const uint8_t* p, uint32_t len, uint32_t
 
 void Classifier::end_message(Flow& f) {
   release_slot(f);
-  // HTTP/1.1 keeps connections open: the next request may name another host.
-  const bool http = static_cast<InspectProto>(f.inspect_proto) == InspectProto::kHttp;
-  f.inspect = static_cast<uint8_t>(http && f.l7_match == table::kNoMatch ? Inspect::kHttpIdle : Inspect::kDone);
+  // HTTP/1.1 and DNS over TCP keep connections open: the next message may name another host.
+  const bool reused = static_cast<InspectProto>(f.inspect_proto) != InspectProto::kTls;
+  f.inspect = static_cast<uint8_t>(reused && f.l7_match == table::kNoMatch ? Inspect::kIdle : Inspect::kDone);
 }
 
 void Classifier::abandon(Flow& f) {
@@ -278,7 +304,7 @@ void Classifier::abandon(Flow& f) {
   f.inspect = static_cast<uint8_t>(Inspect::kDone);
 }
 
-void Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a) {
+bool Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a) {
   const uint8_t* p = frame + m.payload_offset;
   const uint32_t len = m.payload_len;
   const auto state = static_cast<Inspect>(f.inspect);
@@ -293,36 +319,47 @@ void Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f,
       proto = InspectProto::kHttp;
     } else {
       f.inspect = static_cast<uint8_t>(Inspect::kDone);
-      return;
+      return false;
     }
     f.inspect_proto = static_cast<uint8_t>(proto);
     f.inspect_from_a = from_a;
     start_message(f, p, len, m.tcp_seq);
-    return;
+    return false;
   }
-  if (from_a != static_cast<bool>(f.inspect_from_a)) return;
-  if (state == Inspect::kHttpIdle) {
+  if (from_a != static_cast<bool>(f.inspect_from_a)) return false;
+  if (state == Inspect::kIdle) {
     // Segments of a request body do not start like a request line; the next request does.
-    if (looks_like_http_request(p, len)) start_message(f, p, len, m.tcp_seq);
-    return;
+    // A DNS client writes each length-prefixed query at a segment start.
+    const auto proto = static_cast<InspectProto>(f.inspect_proto);
+    if (proto == InspectProto::kDnsTcp || looks_like_http_request(p, len)) start_message(f, p, len, m.tcp_seq);
+    return false;
   }
 
   // Reassembling: only in-order bytes of the inspected direction extend the buffer.
   const int32_t delta = static_cast<int32_t>(m.tcp_seq - f.next_seq);
   if (delta > 0) {
-    ++counters_.reasm_out_of_order;
+    // Data beyond a gap is dropped while the name is incomplete, so the sender resends it
+    // in order and the name is read whole: reordering cannot slip a ClientHello past us.
+    // A gap that is never filled (asymmetric routing) stops inspection after a few tries.
+    if (f.held < kMaxHeldSegments) {
+      ++f.held;
+      ++counters_.reasm_out_of_order;
+      return true;
+    }
+    ++counters_.reasm_abandoned;
     abandon(f);
-    return;
+    return false;
   }
   const uint32_t overlap = static_cast<uint32_t>(-delta);
-  if (overlap >= len) return;  // a retransmission of bytes already held
+  if (overlap >= len) return false;  // a retransmission of bytes already held
   if (!reasm_.append(f.reasm_slot, p + overlap, len - overlap)) {
     ++counters_.reasm_overflow;
     abandon(f);
-    return;
+    return false;
   }
   f.next_seq += len - overlap;
   if (!evaluate(f, reasm_.data(f.reasm_slot), reasm_.len(f.reasm_slot))) end_message(f);
+  return false;
 }
 
 void Classifier::release_slot(Flow& f) {
@@ -366,9 +403,11 @@ void Classifier::on_evicted(const Flow& f, uint64_t now) {
   if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0);
 }
 
+
 void Classifier::flush_summaries() {
   flows_.for_each([&](Flow& f) {
     if (f.matched_packets > 0) emit(f, EventType::kSummary, f.last_seen, 0, 0);
+    f.matched_packets = 0;  // reported: a later eviction must not report it again
   });
 }
 

@@ -18,6 +18,8 @@
 namespace iocgate {
 
 inline constexpr uint32_t kBurstSize = 32;
+inline constexpr int kMaxMessagesPerSegment = 8;
+inline constexpr uint8_t kMaxHeldSegments = 4;
 
 enum class Verdict : uint8_t {
   kForward = 0,
@@ -66,7 +68,10 @@ class Classifier {
   };
 
   table::Action judge(const uint8_t* frame, Scratch& s, uint64_t now);
-  void inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a);
+  // Reads names in a TCP payload; true when the segment must be dropped while held (it
+  // arrived beyond a gap in a message being reassembled).
+  bool inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a);
+  static size_t message_length(InspectProto proto, const uint8_t* bytes, size_t n);
   static ExtractStatus extract(InspectProto proto, const uint8_t* bytes, size_t n, char* name,
                                size_t* name_len);
   // Judges a message (ClientHello, request, DNS query) held in `bytes`; true when it needs

@@ -26,9 +26,10 @@ namespace iocgate {
   X(flows_created, "flows created")                                                \
   X(flows_evicted, "flows evicted from a full bucket")                             \
   X(reasm_started, "TCP streams buffered to complete a ClientHello or request")    \
-  X(reasm_out_of_order, "buffered streams abandoned on a gap (out-of-order data)") \
+  X(reasm_out_of_order, "out-of-order segments dropped while a name was incomplete") \
+  X(reasm_abandoned, "streams no longer inspected: the gap was never filled")       \
   X(reasm_overflow, "buffered streams abandoned past the buffer size")             \
-  X(reasm_pool_empty, "streams not buffered: every reassembly buffer in use")      \
+  X(reasm_pool_empty, "buffers taken from the longest-waiting stream: pool full")  \
   X(events_lost, "match events not recorded: the event ring was full")
 
 struct DataplaneCounters {

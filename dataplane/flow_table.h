@@ -57,7 +57,7 @@ inline uint64_t hash_flow_key(const FlowKey& k) {
 enum class Inspect : uint8_t {
   kFresh,         // no payload seen yet
   kReassembling,  // collecting the first bytes of a ClientHello or request in a buffer
-  kHttpIdle,      // an HTTP connection between requests: the next request is read too
+  kIdle,          // HTTP or DNS over TCP between messages: the next one is read too
   kDone,          // a name was found, or the stream is not one we read
 };
 
@@ -86,11 +86,13 @@ struct Flow {
   uint8_t client_is_a;      // 1 when endpoint a sent the flow's first packet
   uint8_t in_use;
   uint8_t inspect_proto;    // InspectProto of the buffered stream
+  uint8_t reported_action;  // strongest action reported in an event so far
+  uint8_t held;             // out-of-order segments dropped while a message was incomplete
   uint32_t first_match;     // table::Match value of the flow's first match, for reports
   uint32_t pending_match;   // a ClientHello's SNI matched before the hello was complete:
                             // applied when the segment that completes it arrives
 };
-static_assert(sizeof(Flow) == 96);
+static_assert(sizeof(Flow) == 104);
 
 inline constexpr uint16_t kNoSlot = 0xffff;
 

@@ -15,6 +15,7 @@ constexpr uint8_t kProtoUdp = 17;
 // must not be able to make a worker walk an arbitrarily long chain.
 constexpr int kMaxIpv6ExtHeaders = 8;
 constexpr int kMaxVlanTags = 2;
+constexpr int kMaxSkippedVlanTags = 8;  // bounds the loop; no real network stacks more
 
 // Frames come straight from the NIC at arbitrary alignment: memcpy keeps loads legal on
 // every target and compiles to a single load plus bswap.
@@ -144,12 +145,12 @@ ParseStatus parse_packet(const uint8_t* frame, uint32_t len, PacketMeta& meta) {
   if (len < 14) return ParseStatus::kTruncated;
   uint16_t ethertype = load_be16(frame + 12);
   uint32_t off = 14;
-  while (is_vlan_tpid(ethertype)) {
-    // A third tag is refused, not skipped as "not IP": forwarding it untouched would let
-    // anyone slip IP traffic past the filter by stacking tags.
-    if (meta.vlan_count == kMaxVlanTags) return ParseStatus::kMalformed;
+  for (int tags = 0; is_vlan_tpid(ethertype); ++tags) {
+    // Tags beyond the two recorded are skipped, not refused: the IP header behind them must
+    // still be judged, or stacking tags would carry a listed address past the filter.
+    if (tags == kMaxSkippedVlanTags) return ParseStatus::kMalformed;
     if (len - off < 4) return ParseStatus::kTruncated;
-    meta.vlan[meta.vlan_count++] = load_be16(frame + off) & 0x0fff;
+    if (meta.vlan_count < kMaxVlanTags) meta.vlan[meta.vlan_count++] = load_be16(frame + off) & 0x0fff;
     ethertype = load_be16(frame + off + 2);
     off += 4;
   }

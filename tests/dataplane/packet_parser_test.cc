@@ -78,10 +78,18 @@ std::vector<Case> cases() {
                {.vlan_count = 2, .vlan0 = 7, .vlan1 = 8, .ip_version = 6, .l4_proto = 17,
                 .has_l4 = 1, .sport = 1, .dport = 53, .l3_offset = 22, .payload_offset = 70,
                 .payload_len = 0}});
-  c.push_back({"three VLAN tags refused",
+  c.push_back({"three VLAN tags: the third is skipped and the IP header still judged",
                PacketBuilder().vlan(0x88a8, 1).vlan(0x8100, 2).vlan(0x8100, 3).ipv4().tcp(1, 80)
                    .build(),
-               {.status = ParseStatus::kMalformed, .vlan_count = 2, .vlan0 = 1, .vlan1 = 2}});
+               {.vlan_count = 2, .vlan0 = 1, .vlan1 = 2, .ip_version = 4, .l4_proto = 6, .has_l4 = 1,
+                .sport = 1, .dport = 80, .tcp_flags = 0x18, .tcp_seq = 1000, .l3_offset = 26,
+                .payload_offset = 66, .payload_len = 0}});
+  {
+    PacketBuilder b;
+    for (int i = 0; i < 9; ++i) b.vlan(0x8100, static_cast<uint16_t>(i + 1));
+    c.push_back({"nine VLAN tags refused", b.ipv4().tcp(1, 80).build(),
+                 {.status = ParseStatus::kMalformed, .vlan_count = 2, .vlan0 = 1, .vlan1 = 2}});
+  }
   c.push_back({"IPv4 options (record route, 12 bytes)",
                PacketBuilder().ipv4().ipv4_options(Bytes{7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0})
                    .tcp(1, 80).payload(kPayload5).build(),
