@@ -85,7 +85,7 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     }
   };
 
-  only(root, "", {"instance", "state_dir", "control", "dataplane", "network", "metrics", "events"});
+  only(root, "", {"instance", "state_dir", "control", "dataplane", "network", "metrics", "events", "guards"});
   str(root, "instance", c.instance);
   str(root, "state_dir", c.state_dir);
   auto section = [&](const char* name) -> const toml::table* {
@@ -137,6 +137,13 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     u32(*t, "keep", c.events_keep, 0, 1000);
     boolean(*t, "syslog", c.events_syslog);
     u32(*t, "rate_limit_per_s", c.events_rate_limit_per_s, 0, 10000000);
+  }
+  if (const toml::table* t = section("guards")) {
+    only(*t, "guards", {"allowlist", "min_prefix_v4", "min_prefix_v6", "max_shrink_percent"});
+    str(*t, "allowlist", c.guards_allowlist);
+    u32(*t, "min_prefix_v4", c.guards_min_prefix_v4, 0, 32);
+    u32(*t, "min_prefix_v6", c.guards_min_prefix_v6, 0, 128);
+    u32(*t, "max_shrink_percent", c.guards_max_shrink_percent, 0, 100);
   }
   if (err.empty()) {
     static const std::regex name("^[A-Za-z0-9_.-]{1,32}$");

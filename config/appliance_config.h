@@ -46,6 +46,12 @@ struct ApplianceConfig {
   bool events_syslog = false;                        // also to syslog
   uint32_t events_rate_limit_per_s = 1000;           // lines per second; 0: unlimited
 
+  // [guards]: what a pushed feed may not list unless the operator forces the entry.
+  std::string guards_allowlist;                      // file of never-blocked entries; "" = none
+  uint32_t guards_min_prefix_v4 = 8;
+  uint32_t guards_min_prefix_v6 = 32;
+  uint32_t guards_max_shrink_percent = 50;           // a feed losing more is held for --confirm
+
   std::string table_file() const { return state_dir + "/table.current"; }
   std::string feeds_dir() const { return state_dir + "/feeds"; }
   std::string hits_dir() const { return state_dir + "/events"; }   // the review store

@@ -19,6 +19,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -32,7 +35,9 @@
 #include "control/stats.h"
 #include "control/table_history.h"
 #include "control/table_publisher.h"
+#include "feeds/feed_guards.h"
 #include "feeds/feed_parser.h"
+#include "feeds/ip_prefix.h"
 #include "feeds/rfc3339_time.h"
 
 namespace iocgate {
@@ -254,6 +259,27 @@ class ControlServer {
     }
     FeedParseResult pr = parse_feed(content, opts);
     if (!pr.ok()) return fail(pr.error->message() + " (the live table is unchanged)");
+    // Guards: nothing over-broad, special-purpose, own or allowlisted reaches the table
+    // unless the operator forced that entry.
+    std::string guard_error;
+    const std::optional<GuardConfig> guards = guard_config(&guard_error);
+    if (!guards) return fail(guard_error + " (the live table is unchanged)");
+    std::set<std::string> forced;
+    if (req.contains("force") && req["force"].is_array())
+      for (const auto& e : req["force"]) if (e.is_string()) forced.insert(e.get<std::string>());
+    GuardResult gr = apply_guards(pr.feed, *guards, forced);
+    if (!gr.ok()) {
+      std::string msg;
+      for (size_t i = 0; i < gr.refused.size() && i < 20; ++i)
+        msg += (i ? "\n" : "") + gr.refused[i].message(f.source);
+      if (gr.refused.size() > 20) msg += "\n... " + std::to_string(gr.refused.size() - 20) + " more refusals";
+      return fail(msg + "\n(the feed is refused as a whole; the live table is unchanged)");
+    }
+    pr.feed.iocs = std::move(gr.accepted);
+    if (const StoredFeed* current = store_.find(f.name); current != nullptr && !req.value("confirm", false)) {
+      const ShrinkDecision d = check_shrink(current->parsed, pr.feed, *guards);
+      if (d.hold) return fail(d.message + "; push again with --confirm to apply it");
+    }
     f.content = content;
     f.parsed = std::move(pr.feed);
 
@@ -276,6 +302,33 @@ class ControlServer {
     json j = publish_reply(r);
     j["feed"] = feed_json(*store_.find(f.name), std::time(nullptr));
     return j;
+  }
+
+  std::optional<GuardConfig> guard_config(std::string* error) const {
+    GuardConfig g;
+    g.min_prefix_v4 = static_cast<uint8_t>(cfg_.guards_min_prefix_v4);
+    g.min_prefix_v6 = static_cast<uint8_t>(cfg_.guards_min_prefix_v6);
+    g.max_shrink_fraction = cfg_.guards_max_shrink_percent / 100.0;
+    for (const std::string& n : cfg_.internal_networks) {
+      std::string why;
+      auto p = parse_ip_prefix(n, why);
+      if (!p) {
+        *error = cfg_.path + ": [network] internal: '" + n + "': " + why;
+        return std::nullopt;
+      }
+      g.own_networks.push_back({*p, n});
+    }
+    if (!cfg_.guards_allowlist.empty()) {
+      std::ifstream in(cfg_.guards_allowlist);
+      if (!in) {
+        *error = cfg_.guards_allowlist + ": cannot read the allowlist ([guards] allowlist)";
+        return std::nullopt;
+      }
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      if (!parse_allowlist(ss.str(), cfg_.guards_allowlist, g.allowlist, *error)) return std::nullopt;
+    }
+    return g;
   }
 
   json list() {

@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'");
   push->add_option("--expires", expires, "Stop enforcing at this date (YYYY-MM-DD, UTC) or RFC 3339 time");
   push->add_option("--format", format, "Feed format when detection should not decide");
+  std::vector<std::string> force;
+  bool confirm = false;
+  push->add_option("--force", force, "Enforce this entry despite a guard's refusal, as the refusal quotes it (repeatable)");
+  push->add_flag("--confirm", confirm, "Apply an update that removes more IoCs than the shrink guard allows");
   CLI::App* list = feed->add_subcommand("list", "List the feeds");
   CLI::App* show = feed->add_subcommand("show", "Show one feed and its IoCs");
   show->add_option("name", name, "Feed name")->required();
@@ -193,6 +197,8 @@ int main(int argc, char** argv) {
     req = {{"cmd", "feed.push"}, {"name", name}, {"action", action}, {"advisory", advisory},
            {"group", group}, {"expires", expires}, {"source", push_file}};
     if (!format.empty()) req["format"] = format;
+    if (!force.empty()) req["force"] = force;
+    if (confirm) req["confirm"] = true;
   } else if (list->parsed()) {
     req = {{"cmd", "feed.list"}};
   } else if (show->parsed()) {

@@ -60,6 +60,8 @@ outside = "{outside}"
 mbufs = 8191
 flow_capacity = 65536
 reassembly_buffers = 256
+[network]
+internal = ["10.0.0.0/8", "fd00::/8"]
 ''')
         return path
 
@@ -200,6 +202,34 @@ def malformed_feed(app, cfg, work):
     check("malformed-feed: the stored feed is the good one", shown["feed"]["iocs"] > 10, str(shown["feed"]["iocs"]))
 
 
+def guards(app, work):
+    risky = os.path.join(work, "risky.txt")
+    with open(risky, "w") as f:
+        f.write("198.51.100.9\n127.0.0.1\n10.1.2.0/24\n")
+    _, before, _ = app.ctl_cmd("status")
+    rc, reply, _ = app.ctl_cmd("feed", "push", risky, "--name", "risky", check=False)
+    err = reply.get("error", "")
+    check("guards: loopback and an own network are refused, with file, line and --force",
+          rc != 0 and f"{risky}:2:" in err and f"{risky}:3:" in err and "--force" in err, err)
+    _, after, _ = app.ctl_cmd("status")
+    check("guards: a refused feed leaves the live table unchanged", after["generation"] == before["generation"])
+    rc, reply, _ = app.ctl_cmd("feed", "push", risky, "--name", "risky", "--force", "127.0.0.1",
+                               "--force", "10.1.2.0/24", check=False)
+    check("guards: --force per entry lets the operator enforce them", rc == 0 and reply.get("ok"), json.dumps(reply)[:300])
+    small = os.path.join(work, "small.txt")
+    with open(small, "w") as f:
+        f.write("198.51.100.9\n")
+    big = os.path.join(work, "traffic", "feed.txt")
+    app.ctl_cmd("feed", "push", big, "--name", "shrinks")
+    rc, reply, _ = app.ctl_cmd("feed", "push", small, "--name", "shrinks", check=False)
+    check("guards: an update that loses most IoCs is held for confirmation",
+          rc != 0 and "held for confirmation" in reply.get("error", ""), reply.get("error", ""))
+    rc, reply, _ = app.ctl_cmd("feed", "push", small, "--name", "shrinks", "--confirm", check=False)
+    check("guards: --confirm applies it", rc == 0 and reply["feed"]["iocs"] == 1, json.dumps(reply)[:300])
+    for name in ("risky", "shrinks"):
+        app.ctl_cmd("feed", "remove", name)
+
+
 def kill_control(app, cfg, work, rounds=20):
     feed = os.path.join(work, "traffic", "feed.txt")
     acked = set()
@@ -279,6 +309,7 @@ def main():
     try:
         cfg = push_cycle(app, os.path.join(traffic_dir, "traffic.pcap"), os.path.join(traffic_dir, "feed.txt"), pushes)
         malformed_feed(app, cfg, work)
+        guards(app, work)
         kill_control(app, cfg, work)
         kill_dataplane(app, work, traffic_dir)
     except Exception as e:  # a harness failure is a failed check, with the logs
