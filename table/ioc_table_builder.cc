@@ -367,7 +367,8 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
     slots[i] = {static_cast<uint32_t>(hv >> 32), pack_value(g.action, r)};
   }
 
-  std::memcpy(at(h.feeds.offset), feed_records.data(), feed_records.size() * sizeof(FeedRecord));
+  if (!feed_records.empty())  // an empty vector's data() may be null, which memcpy forbids
+    std::memcpy(at(h.feeds.offset), feed_records.data(), feed_records.size() * sizeof(FeedRecord));
   std::memcpy(at(h.strings.offset), pool.bytes().data(), pool.bytes().size());
   std::memcpy(base, &h, sizeof(h));
   reinterpret_cast<Header*>(base)->body_checksum = blob_checksum(base, h.total_size);
