@@ -134,7 +134,8 @@ for s in ${BSETS//,/ }; do
     t0=$(date +%s.%N)
     if timeout 600 bash -c "$cmd" 2> "$OUT/kernel_${tool}_$s.stderr"; then rc=0; else rc=$?; fi
     t1=$(date +%s.%N)
-    mem=$(ip netns exec $NS ipset list -t iocbench 2>/dev/null | awk -F': ' '/Size in memory/ {print $2}')
+    # nft runs have no ipset to measure: under pipefail the failed lookup must not end the suite.
+    mem=$(ip netns exec $NS ipset list -t iocbench 2>/dev/null | awk -F': ' '/Size in memory/ {print $2}' || true)
     echo "{\"tool\": \"$tool\", \"label\": \"kernel\", \"set\": \"$s\", \"rc\": $rc, \"seconds\": $(echo "$t1 - $t0" | bc), \"bytes\": ${mem:-null}}" >> "$OUT/results.jsonl"
     ip netns exec $NS ipset destroy iocbench 2>/dev/null || true
     ip netns exec $NS nft delete table ip iocbench 2>/dev/null || true
