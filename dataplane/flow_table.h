@@ -104,8 +104,15 @@ class FlowTable {
 
   // `capacity` is rounded up to a power of two number of buckets.
   explicit FlowTable(uint32_t capacity);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
 
-  void prefetch(uint64_t hash) const { __builtin_prefetch(&flows_[bucket_of(hash) * kWays]); }
+  // A bucket spans several cache lines; fetch all of them, the key compare reads each way.
+  void prefetch(uint64_t hash) const {
+    const char* b = reinterpret_cast<const char*>(&flows_[uint64_t{bucket_of(hash)} * kWays]);
+    for (size_t off = 0; off < kWays * sizeof(Flow); off += 64) __builtin_prefetch(b + off);
+  }
 
   // Returns the flow for `key`, creating it (and evicting the bucket's least recently seen
   // flow if full). *created tells which; *evicted receives a copy of an evicted flow that
@@ -125,7 +132,8 @@ class FlowTable {
  private:
   uint32_t bucket_of(uint64_t hash) const { return static_cast<uint32_t>(hash) & bucket_mask_; }
 
-  std::unique_ptr<Flow[]> flows_;
+  Flow* flows_ = nullptr;
+  size_t bytes_ = 0;
   uint32_t bucket_mask_ = 0;
   uint64_t size_ = 0;
 };
