@@ -10,19 +10,22 @@ uint64_t TableHistory::add_file(const std::string& path, std::string* error) {
   std::shared_ptr<table::MappedTable> t = table::MappedTable::map_file(path, error);
   if (t == nullptr) return 0;
   const uint64_t g = t->generation();
+  auto index = std::make_shared<const std::vector<uint32_t>>(t->view().build_describe_index());
   std::lock_guard<std::mutex> lock(mu_);
-  tables_[g] = std::move(t);
+  tables_[g] = Generation{std::move(t), std::move(index)};
   while (tables_.size() > kKeep) tables_.erase(tables_.begin());
   return g;
 }
 
 std::optional<ResolvedIoc> TableHistory::resolve(uint64_t generation, uint32_t match) const {
   std::shared_ptr<table::MappedTable> t;
+  std::shared_ptr<const std::vector<uint32_t>> index;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = tables_.find(generation);
     if (it == tables_.end()) return std::nullopt;
-    t = it->second;
+    t = it->second.table;
+    index = it->second.describe_index;
   }
   const table::IocTableView& v = t->view();
   const table::Match m{match};
@@ -31,7 +34,7 @@ std::optional<ResolvedIoc> TableHistory::resolve(uint64_t generation, uint32_t m
   if (r.feed >= v.feed_count()) return std::nullopt;
   const table::FeedRecord& f = v.feed(r.feed);
   ResolvedIoc out;
-  out.ioc = v.describe(m.record());
+  out.ioc = v.describe(m.record(), *index);
   out.feed = v.string_at(f.name_off);
   out.advisory = v.string_at(f.advisory_off);
   out.group = v.string_at(f.group_off);
@@ -44,7 +47,7 @@ TableHistory::Entries TableHistory::newest() const {
   std::lock_guard<std::mutex> lock(mu_);
   Entries e;
   if (tables_.empty()) return e;
-  const table::Header& h = tables_.rbegin()->second->view().header();
+  const table::Header& h = tables_.rbegin()->second.table->view().header();
   e.generation = tables_.rbegin()->first;
   e.ipv4 = h.v4_entries;
   e.ipv6 = h.v6_entries;

@@ -45,8 +45,14 @@ class TableHistory {
   Entries newest() const;
 
  private:
+  struct Generation {
+    std::shared_ptr<table::MappedTable> table;
+    // record -> slot, built once when the generation is added: resolving an address
+    // record must not scan a table of millions of slots for every event.
+    std::shared_ptr<const std::vector<uint32_t>> describe_index;
+  };
   mutable std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<table::MappedTable>> tables_;
+  std::map<uint64_t, Generation> tables_;
 };
 
 }  // namespace iocgate

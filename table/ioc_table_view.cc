@@ -87,42 +87,72 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
   return true;
 }
 
+namespace {
+constexpr uint32_t kNoSlot = 0xffffffffu;
+}  // namespace
+
 std::string IocTableView::describe(uint32_t rec) const {
   if (base_ == nullptr || rec >= record_count()) return "?";
   const MatchRecord& r = record(rec);
   if (r.kind == 2) return std::string(string_at(r.name_off), r.name_len);
   // The key is not in the record: find the slot that points at it.
-  char buf[INET6_ADDRSTRLEN + 8];
-  const Header& h = header();
-  if (r.kind == 0) {
-    const HashDesc& d = h.v4_by_len[r.prefix_len];
-    const auto* slots = reinterpret_cast<const V4Slot*>(base_ + d.offset);
-    for (uint32_t i = 0; i < d.capacity; ++i) {
-      if (slots[i].value != kNoMatch && (slots[i].value & kRecordMask) == rec) {
-        const uint32_t a = htonl(slots[i].key);
-        inet_ntop(AF_INET, &a, buf, sizeof(buf));
-        std::string s(buf);
-        if (r.prefix_len != 32) s += "/" + std::to_string(r.prefix_len);
-        return s;
-      }
-    }
-  } else {
-    const HashDesc& d = h.v6_by_len[r.prefix_len];
-    const auto* slots = reinterpret_cast<const V6Slot*>(base_ + d.offset);
-    for (uint32_t i = 0; i < d.capacity; ++i) {
-      if (slots[i].value != kNoMatch && (slots[i].value & kRecordMask) == rec) {
-        uint8_t a[16];
-        const uint64_t hi = __builtin_bswap64(slots[i].hi), lo = __builtin_bswap64(slots[i].lo);
-        std::memcpy(a, &hi, 8);
-        std::memcpy(a + 8, &lo, 8);
-        inet_ntop(AF_INET6, a, buf, sizeof(buf));
-        std::string s(buf);
-        if (r.prefix_len != 128) s += "/" + std::to_string(r.prefix_len);
-        return s;
-      }
+  const HashDesc& d = r.kind == 0 ? header().v4_by_len[r.prefix_len] : header().v6_by_len[r.prefix_len];
+  for (uint32_t i = 0; i < d.capacity; ++i) {
+    const uint32_t v = r.kind == 0 ? reinterpret_cast<const V4Slot*>(base_ + d.offset)[i].value
+                                   : reinterpret_cast<const V6Slot*>(base_ + d.offset)[i].value;
+    if (v != kNoMatch && (v & kRecordMask) == rec) {
+      std::vector<uint32_t> one(rec + 1, kNoSlot);
+      one[rec] = i;
+      return describe(rec, one);
     }
   }
   return "?";
+}
+
+std::vector<uint32_t> IocTableView::build_describe_index() const {
+  std::vector<uint32_t> index(base_ == nullptr ? 0 : record_count(), kNoSlot);
+  if (base_ == nullptr) return index;
+  const Header& h = header();
+  for (const HashDesc& d : h.v4_by_len) {
+    const auto* slots = reinterpret_cast<const V4Slot*>(base_ + d.offset);
+    for (uint32_t i = 0; i < d.capacity; ++i)
+      if (slots[i].value != kNoMatch && (slots[i].value & kRecordMask) < index.size())
+        index[slots[i].value & kRecordMask] = i;
+  }
+  for (const HashDesc& d : h.v6_by_len) {
+    const auto* slots = reinterpret_cast<const V6Slot*>(base_ + d.offset);
+    for (uint32_t i = 0; i < d.capacity; ++i)
+      if (slots[i].value != kNoMatch && (slots[i].value & kRecordMask) < index.size())
+        index[slots[i].value & kRecordMask] = i;
+  }
+  return index;
+}
+
+std::string IocTableView::describe(uint32_t rec, const std::vector<uint32_t>& index) const {
+  if (base_ == nullptr || rec >= record_count()) return "?";
+  const MatchRecord& r = record(rec);
+  if (r.kind == 2) return std::string(string_at(r.name_off), r.name_len);
+  if (rec >= index.size() || index[rec] == kNoSlot) return "?";
+  char buf[INET6_ADDRSTRLEN + 8];
+  std::string s;
+  if (r.kind == 0) {
+    const HashDesc& d = header().v4_by_len[r.prefix_len];
+    const uint32_t a = htonl(reinterpret_cast<const V4Slot*>(base_ + d.offset)[index[rec]].key);
+    inet_ntop(AF_INET, &a, buf, sizeof(buf));
+    s = buf;
+    if (r.prefix_len != 32) s += "/" + std::to_string(r.prefix_len);
+  } else {
+    const HashDesc& d = header().v6_by_len[r.prefix_len];
+    const V6Slot& slot = reinterpret_cast<const V6Slot*>(base_ + d.offset)[index[rec]];
+    uint8_t a[16];
+    const uint64_t hi = __builtin_bswap64(slot.hi), lo = __builtin_bswap64(slot.lo);
+    std::memcpy(a, &hi, 8);
+    std::memcpy(a + 8, &lo, 8);
+    inet_ntop(AF_INET6, a, buf, sizeof(buf));
+    s = buf;
+    if (r.prefix_len != 128) s += "/" + std::to_string(r.prefix_len);
+  }
+  return s;
 }
 
 }  // namespace iocgate::table

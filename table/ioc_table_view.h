@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "table/ioc_table_format.h"
 #include "table/table_hash.h"
@@ -121,7 +122,13 @@ class IocTableView {
     return reinterpret_cast<const char*>(base_ + header().strings.offset + off);
   }
   // "1.2.3.0/24", "2001:db8::/48" or the domain: the IoC as an operator would write it.
+  // Without an index this scans the record's hash table (fine for a report's few lines).
   std::string describe(uint32_t record) const;
+
+  // Maps every address record to its slot, once per table (O(table), 4 B per record), so
+  // describe(record, index) is O(1): for a stream of events against a large table.
+  std::vector<uint32_t> build_describe_index() const;
+  std::string describe(uint32_t record, const std::vector<uint32_t>& index) const;
 
  private:
   static bool test_bit(const uint64_t* bits, uint64_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
