@@ -180,13 +180,9 @@ FeedParseResult parse_misp_json(std::string_view content, const ParseOptions& op
     return result;
   };
   json doc;
-  try {
-    doc = json::parse(content.begin(), content.end());
-  } catch (const json::parse_error& e) {
-    return fail(line_of_offset(content, e.byte == 0 ? 0 : e.byte - 1), "not valid JSON: " + without_exception_id(e.what()));
-  } catch (const std::exception& e) {
-    return fail(0, "not valid JSON: " + without_exception_id(e.what()));
-  }
+  uint32_t bad_line = 0;
+  std::string bad_reason;
+  if (!parse_json_document(content, &doc, &bad_line, &bad_reason)) return fail(bad_line, bad_reason);
   try {
     EventReader reader{opts, result.feed, LineFinder(content)};
     std::vector<const json*> events;

@@ -68,13 +68,9 @@ FeedParseResult parse_threatfox_json(std::string_view content, const ParseOption
     return result;
   };
   json doc;
-  try {
-    doc = json::parse(content.begin(), content.end());
-  } catch (const json::parse_error& e) {
-    return fail(line_of_offset(content, e.byte == 0 ? 0 : e.byte - 1), "not valid JSON: " + without_exception_id(e.what()));
-  } catch (const std::exception& e) {
-    return fail(0, "not valid JSON: " + without_exception_id(e.what()));
-  }
+  uint32_t bad_line = 0;
+  std::string bad_reason;
+  if (!parse_json_document(content, &doc, &bad_line, &bad_reason)) return fail(bad_line, bad_reason);
   try {
     if (!doc.is_object()) return fail(0, "not a ThreatFox export: the JSON top level is not an object");
     uint32_t index = 0;

@@ -18,4 +18,18 @@ std::string without_exception_id(std::string_view what) {
   return std::string(what);
 }
 
+bool parse_json_document(std::string_view content, nlohmann::json* doc, uint32_t* line, std::string* reason) {
+  try {
+    *doc = nlohmann::json::parse(content.begin(), content.end());
+    return true;
+  } catch (const nlohmann::json::parse_error& e) {
+    *line = line_of_offset(content, e.byte == 0 ? 0 : e.byte - 1);
+    *reason = "not valid JSON: " + without_exception_id(e.what());
+  } catch (const std::exception& e) {
+    *line = 0;
+    *reason = "not valid JSON: " + without_exception_id(e.what());
+  }
+  return false;
+}
+
 }  // namespace iocgate

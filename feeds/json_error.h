@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace iocgate {
 
 // 1-based line of byte `offset` in `s`.
@@ -13,5 +15,9 @@ uint32_t line_of_offset(std::string_view s, size_t offset);
 
 // "[json.exception.parse_error.101] parse error at ..." -> "parse error at ...".
 std::string without_exception_id(std::string_view what);
+
+// Parses a whole JSON feed. On failure returns false and sets *line (0: the whole file) and
+// *reason ("not valid JSON: parse error at line 2, column 1: ..."); never throws.
+bool parse_json_document(std::string_view content, nlohmann::json* doc, uint32_t* line, std::string* reason);
 
 }  // namespace iocgate
