@@ -19,7 +19,7 @@
 
 #include "bench/ioc_sets.h"
 #include "dataplane/classifier.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 #include "table/ioc_table_view.h"
 
 // --- counting allocator: every allocation while g_counting is set is counted ---------------

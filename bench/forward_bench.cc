@@ -28,7 +28,7 @@
 #include "bench/ioc_sets.h"
 #include "dataplane/dpdk_port.h"
 #include "dataplane/worker.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 #include "table/ioc_table_view.h"
 
 namespace {

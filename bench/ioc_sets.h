@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "feeds/ioc.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 
 namespace iocgate::bench {
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "bench/ioc_sets.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 #include "table/ioc_table_view.h"
 
 namespace {

@@ -2,6 +2,9 @@
 
 #include "config/appliance_config.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -27,13 +30,16 @@ std::string device_port_name(const std::string& device) {
   return device.substr(0, device.find(','));
 }
 
-std::optional<ApplianceConfig> load_config(const std::string& path, std::string* error) {
+Result<ApplianceConfig> load_config(const std::string& path) {
+  {
+    std::ifstream probe(path);
+    if (!probe) return Status::error(path + ": cannot read the config file: " + std::strerror(errno));
+  }
   toml::table root;
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    *error = path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
-    return std::nullopt;
+    return Status::error(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
   ApplianceConfig c;
   c.path = path;
@@ -85,9 +91,11 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     }
   };
 
-  only(root, "", {"instance", "state_dir", "control", "dataplane", "network", "metrics", "events", "guards"});
+  only(root, "", {"instance", "state_dir", "shm_dir", "control", "dataplane", "network", "metrics", "events",
+                  "guards"});
   str(root, "instance", c.instance);
   str(root, "state_dir", c.state_dir);
+  str(root, "shm_dir", c.shm_dir);
   auto section = [&](const char* name) -> const toml::table* {
     const toml::node* n = root.get(name);
     if (n == nullptr) return nullptr;
@@ -98,14 +106,16 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     return n->as_table();
   };
   if (const toml::table* t = section("control")) {
-    only(*t, "control", {"socket", "socket_group", "publish_timeout_ms"});
+    only(*t, "control", {"socket", "socket_group", "user", "publish_timeout_ms", "keep_tables"});
     str(*t, "socket", c.socket_path);
     str(*t, "socket_group", c.socket_group);
+    str(*t, "user", c.control_user);
     u32(*t, "publish_timeout_ms", c.publish_timeout_ms, 100, 600000);
+    u32(*t, "keep_tables", c.keep_tables, 2, 64);
   }
   if (const toml::table* t = section("dataplane")) {
     only(*t, "dataplane", {"lcores", "workers", "hugepages", "memory_mb", "eal_args", "inside", "outside",
-                           "mirror", "flow_capacity", "reassembly_buffers", "mbufs"});
+                           "mirror", "flow_capacity", "reassembly_buffers", "mbufs", "on_no_table"});
     str(*t, "lcores", c.lcores);
     u32(*t, "workers", c.workers, 1, 16);
     boolean(*t, "hugepages", c.hugepages);
@@ -117,6 +127,9 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
     u32(*t, "flow_capacity", c.flow_capacity, 1024, 1u << 28);
     u32(*t, "reassembly_buffers", c.reassembly_buffers, 16, 65535);
     u32(*t, "mbufs", c.mbufs, 1023, 1u << 24);
+    str(*t, "on_no_table", c.on_no_table);
+    if (err.empty() && c.on_no_table != "drop" && c.on_no_table != "forward")
+      err = where(path, *t->get("on_no_table")) + ": 'on_no_table' must be \"drop\" or \"forward\"";
   }
   if (const toml::table* t = section("network")) {
     only(*t, "network", {"internal"});
@@ -151,12 +164,13 @@ std::optional<ApplianceConfig> load_config(const std::string& path, std::string*
       err = path + ": 'instance' must be 1 to 32 letters, digits, '_', '.', '-'";
     else if (c.state_dir.empty() || c.state_dir[0] != '/')
       err = path + ": 'state_dir' must be an absolute path";
+    else if (c.shm_dir.empty() || c.shm_dir[0] != '/')
+      err = path + ": 'shm_dir' must be an absolute path";
+    else if (c.control_user.empty())
+      err = path + ": [control] 'user' must name a user";
   }
   if (c.events_path.empty()) c.events_path = c.state_dir + "/events.log";
-  if (!err.empty()) {
-    *error = err;
-    return std::nullopt;
-  }
+  if (!err.empty()) return Status::error(err);
   return c;
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <optional>
+
+#include "base/status.h"
 #include <string>
 #include <vector>
 
@@ -13,12 +15,17 @@ namespace iocgate {
 struct ApplianceConfig {
   std::string path;                                  // where it was read from
   std::string instance = "iocgate";                  // names the shared memory objects
-  std::string state_dir = "/var/lib/iocgate";        // feeds, last good table
+  std::string state_dir = "/var/lib/iocgate";        // feeds, the kept table generations
+  // The control block and table snapshots (tmpfs). Only root and the control user may
+  // create names here; both processes refuse objects anyone else owns.
+  std::string shm_dir = "/run/iocgate/shm";
 
   // [control]
   std::string socket_path = "/run/iocgate/iocgate.sock";
   std::string socket_group = "iocgate";              // may use iocctl besides root
+  std::string control_user = "iocgate";              // the control process runs as this user
   uint32_t publish_timeout_ms = 5000;                // a push fails if workers lag longer
+  uint32_t keep_tables = 4;                          // table generations kept on disk
 
   // [dataplane]
   std::string lcores = "0-1";                        // EAL -l: the first is the main lcore
@@ -32,6 +39,9 @@ struct ApplianceConfig {
   uint32_t flow_capacity = 1u << 20;                 // per worker
   uint32_t reassembly_buffers = 4096;                // per worker, 16 KiB each
   uint32_t mbufs = 32767;
+  // With no valid table on an appliance that has enforced one before: "drop" everything
+  // (fail-closed, the default) or "forward" everything (fail-open).
+  std::string on_no_table = "drop";
 
   // [network]
   std::vector<std::string> internal_networks;        // CIDRs of the operator's own hosts
@@ -53,11 +63,13 @@ struct ApplianceConfig {
   uint32_t guards_max_shrink_percent = 50;           // a feed losing more is held for --confirm
 
   std::string table_file() const { return state_dir + "/table.current"; }
+  std::string tables_dir() const { return state_dir + "/tables"; }
   std::string feeds_dir() const { return state_dir + "/feeds"; }
   std::string hits_dir() const { return state_dir + "/events"; }   // the review store
 };
 
-std::optional<ApplianceConfig> load_config(const std::string& path, std::string* error);
+// The config at `path`, or an error naming the file, the line and the key.
+Result<ApplianceConfig> load_config(const std::string& path);
 
 // A DPDK device string: a PCI address ("0000:03:00.0", "03:00.0") or a vdev spec
 // ("net_pcap0,rx_pcap=x.pcap"). Returns the name DPDK knows the port by.

@@ -54,16 +54,6 @@ void log_line(const std::string& s) {
   std::fflush(stderr);
 }
 
-const char* action_text(table::Action a) {
-  switch (a) {
-    case table::Action::kAlert: return "alert";
-    case table::Action::kMirror: return "mirror";
-    case table::Action::kDrop: return "drop";
-    case table::Action::kAllow: return "allow";
-    default: return "none";
-  }
-}
-
 // "2026-12-31" (the IoCs stop being enforced at 00:00 UTC that day) or an RFC 3339 time.
 std::optional<int64_t> parse_expiry(const std::string& text) {
   if (text.size() == 10) return parse_rfc3339(text + "T00:00:00Z");
@@ -74,7 +64,7 @@ json feed_json(const StoredFeed& f, int64_t now) {
   json skipped = json::object();
   for (const auto& [why, n] : f.parsed.skipped) skipped[why] = n;
   return {{"name", f.name},
-          {"action", action_text(f.action)},
+          {"action", table::action_name(f.action)},
           {"advisory", f.advisory},
           {"group", f.group},
           {"source", f.source},
@@ -89,11 +79,12 @@ json feed_json(const StoredFeed& f, int64_t now) {
 
 class ControlServer {
  public:
-  ControlServer(const ApplianceConfig& cfg, ControlBlock* cb)
+  ControlServer(const ApplianceConfig& cfg, ControlBlock* cb, const TrustedOwners& owners)
       : cfg_(cfg),
         cb_(cb),
+        owners_(owners),
         store_(cfg.feeds_dir()),
-        publisher_(cfg, cb),
+        publisher_(cfg, cb, owners),
         hits_(cfg.hits_dir()),
         collector_(cfg, cb, history_, hits_, stats_),
         metrics_([this] { return render_prometheus(snapshot()); }) {}
@@ -104,19 +95,26 @@ class ControlServer {
     for (const std::string& p : problems) log_line(p);
     publisher_.recover();
     // The generation the dataplane may still run, so its pending events resolve.
-    std::string ignored;
-    history_.add_file(cfg_.table_file(), &ignored);
+    if (Result<TableStore::Found> found = publisher_.table_store().newest_valid(); found.ok()) {
+      if (Status s = history_.add_file(found->table->path(), owners_, {cfg_.instance, found->table->generation()});
+          !s.ok())
+        log_line("cannot keep the stored table for event reports: " + s.message());
+    } else if (publisher_.table_store().has_enforced_before()) {
+      log_line("the table store holds no valid table: " + found.message());
+    }
     if (!collector_.start(error)) return false;
     live_feeds_ = live_feed_names(std::time(nullptr));
-    // Publishing at start-up also completes a publish that a crash interrupted.
-    PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    // Publishing at start-up also completes a publish that a crash interrupted. A compile
+    // equal to the newest stored table writes nothing: a full state disk does not stop us.
+    PublishResult r = publisher_.publish(store_, std::time(nullptr), /*reuse_same_content=*/true);
     if (!r.ok) {
       *error = "initial publish failed: " + r.error;
       return false;
     }
     last_ = r;
     remember(r);
-    log_line(fmt::format("{} feed(s) recovered; generation {} published{}", store_.feeds().size(), r.generation,
+    log_line(fmt::format("{} feed(s) recovered; generation {} {}{}", store_.feeds().size(), r.generation,
+                         r.reused ? "republished (unchanged: nothing written to disk)" : "published",
                          r.warning.empty() ? "" : " (" + r.warning + ")"));
     if (!cfg_.metrics_listen.empty()) {
       std::string merr;
@@ -418,8 +416,9 @@ class ControlServer {
   // Keeps the generation just written, so the events that name it can be resolved.
   void remember(const PublishResult& r) {
     if (r.generation == 0) return;
-    std::string error;
-    if (history_.add_file(cfg_.table_file(), &error) == 0) log_line("cannot map the table for event reports: " + error);
+    const std::string path = publisher_.table_store().path_of(r.generation);
+    if (Status s = history_.add_file(path, owners_, {cfg_.instance, r.generation}); !s.ok())
+      log_line("cannot map the table for event reports: " + s.message());
   }
 
   StatsSnapshot snapshot() const {
@@ -457,6 +456,7 @@ class ControlServer {
 
   const ApplianceConfig& cfg_;
   ControlBlock* cb_;
+  TrustedOwners owners_;
   FeedStore store_;
   TablePublisher publisher_;
   PublishResult last_;
@@ -473,11 +473,13 @@ class ControlServer {
 
 int run_control(const ApplianceConfig& cfg) {
   std::string error;
-  ControlBlock* cb = open_control_block(cfg.instance, &error);
-  if (cb == nullptr) {
-    log_line(error);
+  const TrustedOwners owners = trusted_owners(cfg.control_user, cfg.socket_group);
+  Result<ControlBlock*> opened = open_control_block(cfg, owners);
+  if (!opened.ok()) {
+    log_line(opened.message());
     return 2;
   }
+  ControlBlock* cb = *opened;
   const uint64_t other = cb->control_pid.load();
   if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
     log_line("another control process (pid " + std::to_string(other) + ") serves instance '" + cfg.instance + "'");
@@ -487,7 +489,7 @@ int run_control(const ApplianceConfig& cfg) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
-  ControlServer server(cfg, cb);
+  ControlServer server(cfg, cb, owners);
   if (!server.start(&error)) {
     log_line(error);
     return 2;

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "control/match_report.h"
-#include "dataplane/flow_table.h"
+#include "shm/event_text.h"
+#include "shm/shm_protocol.h"
 
 namespace iocgate {
 
@@ -206,7 +206,7 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
     } else {
       o.ioc.ioc = fmt::format("? (generation {} record {})", e.generation, table::Match{e.match}.record());
       o.ioc.feed = "?";
-      o.ioc.action = action_name(table::Match{e.match}.action());
+      o.ioc.action = table::action_name(table::Match{e.match}.action());
     }
     o.kind = match_kind_name(e.kind);
     o.parties = flow_parties(e, nets_);

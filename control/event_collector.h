@@ -22,7 +22,7 @@
 #include "control/hit_store.h"
 #include "control/stats.h"
 #include "control/table_history.h"
-#include "dataplane/control_block.h"
+#include "shm/control_block.h"
 
 namespace iocgate {
 

@@ -177,10 +177,9 @@ int main(int argc, char** argv) {
   if (socket_path.empty()) {
     socket_path = "/run/iocgate/iocgate.sock";
     if (!config_path.empty()) {
-      std::string error;
-      auto cfg = iocgate::load_config(config_path, &error);
-      if (!cfg) {
-        fmt::print(stderr, "iocctl: {}\n", error);
+      auto cfg = iocgate::load_config(config_path);
+      if (!cfg.ok()) {
+        fmt::print(stderr, "iocctl: {}\n", cfg.message());
         return 2;
       }
       socket_path = cfg->socket_path;

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/table_history.h"
-#include "dataplane/control_block.h"
+#include "shm/control_block.h"
 
 namespace iocgate {
 

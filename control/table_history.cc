@@ -2,23 +2,24 @@
 
 #include "control/table_history.h"
 
-#include "control/match_report.h"
+#include "shm/event_text.h"
 
 namespace iocgate {
 
-uint64_t TableHistory::add_file(const std::string& path, std::string* error) {
-  std::shared_ptr<table::MappedTable> t = table::MappedTable::map_file(path, error);
-  if (t == nullptr) return 0;
+Status TableHistory::add_file(const std::string& path, const TrustedOwners& owners, const TableIdentity& id) {
+  Result<std::unique_ptr<MappedTable>> opened = MappedTable::open(path, owners, id);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<MappedTable> t = std::move(*opened);
   const uint64_t g = t->generation();
   auto index = std::make_shared<const std::vector<uint32_t>>(t->view().build_describe_index());
   std::lock_guard<std::mutex> lock(mu_);
   tables_[g] = Generation{std::move(t), std::move(index)};
   while (tables_.size() > kKeep) tables_.erase(tables_.begin());
-  return g;
+  return Status();
 }
 
 std::optional<ResolvedIoc> TableHistory::resolve(uint64_t generation, uint32_t match) const {
-  std::shared_ptr<table::MappedTable> t;
+  std::shared_ptr<MappedTable> t;
   std::shared_ptr<const std::vector<uint32_t>> index;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -38,7 +39,7 @@ std::optional<ResolvedIoc> TableHistory::resolve(uint64_t generation, uint32_t m
   out.feed = v.string_at(f.name_off);
   out.advisory = v.string_at(f.advisory_off);
   out.group = v.string_at(f.group_off);
-  out.action = action_name(m.action());
+  out.action = table::action_name(m.action());
   out.line = r.line;
   return out;
 }

@@ -11,7 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "table/table_snapshot.h"
+#include "base/status.h"
+#include "shm/mapped_table.h"
 
 namespace iocgate {
 
@@ -32,9 +33,9 @@ class TableHistory {
   // flow map (see event_collector.h), or reported as "generation N retired".
   static constexpr size_t kKeep = 16;
 
-  // Maps the table file (the newest generation written) and keeps it. Returns its generation,
-  // 0 when the file is missing or invalid (*error says why).
-  uint64_t add_file(const std::string& path, std::string* error);
+  // Maps a stored table (the generation just written, or the one the dataplane may run at
+  // start-up) and keeps it.
+  Status add_file(const std::string& path, const TrustedOwners& owners, const TableIdentity& id);
 
   std::optional<ResolvedIoc> resolve(uint64_t generation, uint32_t match) const;
 
@@ -46,7 +47,7 @@ class TableHistory {
 
  private:
   struct Generation {
-    std::shared_ptr<table::MappedTable> table;
+    std::shared_ptr<MappedTable> table;
     // record -> slot, built once when the generation is added: resolving an address
     // record must not scan a table of millions of slots for every event.
     std::shared_ptr<const std::vector<uint32_t>> describe_index;

@@ -2,15 +2,14 @@
 
 #include "control/table_publisher.h"
 
-#include <signal.h>
-#include <sys/mman.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
-#include "table/ioc_table_builder.h"
-#include "table/table_snapshot.h"
+#include "control/ioc_table_builder.h"
+#include "shm/mapped_table.h"
 
 namespace iocgate {
 
@@ -20,10 +19,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 }  // namespace
 
 void TablePublisher::recover() {
-  generation_ = cb_->published_generation.load(std::memory_order_acquire);
-  std::string error;
-  if (auto t = table::MappedTable::map_file(cfg_.table_file(), &error))
-    generation_ = std::max(generation_, t->generation());
+  generation_ = std::max(cb_->published_generation.load(std::memory_order_acquire), store_.highest_generation());
 }
 
 bool TablePublisher::dataplane_running() const {
@@ -33,7 +29,7 @@ bool TablePublisher::dataplane_running() const {
   return age < 2'000'000'000;
 }
 
-PublishResult TablePublisher::publish(const FeedStore& store, int64_t now) {
+PublishResult TablePublisher::publish(const FeedStore& store, int64_t now, bool reuse_same_content) {
   PublishResult r;
   const auto t0 = Clock::now();
   table::IocTableBuilder builder;
@@ -50,31 +46,54 @@ PublishResult TablePublisher::publish(const FeedStore& store, int64_t now) {
   r.v6 = h->v6_entries;
   r.domains = h->domain_entries;
 
+  if (reuse_same_content) {
+    const uint64_t same = store_.find_same_content(blob->data(), blob->size());
+    if (same != 0 && same == generation_ && same >= cb_->published_generation.load()) {
+      r.reused = true;
+      r.compile_seconds = seconds_since(t0);
+      r.generation = same;
+      switch_to(blob->data(), blob->size(), same, r);
+      return r;
+    }
+  }
+
   const uint64_t g = generation_ + 1;
   // Disk first: a dataplane that restarts must find the newest table a worker may run.
-  std::error_code ec;
-  std::filesystem::create_directories(cfg_.state_dir, ec);
-  if (!table::write_table_file(cfg_.table_file(), blob->data(), blob->size(), g, &r.error)) return r;
-  if (!table::write_table_shm(table_shm_name(cfg_.instance, g), blob->data(), blob->size(), g, &r.error)) return r;
+  if (Status s = store_.put(blob->data(), blob->size(), g, &r.warning); !s.ok()) {
+    r.error = s.message();
+    return r;
+  }
   r.compile_seconds = seconds_since(t0);
   generation_ = g;
   r.generation = g;
+  switch_to(blob->data(), blob->size(), g, r);
+  return r;
+}
 
+void TablePublisher::switch_to(const uint8_t* blob, size_t size, uint64_t g, PublishResult& r) {
+  auto add_warning = [&](const std::string& w) { r.warning += (r.warning.empty() ? "" : "; ") + w; };
+  const bool already = cb_->published_generation.load() == g && cb_->active_generation.load() == g;
+  if (!already) {
+    if (Status s = write_table_object(table_object_path(cfg_, g), blob, size, {cfg_.instance, g}); !s.ok()) {
+      r.error = s.message() + " (generation " + std::to_string(g) + " is stored; the dataplane finds it at its next start)";
+      return;
+    }
+  }
   const auto t1 = Clock::now();
   cb_->published_generation.store(g, std::memory_order_release);
   r.dataplane_running = dataplane_running();
   if (!r.dataplane_running) {
     r.ok = true;
-    r.warning = "the dataplane is not running: it will enforce generation " + std::to_string(g) +
-                " from its first packet when it starts";
+    add_warning("generation " + std::to_string(g) + " is published but NOT enforced: the dataplane is not running; "
+                "it enforces this generation from its first packet when it starts");
     remove_old_snapshots(g);
-    return r;
+    return;
   }
   const auto deadline = t1 + std::chrono::milliseconds(cfg_.publish_timeout_ms);
   for (;;) {
     if (cb_->rejected_generation.load() == g) {
       r.error = "the dataplane refused generation " + std::to_string(g) + " (see its log); the previous table stays in force";
-      return r;
+      return;
     }
     bool all = cb_->active_generation.load(std::memory_order_acquire) >= g;
     const uint32_t workers = cb_->worker_count.load();
@@ -87,27 +106,27 @@ PublishResult TablePublisher::publish(const FeedStore& store, int64_t now) {
     if (Clock::now() > deadline) {
       r.error = "generation " + std::to_string(g) + " is published but not every worker adopted it within " +
                 std::to_string(cfg_.publish_timeout_ms) + " ms";
-      return r;
+      return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   r.enforce_seconds = seconds_since(t1);
   r.ok = true;
+  r.enforced = true;
   remove_old_snapshots(g);
-  return r;
 }
 
 void TablePublisher::remove_old_snapshots(uint64_t keep_from) {
   // Unlinking only drops the name: a dataplane still mapping an older generation keeps it
   // until its workers have moved on and it unmaps it.
-  const std::string prefix = "iocgate-" + cfg_.instance + "-table-";
+  const std::string prefix = table_object_prefix(cfg_);
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) {
+  for (const auto& e : std::filesystem::directory_iterator(cfg_.shm_dir, ec)) {
     const std::string n = e.path().filename().string();
     if (n.rfind(prefix, 0) != 0) continue;
     const std::string digits = n.substr(prefix.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (std::stoull(digits) < keep_from) shm_unlink(("/" + n).c_str());
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stoull(digits) < keep_from) unlink(e.path().c_str());
   }
 }
 

@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <memory>
 
-#include "dataplane/dataplane_counters.h"
 #include "dataplane/flow_table.h"
 #include "dataplane/l7_extract.h"
-#include "dataplane/match_event.h"
 #include "dataplane/packet_parser.h"
 #include "dataplane/reassembly_pool.h"
+#include "shm/shm_protocol.h"
 #include "table/ioc_table_view.h"
 
 namespace iocgate {

@@ -1,6 +1,6 @@
-// dataplane/dataplane_process.cc — start-up (last good table first, then EAL and ports),
-// the worker loop, and the main thread that maps new table generations and frees old ones
-// once every worker has reported that it moved past them.
+// dataplane/dataplane_process.cc — start-up (the newest valid table first, then EAL and
+// ports), the worker loop, and the main thread that maps new table generations and frees old
+// ones once every worker has reported that it moved past them.
 
 #include "dataplane/dataplane_process.h"
 
@@ -19,13 +19,14 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <fcntl.h>
 
 #include "dataplane/classifier.h"
-#include "dataplane/control_block.h"
 #include "dataplane/dpdk_port.h"
 #include "dataplane/worker.h"
-#include "table/table_snapshot.h"
+#include "shm/control_block.h"
+#include "shm/mapped_table.h"
+#include "shm/table_store.h"
 
 namespace iocgate {
 
@@ -42,7 +43,8 @@ struct WorkerContext {
   uint32_t index = 0;
   const ApplianceConfig* cfg = nullptr;
   WorkerSlot* slot = nullptr;
-  std::atomic<const table::MappedTable*>* current = nullptr;
+  std::atomic<const MappedTable*>* current = nullptr;
+  const std::atomic<bool>* fail_closed = nullptr;
   uint16_t inside = 0, outside = 0;
   int32_t mirror = kNoPort;
 };
@@ -57,9 +59,23 @@ void bump(std::atomic<uint64_t>& a, uint64_t n) {
   a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
+// The worker owns its slot: it resets what a previous run left there before it starts.
+void reset_slot(WorkerSlot& slot) {
+  slot.generation.store(0);
+  for (GenerationTally& t : slot.tally) {
+    t.generation.store(0);
+    t.packets.store(0);
+  }
+  slot.switches.store(0);
+  slot.tally_folded.store(0);
+  slot.counters = DataplaneCounters{};
+}
+
 int worker_main(void* arg) {
   auto& ctx = *static_cast<WorkerContext*>(arg);
   WorkerSlot& slot = *ctx.slot;
+  reset_slot(slot);
+  slot.lcore = rte_lcore_id();
   ClassifierConfig ccfg;
   ccfg.flow_capacity = ctx.cfg->flow_capacity;
   ccfg.reassembly_buffers = static_cast<uint16_t>(ctx.cfg->reassembly_buffers);
@@ -77,14 +93,20 @@ int worker_main(void* arg) {
   a_to_b.mirror_port = b_to_a.mirror_port = ctx.mirror;
   a_to_b.aux_queue = b_to_a.aux_queue = static_cast<uint16_t>(ctx.index);
 
-  const table::MappedTable* mine = nullptr;
+  const MappedTable* mine = nullptr;
   uint64_t mine_gen = 0;
-  uint64_t tally_index = slot.switches.load(std::memory_order_relaxed);
+  bool closed = false;
+  uint64_t tally_index = 0;
   slot.running.store(1, std::memory_order_release);
 
   for (uint64_t loop = 0; !g_stop.load(std::memory_order_relaxed); ++loop) {
     // Adopt a newer table only between bursts: each burst is judged by one generation.
-    const table::MappedTable* t = ctx.current->load(std::memory_order_acquire);
+    const MappedTable* t = ctx.current->load(std::memory_order_acquire);
+    const bool want_closed = t == nullptr && ctx.fail_closed->load(std::memory_order_acquire);
+    if (want_closed != closed) {
+      closed = want_closed;
+      worker.set_fail_closed(closed);
+    }
     if (t != mine) {
       mine = t;
       mine_gen = t != nullptr ? t->generation() : 0;
@@ -137,44 +159,67 @@ std::vector<std::string> eal_arguments(const ApplianceConfig& cfg) {
 // The table generations this process has mapped, newest last.
 class TableFollower {
  public:
-  TableFollower(const ApplianceConfig& cfg, ControlBlock* cb) : cfg_(cfg), cb_(cb) {}
+  TableFollower(const ApplianceConfig& cfg, ControlBlock* cb, const TrustedOwners& owners)
+      : cfg_(cfg), cb_(cb), owners_(owners), store_(cfg, owners) {}
 
-  // The last good table on disk, so forwarding enforces it from the first packet.
+  // Before EAL: the published generation if the control process has one in shared memory,
+  // else the newest valid table of the store, so forwarding enforces it from the first
+  // packet. With neither, an appliance that enforced before drops everything (fail-closed)
+  // unless on_no_table = "forward"; a fresh one forwards until its first table.
   void load_initial() {
-    std::string error;
     const uint64_t published = cb_->published_generation.load(std::memory_order_acquire);
-    std::unique_ptr<table::MappedTable> t;
-    if (published != 0) t = table::MappedTable::map_shm(table_shm_name(cfg_.instance, published), &error);
-    if (t == nullptr) {
-      if (!error.empty()) log_line("published generation unavailable (" + error + "); reading the table file");
-      error.clear();
-      t = table::MappedTable::map_file(cfg_.table_file(), &error);
+    if (published != 0) {
+      auto t = MappedTable::open(table_object_path(cfg_, published), owners_, {cfg_.instance, published});
+      if (t.ok()) {
+        log_line("enforcing published generation " + std::to_string(published) + " (" +
+                 std::to_string((*t)->entries()) + " IoCs, " + (*t)->path() + ")");
+        adopt(std::move(*t), TableSource::kPublished);
+        return;
+      }
+      log_line("published generation " + std::to_string(published) + " unavailable (" + t.message() +
+               "); reading the table store");
     }
-    if (t == nullptr) {
-      log_line("no table yet (" + error + "): forwarding everything until one is published");
+    Result<TableStore::Found> found = store_.newest_valid();
+    if (found.ok()) {
+      for (const std::string& r : found->refused) log_line("REFUSED " + r);
+      const bool newest = found->newest;
+      const MappedTable& t = *found->table;
+      log_line(std::string(newest ? "enforcing" : "WARNING: enforcing an OLDER") + " table generation " +
+               std::to_string(t.generation()) + " (" + std::to_string(t.entries()) + " IoCs) from " + t.path() +
+               (newest ? "" : ": every newer generation on disk is damaged (see REFUSED above); the control "
+                              "process republishes the current one when it starts"));
+      adopt(std::move(found->table), newest ? TableSource::kStore : TableSource::kOlderStore);
       return;
     }
-    log_line("enforcing table generation " + std::to_string(t->generation()) + " (" +
-             std::to_string(t->view().header().v4_entries + t->view().header().v6_entries +
-                            t->view().header().domain_entries) +
-             " IoCs)");
-    adopt(std::move(t));
+    if (!store_.has_enforced_before()) {
+      log_line("no table yet (a fresh appliance: " + cfg_.state_dir +
+               " holds none): forwarding everything until the first one is published");
+      return;
+    }
+    if (cfg_.on_no_table == "forward") {
+      log_line("WARNING: " + found.message() + "\nthis appliance enforced a table before, and on_no_table = "
+               "\"forward\" (" + cfg_.path + "): forwarding everything UNFILTERED until a table is published");
+      return;
+    }
+    log_line("FAIL-CLOSED: " + found.message() + "\nthis appliance enforced a table before: dropping every packet "
+             "until the control process publishes a valid table (push a feed, or restart iocgate-control; "
+             "on_no_table = \"forward\" in " + cfg_.path + " forwards instead)");
+    fail_closed_.store(true, std::memory_order_release);
+    cb_->table_source.store(static_cast<uint32_t>(TableSource::kFailClosed), std::memory_order_relaxed);
   }
 
   // Maps a newer published generation, if any. Runs on the main thread only.
   void poll() {
     const uint64_t g = cb_->published_generation.load(std::memory_order_acquire);
     if (g == 0 || g <= active_generation() || g == cb_->rejected_generation.load(std::memory_order_relaxed)) return;
-    std::string error;
-    auto t = table::MappedTable::map_shm(table_shm_name(cfg_.instance, g), &error);
-    if (t == nullptr || t->generation() != g) {
+    auto t = MappedTable::open(table_object_path(cfg_, g), owners_, {cfg_.instance, g});
+    if (!t.ok()) {
       // Keep the table in force: a bad snapshot never replaces a good one.
-      log_line("refusing generation " + std::to_string(g) + ": " +
-               (t == nullptr ? error : "its header says generation " + std::to_string(t->generation())));
+      log_line("refusing generation " + std::to_string(g) + ": " + t.message());
       cb_->rejected_generation.store(g, std::memory_order_relaxed);
       return;
     }
-    adopt(std::move(t));
+    adopt(std::move(*t), TableSource::kPublished);
   }
 
   // Frees every generation older than the one all running workers report having reached.
@@ -189,20 +234,31 @@ class TableFollower {
     while (tables_.size() > 1 && tables_.front()->generation() < oldest_in_use) tables_.pop_front();
   }
 
-  std::atomic<const table::MappedTable*>* current() { return &current_; }
+  std::atomic<const MappedTable*>* current() { return &current_; }
+  const std::atomic<bool>* fail_closed() const { return &fail_closed_; }
   uint64_t active_generation() const { return tables_.empty() ? 0 : tables_.back()->generation(); }
 
  private:
-  void adopt(std::unique_ptr<table::MappedTable> t) {
+  void adopt(std::unique_ptr<MappedTable> t, TableSource source) {
+    const table::Header& h = t->header();
+    cb_->active_checksum.store(h.header_checksum, std::memory_order_relaxed);
+    cb_->active_entries[0].store(h.v4_entries, std::memory_order_relaxed);
+    cb_->active_entries[1].store(h.v6_entries, std::memory_order_relaxed);
+    cb_->active_entries[2].store(h.domain_entries, std::memory_order_relaxed);
+    cb_->table_source.store(static_cast<uint32_t>(source), std::memory_order_relaxed);
     current_.store(t.get(), std::memory_order_release);
+    fail_closed_.store(false, std::memory_order_release);
     cb_->active_generation.store(t->generation(), std::memory_order_release);
     tables_.push_back(std::move(t));
   }
 
   const ApplianceConfig& cfg_;
   ControlBlock* cb_;
-  std::list<std::unique_ptr<table::MappedTable>> tables_;
-  std::atomic<const table::MappedTable*> current_{nullptr};
+  TrustedOwners owners_;
+  TableStore store_;
+  std::list<std::unique_ptr<MappedTable>> tables_;
+  std::atomic<const MappedTable*> current_{nullptr};
+  std::atomic<bool> fail_closed_{false};
 };
 
 void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports) {
@@ -226,34 +282,72 @@ void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports) {
   }
 }
 
+// JSON string content: the port names come from the config and may hold anything.
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+    else if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
 // One JSON line at a clean stop: what every worker and port counted, and how many packets
 // each table generation judged, so an operator (and the tests) can check that nothing was
-// lost: rx = forwarded + dropped, and the per-generation tallies add up to rx.
+// lost: rx = forwarded + dropped, and the per-generation tallies add up to rx. Written by
+// hand: the forwarding process links no JSON library.
 void log_final_accounting(const ControlBlock* cb, uint32_t workers, uint32_t ports) {
-  nlohmann::json j;
+  std::string j = "{\"workers\":[";
   for (uint32_t i = 0; i < workers; ++i) {
     const WorkerSlot& w = cb->workers[i];
-    nlohmann::json gens = nlohmann::json::object();
     uint64_t judged = w.tally_folded.load();
     const uint64_t switches = w.switches.load();
+    std::string gens;
     for (uint64_t k = 0; k < kGenerationTally && k <= switches; ++k) {
       const GenerationTally& t = w.tally[(switches - k) % kGenerationTally];
       judged += t.packets.load();
-      gens[std::to_string(t.generation.load())] = t.packets.load();
+      gens += (gens.empty() ? "\"" : ",\"") + std::to_string(t.generation.load()) + "\":" + std::to_string(t.packets.load());
     }
-    nlohmann::json counters;
+    std::string counters;
     for (size_t c = 0; c < kDataplaneCounterCount; ++c)
-      counters[kDataplaneCounterInfo[c].name] = counter_array(w.counters)[c];
-    j["workers"].push_back({{"worker", i}, {"counters", counters}, {"judged", judged}, {"switches", switches},
-                            {"recent_generations", gens}});
+      counters += std::string(c == 0 ? "\"" : ",\"") + kDataplaneCounterInfo[c].name + "\":" +
+                  std::to_string(counter_array(w.counters)[c]);
+    j += std::string(i == 0 ? "" : ",") + "{\"worker\":" + std::to_string(i) + ",\"counters\":{" + counters +
+         "},\"judged\":" + std::to_string(judged) + ",\"switches\":" + std::to_string(switches) +
+         ",\"recent_generations\":{" + gens + "}}";
   }
+  j += "],\"ports\":[";
   for (uint32_t i = 0; i < ports; ++i) {
     const PortSlot& p = cb->ports[i];
-    j["ports"].push_back({{"name", std::string(p.name)}, {"ipackets", p.ipackets.load()},
-                          {"opackets", p.opackets.load()}, {"imissed", p.imissed.load()},
-                          {"ierrors", p.ierrors.load()}, {"oerrors", p.oerrors.load()}});
+    j += std::string(i == 0 ? "" : ",") + "{\"name\":" + json_string(std::string(p.name)) +
+         ",\"ipackets\":" + std::to_string(p.ipackets.load()) + ",\"opackets\":" + std::to_string(p.opackets.load()) +
+         ",\"imissed\":" + std::to_string(p.imissed.load()) + ",\"ierrors\":" + std::to_string(p.ierrors.load()) +
+         ",\"oerrors\":" + std::to_string(p.oerrors.load()) + "}";
   }
-  log_line("final " + j.dump());
+  log_line("final " + j + "]}");
+}
+
+// EAL failures often leave rte_errno at 0 ("Success"): name the likely cause instead.
+std::string eal_failure(const ApplianceConfig& cfg) {
+  const std::string lock = "/var/run/dpdk/iocgate-" + cfg.instance + "/config";
+  std::string cause = rte_errno != 0 ? std::string(rte_strerror(rte_errno)) : "";
+  const int fd = open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_len = sizeof(uint32_t);
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+      cause = "process " + std::to_string(fl.l_pid) + " still holds the DPDK lock " + lock +
+              " (a previous dataplane of instance '" + cfg.instance + "' that is still stopping, or another one)";
+    close(fd);
+  }
+  if (cause.empty()) cause = "see the EAL messages above (hugepages reserved? devices bound? lcores '" + cfg.lcores + "' exist?)";
+  return "DPDK EAL initialisation failed: " + cause;
 }
 
 }  // namespace
@@ -263,12 +357,13 @@ int run_dataplane(const ApplianceConfig& cfg) {
     log_line(cfg.path + ": [dataplane] needs 'inside' and 'outside' ports");
     return 2;
   }
-  std::string error;
-  ControlBlock* cb = open_control_block(cfg.instance, &error);
-  if (cb == nullptr) {
-    log_line(error);
+  const TrustedOwners owners = trusted_owners(cfg.control_user, cfg.socket_group);
+  Result<ControlBlock*> opened = open_control_block(cfg, owners);
+  if (!opened.ok()) {
+    log_line(opened.message());
     return 2;
   }
+  ControlBlock* cb = *opened;
   const uint64_t other = cb->dataplane_pid.load();
   if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
     log_line("another dataplane (pid " + std::to_string(other) + ") runs instance '" + cfg.instance + "'");
@@ -276,7 +371,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
   }
 
   // The table comes first: enforcement must not wait for the control process.
-  TableFollower follower(cfg, cb);
+  TableFollower follower(cfg, cb, owners);
   follower.load_initial();
 
   std::vector<std::string> args = eal_arguments(cfg);
@@ -284,13 +379,14 @@ int run_dataplane(const ApplianceConfig& cfg) {
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
-    log_line(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
+    log_line(eal_failure(cfg));
     return 3;
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
 
   int rc = 0;
+  std::string error;
   std::vector<uint16_t> ports;
   do {
     const uint32_t available = rte_lcore_count() - 1;
@@ -333,7 +429,6 @@ int run_dataplane(const ApplianceConfig& cfg) {
     cb->port_count.store(static_cast<uint32_t>(ports.size()));
     cb->dataplane_start_unix.store(static_cast<uint64_t>(std::time(nullptr)));
     cb->dataplane_pid.store(static_cast<uint64_t>(getpid()), std::memory_order_release);
-    for (uint32_t i = cfg.workers; i < kMaxWorkers; ++i) cb->workers[i].running.store(0);
 
     std::vector<WorkerContext> ctx(cfg.workers);
     uint32_t w = 0;
@@ -344,18 +439,8 @@ int run_dataplane(const ApplianceConfig& cfg) {
       c.index = w;
       c.cfg = &cfg;
       c.slot = &cb->workers[w];
-      c.slot->lcore = lcore;
-      // The slot outlives a previous dataplane run in shared memory: start its accounting anew.
-      c.slot->generation.store(0);
-      for (GenerationTally& t : c.slot->tally) {
-        t.generation.store(0);
-        t.packets.store(0);
-      }
-      c.slot->switches.store(0);
-      c.slot->tally_folded.store(0);
-      c.slot->counters = DataplaneCounters{};
-      c.slot->events.reset_consumer();
       c.current = follower.current();
+      c.fail_closed = follower.fail_closed();
       c.inside = ports[0];
       c.outside = ports[1];
       c.mirror = ports.size() > 2 ? ports[2] : kNoPort;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "dataplane/packet_parser.h"
+#include "shm/shm_protocol.h"
 #include "table/table_hash.h"
 
 namespace iocgate {
@@ -63,9 +64,6 @@ enum class Inspect : uint8_t {
 
 // Which extractor reads a buffered stream.
 enum class InspectProto : uint8_t { kTls = 0, kHttp = 1, kDnsTcp = 2 };
-
-// Kind of match, for counters and events.
-enum class MatchKind : uint8_t { kNone = 0, kIp = 1, kDns = 2, kSni = 3, kHost = 4 };
 
 struct Flow {
   FlowKey key;

@@ -26,6 +26,14 @@ uint16_t Worker::poll(const WorkerPorts& ports, uint64_t now) {
   rte_mbuf* pkts[kBurstSize];
   const uint16_t n = rte_eth_rx_burst(ports.rx_port, ports.rx_queue, pkts, kBurstSize);
   if (n == 0) return 0;
+  if (fail_closed_) {
+    DataplaneCounters& c = classifier_.counters();
+    c.rx_packets += n;
+    c.dropped_packets += n;
+    c.dropped_no_table += n;
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+  }
 
   const uint8_t* frames[kBurstSize];
   uint32_t lens[kBurstSize];

@@ -33,6 +33,10 @@ class Worker {
 
   Classifier& classifier() { return classifier_; }
 
+  // Fail-closed: with no valid table on an appliance that enforced one before, every packet
+  // is dropped (and counted) until a table arrives. Switched between bursts only.
+  void set_fail_closed(bool on) { fail_closed_ = on; }
+
  private:
   // Frames that arrive in several segments are copied here so parsers see contiguous bytes.
   static constexpr uint32_t kLinearMax = 16384;
@@ -41,6 +45,7 @@ class Worker {
 
   Classifier& classifier_;
   std::unique_ptr<uint8_t[]> linear_;
+  bool fail_closed_ = false;
 };
 
 }  // namespace iocgate

@@ -4,7 +4,8 @@
 // A table is one contiguous, immutable, position-independent blob: a header, then sections
 // addressed by byte offsets from the blob's first byte (never pointers), so the same bytes
 // work mapped at any address in any process. Plain data only; every layout change bumps
-// kLayoutVersion. See docs/ARCHITECTURE.md "Table format" for the lookup algorithm.
+// kLayoutVersion, and so does any change to a hash function (table_hash.h pins them with
+// known answers). See docs/ARCHITECTURE.md "Table format" for the lookup algorithm.
 #pragma once
 
 #include <cstddef>
@@ -14,12 +15,23 @@
 namespace iocgate::table {
 
 inline constexpr uint64_t kMagic = 0x3142415443'4f49ULL;  // "IOCTAB1" little-endian
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 inline constexpr uint32_t kBlobAlign = 64;
 
 // Actions, ordered by strength: when several entries apply, the largest value wins, so an
 // allowlist entry (kAllow) beats every block. Stored in 3 bits.
 enum class Action : uint8_t { kNone = 0, kAlert = 1, kMirror = 2, kDrop = 3, kAllow = 4 };
+
+constexpr const char* action_name(Action a) {
+  switch (a) {
+    case Action::kNone: return "none";
+    case Action::kAlert: return "alert";
+    case Action::kMirror: return "mirror";
+    case Action::kDrop: return "drop";
+    case Action::kAllow: return "allow";
+  }
+  return "?";
+}
 
 // A slot value, and what every lookup returns: the merged action in the top 3 bits and the
 // index of the match record (provenance) below. kNoMatch is never a valid value.
@@ -73,9 +85,10 @@ struct DomainSlot {
 };
 static_assert(sizeof(DomainSlot) == 8);
 
-// Provenance of one distinct IoC key: the first feed (in compile order) that lists it and
-// the line there. The control plane keeps the feeds, so labels and further listings are
-// found from (feed, line) off the hot path.
+// Provenance of one distinct IoC key: the listing whose action decided (the strongest feed
+// action among the key's listings; ties: first feed in compile order, then first line) and
+// the line there. Further listings of the same key, by any feed, are in the `listings`
+// section, so every feed and advisory that lists an IoC can be named.
 struct MatchRecord {
   uint32_t feed;      // index into the feeds section
   uint32_t line;      // 1-based line (JSON: object index) in that feed
@@ -83,9 +96,19 @@ struct MatchRecord {
   uint8_t kind;       // 0 IPv4, 1 IPv6, 2 domain (feeds/ioc.h IocKind)
   uint8_t prefix_len; // addresses; for domains the name length is name_len
   uint8_t name_len;   // domains: bytes of the name (<= 253)
-  uint8_t listings;   // how many feeds list this key (saturates at 255)
+  uint8_t listings;   // how many listings this key has in all (saturates at 255)
 };
 static_assert(sizeof(MatchRecord) == 16);
+
+// A listing of a key besides the one its MatchRecord names. Sorted by record, then as the
+// record's own listing was chosen (strongest action first), so the listings of one record
+// are contiguous and found by binary search off the hot path.
+struct Listing {
+  uint32_t record;
+  uint32_t feed;
+  uint32_t line;
+};
+static_assert(sizeof(Listing) == 12);
 
 // Per-feed metadata for reports: strings are offsets into the string pool (NUL-terminated).
 struct FeedRecord {
@@ -100,13 +123,19 @@ static_assert(sizeof(FeedRecord) == 24);
 
 inline constexpr uint32_t kV4FilterBits = 1u << 24;  // one bit per IPv4 /24
 
+inline constexpr size_t kInstanceNameBytes = 40;  // NUL-padded; instance names are <= 32 bytes
+
 struct Header {
   uint64_t magic;
   uint32_t layout_version;
   uint32_t header_size;       // sizeof(Header), checked by readers
   uint64_t total_size;        // bytes of the whole blob
-  uint64_t generation;        // set by the publisher; 0 in a freshly compiled table
-  uint64_t body_checksum;     // blob_checksum() (table_hash.h): everything but generation
+  // Identity, stamped by the publisher (stamp_identity, table_hash.h) and covered by
+  // header_checksum: a table of another instance, or with a patched generation, is refused.
+  uint64_t generation;        // 0 in a freshly compiled table
+  char instance[kInstanceNameBytes];
+  uint64_t header_checksum;   // the header with this field zero: covers identity and content_checksum
+  uint64_t content_checksum;  // every byte after the header: the compiled content
   int64_t compiled_unix;      // when it was compiled (wall clock seconds)
 
   // Counts of distinct keys, for status and reports.
@@ -140,14 +169,15 @@ struct Header {
   HashDesc domains;
 
   Section records;             // MatchRecord[]
+  Section listings;            // Listing[], sorted by record
   Section feeds;               // FeedRecord[]
   uint64_t feed_count;
   Section strings;             // NUL-terminated strings
 };
 static_assert(std::is_trivially_copyable_v<Header>);
 static_assert(std::is_standard_layout_v<Header>);
-static_assert(offsetof(Header, magic) == 0);
-static_assert(offsetof(Header, generation) == 24);  // the publisher patches it in place
+static_assert(offsetof(Header, magic) == 0 && offsetof(Header, layout_version) == 8);
+static_assert(offsetof(Header, generation) == 24 && offsetof(Header, header_checksum) == 72);
 static_assert(sizeof(Header) % 8 == 0);
 
 }  // namespace iocgate::table

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace iocgate::table {
@@ -43,8 +44,12 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
                                         std::to_string(h.total_size));
   const uint64_t hs = h.header_size;
   const uint64_t t = h.total_size;
+  if (header_checksum(h) != h.header_checksum)
+    return fail("table header checksum mismatch: the header is damaged, or its identity (instance, generation) "
+                "was changed after it was sealed");
+  if (std::memchr(h.instance, '\0', sizeof(h.instance)) == nullptr) return fail("table instance name malformed");
   const Section sections[] = {h.v4_touched, h.v4_prefixed, h.v6_filter, h.domain_filter,
-                              h.records, h.feeds, h.strings};
+                              h.records, h.listings, h.feeds, h.strings};
   for (const Section& s : sections)
     if (!section_ok(s, t, hs) || s.offset % 8 != 0) return fail("table section out of bounds");
   if ((h.v4_entries != 0) != (h.v4_touched.size == kV4FilterBits / 8) ||
@@ -68,12 +73,13 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
   for (uint32_t i = 0; i < h.v6_len_count; ++i)
     if (h.v6_lens[i] > 128 || h.v6_by_len[h.v6_lens[i]].capacity == 0)
       return fail("table IPv6 length list malformed");
-  if (h.records.size % sizeof(MatchRecord) != 0 || h.feeds.size != h.feed_count * sizeof(FeedRecord))
+  if (h.records.size % sizeof(MatchRecord) != 0 || h.listings.size % sizeof(Listing) != 0 ||
+      h.feeds.size != h.feed_count * sizeof(FeedRecord))
     return fail("table record sections malformed");
   if (h.strings.size == 0 || p[h.strings.offset + h.strings.size - 1] != '\0')
     return fail("table string pool malformed");
-  if (verify_checksum && blob_checksum(p, size) != h.body_checksum)
-    return fail("table checksum mismatch: the file is torn or corrupted");
+  if (verify_checksum && content_checksum(p, size) != h.content_checksum)
+    return fail("table content checksum mismatch: the file is torn or corrupted");
   // Record indexes inside slot values and string offsets inside records are trusted from
   // here on: the checksum ties them to the compiler that wrote them.
   base_ = p;
@@ -90,6 +96,15 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
 namespace {
 constexpr uint32_t kNoSlot = 0xffffffffu;
 }  // namespace
+
+std::pair<const Listing*, const Listing*> IocTableView::more_listings(uint32_t rec) const {
+  if (base_ == nullptr) return {nullptr, nullptr};
+  const auto* first = reinterpret_cast<const Listing*>(base_ + header().listings.offset);
+  const auto* last = first + header().listings.size / sizeof(Listing);
+  const auto* lo = std::lower_bound(first, last, rec, [](const Listing& l, uint32_t r) { return l.record < r; });
+  const auto* hi = std::upper_bound(lo, last, rec, [](uint32_t r, const Listing& l) { return r < l.record; });
+  return {lo, hi};
+}
 
 std::string IocTableView::describe(uint32_t rec) const {
   if (base_ == nullptr || rec >= record_count()) return "?";

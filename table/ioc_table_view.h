@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "table/ioc_table_format.h"
@@ -118,6 +119,8 @@ class IocTableView {
     return reinterpret_cast<const FeedRecord*>(base_ + header().feeds.offset)[i];
   }
   uint64_t feed_count() const { return header().feed_count; }
+  // The listings of `record` besides its own (feed, line): [first, last), strongest first.
+  std::pair<const Listing*, const Listing*> more_listings(uint32_t record) const;
   const char* string_at(uint32_t off) const {
     return reinterpret_cast<const char*>(base_ + header().strings.offset + off);
   }

@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "control/review_report.h"
-#include "dataplane/flow_table.h"
-#include "table/ioc_table_builder.h"
-#include "table/table_snapshot.h"
+#include "shm/shm_protocol.h"
+#include "control/ioc_table_builder.h"
+#include "shm/table_store.h"
 #include "tests/control/test_dir.h"
 
 namespace iocgate {
@@ -69,8 +69,13 @@ struct Fixture {
     std::string err;
     auto blob = b.build(&err);
     ASSERT_TRUE(blob) << err;
-    ASSERT_TRUE(table::write_table_file(cfg.table_file(), blob->data(), blob->size(), g, &err)) << err;
-    ASSERT_EQ(history.add_file(cfg.table_file(), &err), g) << err;
+    const TrustedOwners owners = trusted_owners("root", "root");
+    TableStore tables(cfg, owners);
+    std::string warning;
+    Status put = tables.put(blob->data(), blob->size(), g, &warning);
+    ASSERT_TRUE(put.ok()) << put.message();
+    Status added = history.add_file(tables.path_of(g), owners, {cfg.instance, g});
+    ASSERT_TRUE(added.ok()) << added.message();
     table::IocTableView v;
     ASSERT_TRUE(v.attach(blob->data(), blob->size(), &err));
     uint32_t a;

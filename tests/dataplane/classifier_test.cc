@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "dataplane/classifier.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 #include "table/ioc_table_view.h"
 #include "tests/dataplane/dns_builder.h"
 #include "tests/dataplane/packet_builder.h"

@@ -15,7 +15,7 @@
 #include "dataplane/classifier.h"
 #include "dataplane/flow_table.h"
 #include "dataplane/packet_parser.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 #include "table/ioc_table_view.h"
 #include "tests/dataplane/packet_builder.h"
 #include "tests/dataplane/tls_builder.h"

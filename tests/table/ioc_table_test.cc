@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 #include "table/ioc_table_view.h"
 
 namespace iocgate::table {
@@ -151,7 +151,15 @@ TEST(IocTable, StrongestActionWinsAndAllowBeatsAll) {
   EXPECT_EQ(t.view.lookup_v4(ip("203.0.113.5")).action(), Action::kDrop);
   EXPECT_EQ(t.view.lookup_v4(ip("198.51.100.9")).action(), Action::kDrop);
   EXPECT_EQ(t.view.record(t.view.lookup_v4(ip("198.51.100.9")).record()).listings, 2);
-  EXPECT_EQ(t.view.record(t.view.lookup_v4(ip("198.51.100.9")).record()).feed, alert);
+  // The record names the listing whose action decided; every other listing is kept.
+  const uint32_t rec = t.view.lookup_v4(ip("198.51.100.9")).record();
+  EXPECT_EQ(t.view.record(rec).feed, drop);
+  auto [first, last] = t.view.more_listings(rec);
+  ASSERT_EQ(last - first, 1);
+  EXPECT_EQ(first->feed, alert);
+  EXPECT_EQ(first->record, rec);
+  EXPECT_EQ(t.view.more_listings(t.view.lookup_v4(ip("203.0.113.5")).record()).first,
+            t.view.more_listings(t.view.lookup_v4(ip("203.0.113.5")).record()).second);
   EXPECT_EQ(t.view.lookup_domain("x.bad.example", 13).action(), Action::kDrop);
   EXPECT_EQ(t.view.lookup_domain("x.ok.bad.example", 16).action(), Action::kAllow);
   EXPECT_EQ(t.view.lookup_v4(ip("192.0.2.53")).action(), Action::kAllow);
@@ -221,8 +229,17 @@ TEST(IocTable, CorruptedOrTruncatedBlobIsRefused) {
   EXPECT_TRUE(v.empty());
   EXPECT_FALSE(v.lookup_v4(ip("1.2.3.4")).hit());
   copy[copy.size() / 2] ^= 0x40;
-  reinterpret_cast<Header*>(copy.data())->generation = 77;  // the publisher's field
-  EXPECT_TRUE(v.attach(copy.data(), copy.size(), &err)) << err;
+  // The identity is sealed: a patched generation or instance is refused, a stamped one read.
+  reinterpret_cast<Header*>(copy.data())->generation = 77;
+  EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
+  EXPECT_NE(err.find("identity"), std::string::npos) << err;
+  stamp_identity(*reinterpret_cast<Header*>(copy.data()), "edge-1", 77);
+  ASSERT_TRUE(v.attach(copy.data(), copy.size(), &err)) << err;
+  EXPECT_EQ(v.header().generation, 77u);
+  EXPECT_STREQ(v.header().instance, "edge-1");
+  reinterpret_cast<Header*>(copy.data())->instance[0] = 'X';
+  EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
+  stamp_identity(*reinterpret_cast<Header*>(copy.data()), "edge-1", 77);
   reinterpret_cast<Header*>(copy.data())->v4_by_len[32].offset += 8;
   EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
 }

@@ -1,7 +1,7 @@
-// control/replay.cc — `iocgate replay`: compiles feeds, runs the real worker over DPDK's
+// replay/replay.cc — `iocgate replay`: compiles feeds, runs the real worker over DPDK's
 // pcap PMD, writes passed and dropped packets in capture order, and reports the hits.
 
-#include "control/replay.h"
+#include "replay/replay.h"
 
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
@@ -17,10 +17,10 @@
 #include <thread>
 
 #include "control/feed_file.h"
-#include "control/match_report.h"
+#include "replay/match_report.h"
 #include "dataplane/dpdk_port.h"
 #include "dataplane/worker.h"
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 
 namespace iocgate {
 

@@ -1,42 +1,15 @@
-// control/match_report.cc — aggregation of match events by IoC and by host.
+// replay/match_report.cc — aggregation of match events by IoC and by host.
 
-#include "control/match_report.h"
+#include "replay/match_report.h"
 
 #include <arpa/inet.h>
 
 #include <algorithm>
 
-#include "dataplane/flow_table.h"
+#include "shm/event_text.h"
 
 namespace iocgate {
 
-const char* action_name(table::Action a) {
-  switch (a) {
-    case table::Action::kNone: return "none";
-    case table::Action::kAlert: return "alert";
-    case table::Action::kMirror: return "mirror";
-    case table::Action::kDrop: return "drop";
-    case table::Action::kAllow: return "allow";
-  }
-  return "?";
-}
-
-const char* match_kind_name(uint8_t kind) {
-  switch (static_cast<MatchKind>(kind)) {
-    case MatchKind::kIp: return "ip";
-    case MatchKind::kDns: return "dns";
-    case MatchKind::kSni: return "sni";
-    case MatchKind::kHost: return "host";
-    case MatchKind::kNone: break;
-  }
-  return "?";
-}
-
-std::string format_address(uint8_t ip_version, const uint8_t* addr) {
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(ip_version == 4 ? AF_INET : AF_INET6, addr, buf, sizeof(buf));
-  return buf;
-}
 
 void MatchReport::add(const MatchEvent& e) {
   if (e.match == table::kNoMatch) return;
@@ -51,7 +24,7 @@ void MatchReport::add(const MatchEvent& e) {
     h.matched = match_kind_name(e.kind);
     h.feed = view_.string_at(view_.feed(r.feed).name_off);
     h.line = r.line;
-    h.action = action_name(m.action());
+    h.action = table::action_name(m.action());
   }
   const uint8_t* host_addr =
       static_cast<IocSide>(e.ioc_side) == IocSide::kClient ? e.server : e.client;

@@ -1,7 +1,7 @@
-// table/ioc_table_builder.cc — de-duplicates IoCs, merges covering actions, sizes the hash
+// control/ioc_table_builder.cc — de-duplicates IoCs, merges covering actions, sizes the hash
 // tables and filters, and lays everything out in one blob as ioc_table_format.h describes.
 
-#include "table/ioc_table_builder.h"
+#include "control/ioc_table_builder.h"
 
 #include <algorithm>
 #include <bit>
@@ -124,10 +124,13 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
 
   // --- addresses: sort by (length, key, first listing), group, merge covering actions ---
   auto group_addrs = [&](std::vector<AddrEntry>& v, std::vector<Group>& groups) {
-    std::sort(v.begin(), v.end(), [](const AddrEntry& a, const AddrEntry& b) {
+    // Within a key the listing that decides comes first: the strongest feed action, then
+    // the first feed in compile order, then the first line.
+    std::sort(v.begin(), v.end(), [&](const AddrEntry& a, const AddrEntry& b) {
       if (a.len != b.len) return a.len < b.len;
       if (a.hi != b.hi) return a.hi < b.hi;
       if (a.lo != b.lo) return a.lo < b.lo;
+      if (feeds_[a.feed].action != feeds_[b.feed].action) return feeds_[a.feed].action > feeds_[b.feed].action;
       if (a.feed != b.feed) return a.feed < b.feed;
       return a.line < b.line;
     });
@@ -191,8 +194,9 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
   std::vector<const NameEntry*> names;
   names.reserve(names_.size());
   for (const NameEntry& n : names_) names.push_back(&n);
-  std::sort(names.begin(), names.end(), [](const NameEntry* a, const NameEntry* b) {
+  std::sort(names.begin(), names.end(), [&](const NameEntry* a, const NameEntry* b) {
     if (a->name != b->name) return a->name < b->name;
+    if (feeds_[a->feed].action != feeds_[b->feed].action) return feeds_[a->feed].action > feeds_[b->feed].action;
     if (a->feed != b->feed) return a->feed < b->feed;
     return a->line < b->line;
   });
@@ -281,6 +285,10 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
     h.domains = {place(uint64_t{cap} * sizeof(DomainSlot)), cap, static_cast<uint32_t>(gd.size())};
   }
   h.records = {place(record_count * sizeof(MatchRecord)), record_count * sizeof(MatchRecord)};
+  uint64_t extra_listings = 0;
+  for (const auto* groups : {&g4, &g6, &gd})
+    for (const Group& g : *groups) extra_listings += g.listings - 1;
+  h.listings = {place(extra_listings * sizeof(Listing)), extra_listings * sizeof(Listing)};
   h.feed_count = feeds_.size();
   h.feeds = {place(feeds_.size() * sizeof(FeedRecord)), feeds_.size() * sizeof(FeedRecord)};
 
@@ -311,24 +319,34 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
     std::memset(at(h.domains.offset), 0xff, uint64_t{h.domains.capacity} * sizeof(DomainSlot));
 
   auto* records = reinterpret_cast<MatchRecord*>(at(h.records.offset));
+  auto* listings = reinterpret_cast<Listing*>(at(h.listings.offset));
   uint32_t rec = 0;
-  auto fill_record = [&](uint32_t feed, uint32_t line, uint8_t kind, uint8_t len,
-                         uint32_t listings) {
+  uint64_t listing = 0;
+  // Records are filled in order, so the listings come out sorted by record.
+  auto fill_record = [&](uint32_t feed, uint32_t line, uint8_t kind, uint8_t len, const Group& g,
+                         auto listing_of) {
     MatchRecord& r = records[rec];
     r.feed = feed;
     r.line = line;
     r.kind = kind;
     r.prefix_len = len;
-    r.listings = static_cast<uint8_t>(std::min<uint32_t>(listings, 255));
+    r.listings = static_cast<uint8_t>(std::min<uint32_t>(g.listings, 255));
+    for (uint32_t k = 1; k < g.listings; ++k) {
+      const auto [f, l] = listing_of(g.first + k);
+      listings[listing++] = {rec, f, l};
+    }
     return rec++;
   };
+  auto v4_listing = [&](size_t i) { return std::pair<uint32_t, uint32_t>{v4[i].feed, v4[i].line}; };
+  auto v6_listing = [&](size_t i) { return std::pair<uint32_t, uint32_t>{v6[i].feed, v6[i].line}; };
+  auto name_listing = [&](size_t i) { return std::pair<uint32_t, uint32_t>{names[i]->feed, names[i]->line}; };
 
   auto* touched = reinterpret_cast<uint64_t*>(at(h.v4_touched.offset));
   auto* prefixed = reinterpret_cast<uint64_t*>(at(h.v4_prefixed.offset));
   for (const Group& g : g4) {
     const AddrEntry& e = v4[g.first];
     const uint32_t key = static_cast<uint32_t>(e.lo);
-    const uint32_t r = fill_record(e.feed, e.line, 0, e.len, g.listings);
+    const uint32_t r = fill_record(e.feed, e.line, 0, e.len, g, v4_listing);
     const HashDesc& d = h.v4_by_len[e.len];
     auto* slots = reinterpret_cast<V4Slot*>(at(d.offset));
     uint32_t i = reduce(static_cast<uint32_t>(hash_v4(key, e.len)), d.capacity);
@@ -342,7 +360,7 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
   auto* v6_filter = reinterpret_cast<uint64_t*>(at(h.v6_filter.offset));
   for (const Group& g : g6) {
     const AddrEntry& e = v6[g.first];
-    const uint32_t r = fill_record(e.feed, e.line, 1, e.len, g.listings);
+    const uint32_t r = fill_record(e.feed, e.line, 1, e.len, g, v6_listing);
     const HashDesc& d = h.v6_by_len[e.len];
     auto* slots = reinterpret_cast<V6Slot*>(at(d.offset));
     const uint64_t hv = hash_v6(e.hi, e.lo, e.len);
@@ -356,7 +374,7 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
   for (size_t k = 0; k < gd.size(); ++k) {
     const Group& g = gd[k];
     const NameEntry& e = *names[g.first];
-    const uint32_t r = fill_record(e.feed, e.line, 2, 0, g.listings);
+    const uint32_t r = fill_record(e.feed, e.line, 2, 0, g, name_listing);
     records[r].name_off = name_offs[k];
     records[r].name_len = static_cast<uint8_t>(e.name.size());
     const uint64_t hv = hash_domain(e.name.data(), e.name.size());
@@ -370,8 +388,9 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
   if (!feed_records.empty())  // an empty vector's data() may be null, which memcpy forbids
     std::memcpy(at(h.feeds.offset), feed_records.data(), feed_records.size() * sizeof(FeedRecord));
   std::memcpy(at(h.strings.offset), pool.bytes().data(), pool.bytes().size());
+  h.content_checksum = content_checksum(base, h.total_size);
+  stamp_identity(h, "", 0);
   std::memcpy(base, &h, sizeof(h));
-  reinterpret_cast<Header*>(base)->body_checksum = blob_checksum(base, h.total_size);
   return blob;
 }
 

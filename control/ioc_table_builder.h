@@ -1,4 +1,4 @@
-// table/ioc_table_builder.h — compiles feeds' IoCs into one immutable table blob
+// control/ioc_table_builder.h — compiles feeds' IoCs into one immutable table blob
 // (ioc_table_format.h). Runs in the control plane and in `iocgate replay`; never per packet.
 #pragma once
 

@@ -1,4 +1,4 @@
-// control/match_report.h — turns the workers' match events into what an operator reads:
+// replay/match_report.h — turns the workers' match events into what an operator reads:
 // hits per IoC (with its feed) and per internal host. Off the hot path.
 #pragma once
 
@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/match_event.h"
+#include "shm/event_text.h"
+#include "shm/shm_protocol.h"
 #include "table/ioc_table_view.h"
 
 namespace iocgate {
@@ -31,9 +32,6 @@ struct HostHits {
   uint64_t packets = 0;
 };
 
-const char* action_name(table::Action a);
-const char* match_kind_name(uint8_t kind);
-
 class MatchReport {
  public:
   explicit MatchReport(const table::IocTableView& view) : view_(view) {}
@@ -54,7 +52,5 @@ class MatchReport {
   std::map<Key, IocHits> iocs_;
   std::map<std::string, HostHits> hosts_;
 };
-
-std::string format_address(uint8_t ip_version, const uint8_t* addr);
 
 }  // namespace iocgate

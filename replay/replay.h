@@ -1,4 +1,4 @@
-// control/replay.h — `iocgate replay`: judge a capture with the real dataplane code, so an
+// replay/replay.h — `iocgate replay`: judge a capture with the real dataplane code, so an
 // operator can test a feed against traffic before deploying it. Also how tests drive it.
 #pragma once
 
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "control/feed_file.h"
-#include "control/match_report.h"
-#include "dataplane/dataplane_counters.h"
+#include "replay/match_report.h"
+#include "shm/shm_protocol.h"
 
 namespace iocgate {
 

@@ -1,0 +1,241 @@
+// shm/shm_protocol.h — the one definition of everything the control process and the
+// dataplane process share in memory: the control block, worker and port slots, the match
+// event ABI and its ring, match kinds and the dataplane counters.
+//
+// Writers: every field has exactly one writer, named in its comment; readers only load.
+// Fields written while the other side reads are lock-free std::atomic (address-free on
+// x86-64, so valid across processes) or per-worker plain data that readers tolerate seeing
+// mid-update (monotonic, aligned 64-bit counters: never torn). Any change to a size or an
+// offset asserted below changes kShmProtocolVersion, so two builds that disagree on the
+// layout refuse each other's control block instead of misreading it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace iocgate {
+
+// ---- dataplane counters ------------------------------------------------------------------
+// Declared once in an X-macro so names, order and count cannot drift apart. Plain uint64 per
+// worker (writer: worker i, through its copy in WorkerSlot::counters); readers sum them.
+#define IOCGATE_DATAPLANE_COUNTERS(X)                                              \
+  X(rx_packets, "packets received")                                                \
+  X(tx_packets, "packets forwarded")                                               \
+  X(dropped_packets, "packets dropped by a verdict")                               \
+  X(mirrored_packets, "packets forwarded and copied to the mirror port")           \
+  X(alerted_packets, "packets forwarded with an alert")                            \
+  X(allowed_packets, "packets that matched an allowlist entry")                    \
+  X(tx_failed, "packets the output port refused (freed, not forwarded)")           \
+  X(match_ip, "packets matched by a listed address or prefix")                     \
+  X(match_dns, "packets matched by a DNS query name")                              \
+  X(match_sni, "packets matched by TLS SNI, or in a flow blocked by it")           \
+  X(match_host, "packets matched by HTTP Host, or in a flow blocked by it")        \
+  X(non_ip, "frames that are not IPv4 or IPv6")                                    \
+  X(truncated, "frames whose headers run past their end")                          \
+  X(malformed, "frames with impossible header fields")                             \
+  X(fragments, "IP fragments")                                                     \
+  X(flows_created, "flows created")                                                \
+  X(flows_evicted, "flows evicted from a full bucket")                             \
+  X(reasm_started, "TCP streams buffered to complete a ClientHello or request")    \
+  X(reasm_out_of_order, "out-of-order segments dropped while a name was incomplete") \
+  X(reasm_abandoned, "streams no longer inspected: the gap was never filled")       \
+  X(reasm_overflow, "buffered streams abandoned past the buffer size")             \
+  X(reasm_pool_empty, "buffers taken from the longest-waiting stream: pool full")  \
+  X(events_lost, "match events not recorded: the event ring was full")             \
+  X(dropped_no_table, "packets dropped because no valid table is enforced (fail-closed)")
+
+struct DataplaneCounters {
+#define IOCGATE_X(name, help) uint64_t name = 0;
+  IOCGATE_DATAPLANE_COUNTERS(IOCGATE_X)
+#undef IOCGATE_X
+};
+
+struct CounterInfo {
+  const char* name;
+  const char* help;
+};
+
+inline constexpr CounterInfo kDataplaneCounterInfo[] = {
+#define IOCGATE_X(name, help) {#name, help},
+    IOCGATE_DATAPLANE_COUNTERS(IOCGATE_X)
+#undef IOCGATE_X
+};
+inline constexpr size_t kDataplaneCounterCount = sizeof(kDataplaneCounterInfo) / sizeof(CounterInfo);
+static_assert(sizeof(DataplaneCounters) == kDataplaneCounterCount * sizeof(uint64_t));
+
+inline const uint64_t* counter_array(const DataplaneCounters& c) {
+  return reinterpret_cast<const uint64_t*>(&c);
+}
+
+// ---- match events ------------------------------------------------------------------------
+
+// How a flow matched, for counters, events and reports.
+enum class MatchKind : uint8_t { kNone = 0, kIp = 1, kDns = 2, kSni = 3, kHost = 4 };
+
+enum class EventType : uint8_t {
+  kFirstMatch = 0,  // the first packet of a flow that matched
+  kSummary = 1,     // a matched flow left the flow table (evicted, or flushed at the end)
+};
+
+enum class IocSide : uint8_t { kName = 0, kClient = 1, kServer = 2 };
+
+// What a worker reports about a flow that matched an IoC. Plain data of fixed size, so the
+// ring works on the heap (replay) and in shared memory (appliance).
+struct MatchEvent {
+  uint64_t time;          // the worker's clock when it happened
+  uint64_t generation;    // table generation `match` refers to
+  uint32_t match;         // table::Match value: action and record
+  uint32_t packets;       // kSummary: matched packets in the flow; kFirstMatch: 1
+  uint8_t type;           // EventType
+  uint8_t kind;           // MatchKind
+  uint8_t ioc_side;       // IocSide: which address matched, or a name
+  uint8_t ip_version;
+  uint8_t proto;
+  uint8_t vlan_count;
+  uint16_t vlan;          // outermost VLAN id
+  uint16_t client_port;   // client = the endpoint that sent the flow's first packet
+  uint16_t server_port;
+  uint8_t client[16];
+  uint8_t server[16];
+};
+static_assert(sizeof(MatchEvent) == 72);
+static_assert(offsetof(MatchEvent, match) == 16 && offsetof(MatchEvent, client) == 36);
+
+// Single producer (worker i writes tail_ and the slots), single consumer (the control
+// process, or replay, writes head_). A full ring drops the event and the worker counts it:
+// it never blocks. Neither side ever writes the other's index: a consumer that finds the
+// indices inconsistent (tail - head beyond the ring) resynchronises its own head.
+class EventRing {
+ public:
+  static constexpr uint32_t kSlots = 1u << 14;
+
+  // Producer.
+  bool push(const MatchEvent& v) {
+    const uint64_t t = tail_.load(std::memory_order_relaxed);
+    if (t - head_.load(std::memory_order_acquire) >= kSlots) return false;
+    slots_[t & (kSlots - 1)] = v;
+    tail_.store(t + 1, std::memory_order_release);
+    return true;
+  }
+  // Consumer.
+  bool pop(MatchEvent* v) {
+    const uint64_t h = head_.load(std::memory_order_relaxed);
+    const uint64_t t = tail_.load(std::memory_order_acquire);
+    if (h == t) return false;
+    if (t - h > kSlots) {  // damaged or from an older producer: skip to what is current
+      head_.store(t, std::memory_order_release);
+      return false;
+    }
+    *v = slots_[h & (kSlots - 1)];
+    head_.store(h + 1, std::memory_order_release);
+    return true;
+  }
+
+ private:
+  alignas(64) std::atomic<uint64_t> head_{0};  // writer: consumer
+  alignas(64) std::atomic<uint64_t> tail_{0};  // writer: producer
+  alignas(64) MatchEvent slots_[EventRing::kSlots];
+};
+static_assert(std::is_standard_layout_v<EventRing>);
+static_assert(sizeof(EventRing) == 128 + EventRing::kSlots * sizeof(MatchEvent));
+
+// ---- the control block -------------------------------------------------------------------
+
+inline constexpr uint64_t kControlBlockMagic = 0x314b4c4243'4f49ULL;  // "IOCBLK1"
+inline constexpr uint32_t kMaxWorkers = 16;
+inline constexpr uint32_t kMaxPorts = 4;
+inline constexpr uint32_t kGenerationTally = 8;
+
+// Packets a worker judged under one table generation: the sum over a worker's tallies and
+// its older, folded-in total equals its rx count, which shows that every packet was judged
+// by exactly one generation.
+struct GenerationTally {
+  std::atomic<uint64_t> generation;
+  std::atomic<uint64_t> packets;
+};
+
+// Writer of every field: worker i (it also resets its own slot when it starts).
+struct alignas(64) WorkerSlot {
+  std::atomic<uint64_t> generation;     // quiescent report: table generation of its last burst
+  std::atomic<uint64_t> heartbeat_tsc;  // TSC at its last loop (see ControlBlock::tsc_hz)
+  std::atomic<uint64_t> loops;
+  std::atomic<uint32_t> running;        // 1 between start and clean stop
+  uint32_t lcore;
+  GenerationTally tally[kGenerationTally];  // ring, indexed by switch count
+  std::atomic<uint64_t> switches;
+  std::atomic<uint64_t> tally_folded;   // packets of tallies overwritten by the ring
+  alignas(64) DataplaneCounters counters;  // copied from the classifier every few loops
+  EventRing events;                     // consumer (head): the control process
+};
+
+// Writer: the dataplane main thread, about once a second.
+struct alignas(64) PortSlot {
+  char name[64];
+  std::atomic<uint32_t> link_up;
+  std::atomic<uint32_t> link_speed_mbps;
+  std::atomic<uint64_t> ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors;
+};
+
+// Why the dataplane enforces what it enforces (ControlBlock::table_source).
+enum class TableSource : uint32_t {
+  kNone = 0,        // nothing mapped yet (a fresh appliance: forwards, see on_no_table)
+  kPublished = 1,   // the generation the control process published
+  kStore = 2,       // the newest valid table of the table store at start-up
+  kOlderStore = 3,  // an older table of the store: the newer ones are damaged (see the log)
+  kFailClosed = 4,  // no valid table on an appliance that enforced before: drops everything
+};
+
+struct ControlBlock {
+  uint64_t magic;                       // writer: the creator, last, at initialisation
+  uint32_t version;                     // kShmProtocolVersion
+  uint32_t size;                        // sizeof(ControlBlock)
+
+  // Writer: the control process.
+  std::atomic<uint64_t> published_generation;  // newest complete snapshot in the shm dir
+  std::atomic<uint64_t> control_pid;
+
+  // Writer: the dataplane main thread.
+  std::atomic<uint64_t> active_generation;     // mapped, validated, handed to the workers
+  std::atomic<uint64_t> active_checksum;       // Header::header_checksum of that table
+  std::atomic<uint64_t> active_entries[3];     // its IPv4, IPv6 and domain entries
+  std::atomic<uint64_t> rejected_generation;   // a snapshot that failed validation
+  std::atomic<uint32_t> table_source;          // TableSource of the active table
+  std::atomic<uint32_t> worker_count;
+  std::atomic<uint64_t> dataplane_pid;
+  std::atomic<uint64_t> dataplane_heartbeat_ns;   // CLOCK_MONOTONIC, see monotonic_ns()
+  std::atomic<uint64_t> dataplane_start_unix;
+  std::atomic<uint64_t> tsc_hz;
+  std::atomic<uint32_t> port_count;
+  uint32_t pad0;
+
+  PortSlot ports[kMaxPorts];
+  WorkerSlot workers[kMaxWorkers];
+};
+static_assert(std::is_standard_layout_v<ControlBlock>);
+static_assert(std::atomic<uint32_t>::is_always_lock_free && std::atomic<uint64_t>::is_always_lock_free);
+static_assert(offsetof(ControlBlock, published_generation) == 16);
+static_assert(offsetof(ControlBlock, active_generation) == 32);
+static_assert(offsetof(ControlBlock, ports) % 64 == 0 && offsetof(ControlBlock, workers) % 64 == 0);
+static_assert(offsetof(WorkerSlot, counters) % 64 == 0 && offsetof(WorkerSlot, events) % 64 == 0);
+static_assert(sizeof(PortSlot) == 128);
+
+// Derived from the layout, so that any change to a size or offset above changes it.
+inline constexpr uint32_t kShmProtocolVersion = static_cast<uint32_t>(
+    (sizeof(ControlBlock) * 0x9E3779B1u) ^ (sizeof(WorkerSlot) * 0x85EBCA77u) ^
+    (sizeof(MatchEvent) * 0xC2B2AE3Du) ^ (kDataplaneCounterCount * 0x27D4EB2Fu) ^
+    (offsetof(ControlBlock, workers) * 0x165667B1u) ^ (offsetof(WorkerSlot, events) * 0xD3A2646Cu) ^
+    (EventRing::kSlots * 0xFD7046C5u) ^ 2u /* hand-kept revision: bump on a change of meaning */);
+
+// Reads the TSC (the workers' clock: cheap, invariant on x86-64, but possibly a little
+// skewed between cores of a VM, so compare readings with a signed difference).
+inline uint64_t read_tsc() { return __builtin_ia32_rdtsc(); }
+
+// True when a heartbeat read from `beat` (TSC) is younger than `max_age_s` seconds.
+inline bool tsc_fresh(uint64_t beat, uint64_t hz, double max_age_s) {
+  const int64_t age = static_cast<int64_t>(read_tsc() - beat);
+  return hz != 0 && age < static_cast<int64_t>(max_age_s * static_cast<double>(hz));
+}
+
+}  // namespace iocgate
