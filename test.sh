@@ -17,10 +17,10 @@ main_rc=$?
 if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
 fi
-ninja -C build-asan control/iocgate control/iocctl >/dev/null || exit 1
+ninja -C build-asan control/iocgate control/iocctl dataplane/iocgate-dataplane >/dev/null || exit 1
 mkdir -p build-asan/meson-logs
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  /usr/bin/python3 tests/integration/appliance_test.py build-asan/control/iocgate build-asan/control/iocctl \
+  /usr/bin/python3 tests/integration/appliance_test.py build-asan/control/iocgate build-asan/control/iocctl build-asan/dataplane/iocgate-dataplane \
   --pushes 60 | tee build-asan/meson-logs/appliance-asan.txt
 asan_rc=${PIPESTATUS[0]}
 

@@ -1,19 +1,22 @@
-// control/control_process.cc — `iocgate control`: recovers the stored feeds, publishes the
-// table, and serves iocctl on a unix socket, one request at a time (pushes are serialised,
-// so generations never interleave). Two threads beside it: the event collector (drains the
-// workers' event rings) and the /metrics server.
+// control/control_process.cc — `iocgate control`: recovers the stored feeds (carrying a
+// damaged one from the last good table), publishes the table, and serves iocctl on a unix
+// socket, one request at a time (pushes are serialised, so generations never interleave).
+// Two threads beside it: the event collector (drains the workers' event rings) and the
+// /metrics server.
 
 #include "control/control_process.h"
 
 #include <arpa/inet.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -28,9 +31,11 @@
 #include "control/ctl_protocol.h"
 #include "control/event_collector.h"
 #include "control/feed_file.h"
+#include "control/feed_recovery.h"
 #include "control/feed_store.h"
 #include "control/hit_store.h"
 #include "control/metrics_server.h"
+#include "control/privileges.h"
 #include "control/review_report.h"
 #include "control/stats.h"
 #include "control/table_history.h"
@@ -60,21 +65,52 @@ std::optional<int64_t> parse_expiry(const std::string& text) {
   return parse_rfc3339(text);
 }
 
+// How a degraded feed is repaired, in the operator's words.
+std::string repair_hint(const StoredFeed& f) {
+  return fmt::format("push it again: iocctl feed push FILE --name {} --action {}{}  (or iocctl feed remove {})",
+                     f.name, table::action_name(f.action),
+                     f.advisory.empty() ? "" : " --advisory '" + f.advisory + "'", f.name);
+}
+
 json feed_json(const StoredFeed& f, int64_t now) {
   json skipped = json::object();
   for (const auto& [why, n] : f.parsed.skipped) skipped[why] = n;
-  return {{"name", f.name},
-          {"action", table::action_name(f.action)},
-          {"advisory", f.advisory},
-          {"group", f.group},
-          {"source", f.source},
-          {"format", feed_format_name(f.parsed.format)},
-          {"pushed_unix", f.pushed_unix},
-          {"expires_unix", f.expires_unix},
-          {"expired", f.expired(now)},
-          {"iocs", f.parsed.iocs.size()},
-          {"by_kind", summarize_iocs(f.parsed)},
-          {"skipped", skipped}};
+  json j = {{"name", f.name},
+            {"action", table::action_name(f.action)},
+            {"advisory", f.advisory},
+            {"group", f.group},
+            {"source", f.source},
+            {"format", feed_format_name(f.options.format)},
+            {"pushed_unix", f.pushed_unix},
+            {"pushed_by", f.pushed_by},
+            {"expires_unix", f.expires_unix},
+            {"expired", f.expired(now)},
+            {"iocs", f.parsed.iocs.size()},
+            {"baseline_iocs", f.baseline_iocs},
+            {"by_kind", summarize_iocs(f.parsed)},
+            {"skipped", skipped},
+            {"degraded", !f.degraded.empty()}};
+  if (!f.degraded.empty()) {
+    j["problem"] = f.degraded;
+    j["repair"] = repair_hint(f);
+  }
+  return j;
+}
+
+// The peer of a unix-socket connection, as an operator reads it in the feed's history.
+std::string peer_name(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "unknown";
+  const passwd* pw = getpwuid(cred.uid);
+  return fmt::format("uid {} ({})", cred.uid, pw != nullptr ? pw->pw_name : "?");
+}
+
+// Distinct keys of a feed: what the shrink guard counts.
+uint64_t distinct_iocs(const ParsedFeed& f) {
+  std::set<std::tuple<IocKind, std::array<uint8_t, 16>, uint8_t, std::string>> keys;
+  for (const Ioc& i : f.iocs) keys.emplace(i.kind, i.addr, i.prefix_len, i.domain);
+  return keys.size();
 }
 
 class ControlServer {
@@ -83,39 +119,42 @@ class ControlServer {
       : cfg_(cfg),
         cb_(cb),
         owners_(owners),
-        store_(cfg.feeds_dir()),
+        store_(cfg.feeds_dir(), owners),
         publisher_(cfg, cb, owners),
         hits_(cfg.hits_dir()),
         collector_(cfg, cb, history_, hits_, stats_),
         metrics_([this] { return render_prometheus(snapshot()); }) {}
 
   bool start(std::string* error) {
-    std::vector<std::string> problems;
-    if (!store_.load(&problems, error)) return false;
-    for (const std::string& p : problems) log_line(p);
+    std::map<std::string, std::string> problems;
+    if (Status s = store_.load([](const StoredFeed& f) { return read_stored(f); }, &problems); !s.ok()) {
+      *error = s.message();
+      return false;
+    }
     publisher_.recover();
-    // The generation the dataplane may still run, so its pending events resolve.
-    if (Result<TableStore::Found> found = publisher_.table_store().newest_valid(); found.ok()) {
+    // The last good table: the one the dataplane runs or starts from. Its events resolve
+    // through it, and a feed whose stored copy failed its checks is carried from it.
+    Result<TableStore::Found> found = publisher_.table_store().newest_valid();
+    if (found.ok()) {
+      for (const std::string& r : found->refused) log_line("table store: REFUSED " + r);
       if (Status s = history_.add_file(found->table->path(), owners_, {cfg_.instance, found->table->generation()});
           !s.ok())
         log_line("cannot keep the stored table for event reports: " + s.message());
+      carry_degraded(found->table->view(), problems);
     } else if (publisher_.table_store().has_enforced_before()) {
       log_line("the table store holds no valid table: " + found.message());
     }
+    for (const auto& [name, why] : problems)
+      if (store_.find(name) == nullptr) {
+        log_line("feed store: " + why + "; the last good table does not list '" + name +
+                 "' either: left on disk, not enforced");
+        stray_problems_.push_back(why);
+      }
     if (!collector_.start(error)) return false;
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
-    PublishResult r = publisher_.publish(store_, std::time(nullptr), /*reuse_same_content=*/true);
-    if (!r.ok) {
-      *error = "initial publish failed: " + r.error;
-      return false;
-    }
-    last_ = r;
-    remember(r);
-    log_line(fmt::format("{} feed(s) recovered; generation {} {}{}", store_.feeds().size(), r.generation,
-                         r.reused ? "republished (unchanged: nothing written to disk)" : "published",
-                         r.warning.empty() ? "" : " (" + r.warning + ")"));
+    publish_at_start();
     if (!cfg_.metrics_listen.empty()) {
       std::string merr;
       if (metrics_.start(cfg_.metrics_listen, &merr)) log_line("metrics on http://" + cfg_.metrics_listen + "/metrics");
@@ -139,6 +178,7 @@ class ControlServer {
           close(fd);
         }
       }
+      retry_pending();
       republish_on_expiry();
     }
     close(listen_fd_);
@@ -148,10 +188,61 @@ class ControlServer {
   }
 
  private:
+  // A stored feed read exactly as its push read it.
+  static Result<ParsedFeed> read_stored(const StoredFeed& f) {
+    ParseOptions opts;
+    opts.file_name = f.source.empty() ? f.name : f.source;
+    opts.format = f.options.format;
+    FeedParseResult r = parse_feed(f.content, opts);
+    if (!r.ok()) return Status::error(r.error->message());
+    return std::move(r.feed);
+  }
+
+  // Every feed the last good table lists whose stored copy failed its checks keeps being
+  // enforced from that table, as it was: same IoCs, same action.
+  void carry_degraded(const table::IocTableView& view, const std::map<std::string, std::string>& problems) {
+    for (uint32_t i = 0; i < view.feed_count(); ++i) {
+      const std::string name = view.string_at(view.feed(i).name_off);
+      if (store_.find(name) != nullptr) continue;
+      RecoveredFeed rec = recover_feed(view, name);
+      StoredFeed f;
+      f.name = name;
+      f.action = rec.action;
+      f.advisory = rec.advisory;
+      f.group = rec.group;
+      f.source = "(recovered from table generation " + std::to_string(view.header().generation) + ")";
+      f.parsed.iocs = std::move(rec.iocs);
+      f.baseline_iocs = f.parsed.iocs.size();
+      auto p = problems.find(name);
+      f.degraded = p != problems.end() ? p->second : store_.dir() + "/" + name + ".json and .feed are missing";
+      log_line(fmt::format("DEGRADED feed '{}': {}; still enforcing its {} IoCs ({}) from table generation {}; {}",
+                           name, f.degraded, f.parsed.iocs.size(), table::action_name(f.action),
+                           view.header().generation, repair_hint(f)));
+      store_.keep_degraded(std::move(f));
+    }
+  }
+
+  void publish_at_start() {
+    PublishResult r = publisher_.publish(store_, std::time(nullptr), /*reuse_same_content=*/true);
+    remember(r);
+    if (!r.ok) {
+      pending_ = r.error;
+      log_line("initial publish failed (retrying every 10 s; the dataplane keeps its table): " + r.error);
+      return;
+    }
+    pending_.clear();
+    log_line(fmt::format("{} feed(s) recovered; generation {} {}{}", store_.feeds().size(), r.generation,
+                         r.reused ? "republished (unchanged: nothing written to disk)" : "published",
+                         r.warning.empty() ? "" : " (" + r.warning + ")"));
+  }
+
+  void retry_pending() {
+    if (pending_.empty() || std::time(nullptr) - last_retry_ < 10) return;
+    last_retry_ = std::time(nullptr);
+    publish_at_start();
+  }
+
   bool listen_socket(std::string* error) {
-    std::error_code ec;
-    const auto dir = std::filesystem::path(cfg_.socket_path).parent_path();
-    std::filesystem::create_directories(dir, ec);
     unlink(cfg_.socket_path.c_str());
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
@@ -161,17 +252,18 @@ class ControlServer {
       return false;
     }
     std::memcpy(addr.sun_path, cfg_.socket_path.c_str(), cfg_.socket_path.size() + 1);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(listen_fd_, 16) != 0) {
-      *error = cfg_.socket_path + ": " + std::strerror(errno);
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(listen_fd_, 64) != 0) {
+      *error = cfg_.socket_path + ": " + std::strerror(errno) +
+               (errno == EACCES ? " (its directory must be writable by [control] user '" + cfg_.control_user + "')" : "");
       return false;
     }
     // Only root and the operators' group may push feeds.
     chmod(cfg_.socket_path.c_str(), 0660);
     if (group* g = getgrnam(cfg_.socket_group.c_str())) {
-      if (chown(cfg_.socket_path.c_str(), 0, g->gr_gid) != 0)
+      if (chown(cfg_.socket_path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
         log_line(cfg_.socket_path + ": cannot give it to group " + cfg_.socket_group + ": " + std::strerror(errno));
     } else {
-      log_line("group '" + cfg_.socket_group + "' does not exist: only root may use iocctl");
+      log_line("group '" + cfg_.socket_group + "' does not exist: only root and the control user may use iocctl");
     }
     log_line("listening on " + cfg_.socket_path);
     return true;
@@ -191,7 +283,6 @@ class ControlServer {
     live_feeds_ = live;
     PublishResult r = publisher_.publish(store_, now);
     remember(r);
-    if (r.ok) last_ = r;
     log_line(r.ok ? fmt::format("a feed expired: generation {} published", r.generation)
                   : "a feed expired but the republish failed: " + r.error);
   }
@@ -205,7 +296,7 @@ class ControlServer {
     }
     const std::string cmd = req.value("cmd", "");
     json reply;
-    if (cmd == "feed.push") reply = push(req, payload);
+    if (cmd == "feed.push") reply = push(req, payload, peer_name(fd));
     else if (cmd == "feed.list") reply = list();
     else if (cmd == "feed.show") reply = show(req.value("name", ""));
     else if (cmd == "feed.remove") reply = remove(req.value("name", ""));
@@ -224,29 +315,50 @@ class ControlServer {
               {"compile_seconds", r.compile_seconds},
               {"enforce_seconds", r.enforce_seconds},
               {"dataplane_running", r.dataplane_running},
+              {"enforced", r.enforced},
               {"table", {{"ipv4", r.v4}, {"ipv6", r.v6}, {"domains", r.domains}}}};
     if (!r.warning.empty()) j["warning"] = r.warning;
     if (!r.ok) j["error"] = r.error;
     return j;
   }
 
-  json push(const json& req, const std::string& content) {
+  json push(const json& req, const std::string& content, const std::string& who) {
+    const StoredFeed* current = store_.find(req.value("name", ""));
     StoredFeed f;
     f.name = req.value("name", "");
     f.source = req.value("source", f.name);
+    f.pushed_by = who;
     if (!valid_feed_name(f.name)) return fail("feed name '" + f.name + "': use 1 to 64 letters, digits, '_', '.', '-'");
-    auto action = parse_action(req.value("action", "drop"));
-    if (!action) return fail("action '" + req.value("action", "") + "': use drop, mirror, alert or allow");
-    f.action = *action;
-    f.advisory = req.value("advisory", "");
-    f.group = req.value("group", "");
-    const std::string expires = req.value("expires", "");
-    if (!expires.empty()) {
-      auto t = parse_expiry(expires);
-      if (!t) return fail("expiry '" + expires + "': use YYYY-MM-DD or an RFC 3339 time");
-      f.expires_unix = *t;
+    // A re-push keeps what it does not say: action, advisory, group and expiry.
+    if (current != nullptr) {
+      f.action = current->action;
+      f.advisory = current->advisory;
+      f.group = current->group;
+      f.expires_unix = current->expires_unix;
     }
-    f.pushed_unix = std::time(nullptr);
+    if (req.contains("action")) {
+      auto action = parse_action(req.value("action", ""));
+      if (!action) return fail("action '" + req.value("action", "") + "': use drop, mirror, alert or allow");
+      f.action = *action;
+    }
+    if (req.contains("advisory")) f.advisory = req.value("advisory", "");
+    if (req.contains("group")) f.group = req.value("group", "");
+    const bool confirm = req.value("confirm", false);
+    const int64_t now = std::time(nullptr);
+    if (req.contains("expires")) {
+      const std::string expires = req.value("expires", "");
+      f.expires_unix = 0;
+      if (!expires.empty()) {
+        auto t = parse_expiry(expires);
+        if (!t) return fail("expiry '" + expires + "': use YYYY-MM-DD or an RFC 3339 time");
+        f.expires_unix = *t;
+      }
+    }
+    if (f.expired(now) && !confirm)
+      return fail("the feed's expiry (" + std::to_string(f.expires_unix) +
+                  ") has already passed: it would not be enforced at all; give a later --expires, or --confirm to "
+                  "store it anyway (the live table is unchanged)");
+    f.pushed_unix = now;
     ParseOptions opts;
     opts.file_name = f.source;
     if (req.contains("format") && req["format"].is_string()) {
@@ -257,6 +369,7 @@ class ControlServer {
     }
     FeedParseResult pr = parse_feed(content, opts);
     if (!pr.ok()) return fail(pr.error->message() + " (the live table is unchanged)");
+    f.options.format = pr.feed.format;
     // Guards: nothing over-broad, special-purpose, own or allowlisted reaches the table
     // unless the operator forced that entry.
     std::string guard_error;
@@ -264,41 +377,56 @@ class ControlServer {
     if (!guards) return fail(guard_error + " (the live table is unchanged)");
     std::set<std::string> forced;
     if (req.contains("force") && req["force"].is_array())
-      for (const auto& e : req["force"]) if (e.is_string()) forced.insert(e.get<std::string>());
+      for (const auto& e : req["force"])
+        if (e.is_string()) forced.insert(e.get<std::string>());
+    f.options.force.assign(forced.begin(), forced.end());
     GuardResult gr = apply_guards(pr.feed, *guards, forced);
     if (!gr.ok()) {
       std::string msg;
-      for (size_t i = 0; i < gr.refused.size() && i < 20; ++i)
-        msg += (i ? "\n" : "") + gr.refused[i].message(f.source);
+      for (size_t i = 0; i < gr.refused.size() && i < 20; ++i) msg += (i ? "\n" : "") + gr.refused[i].message(f.source);
       if (gr.refused.size() > 20) msg += "\n... " + std::to_string(gr.refused.size() - 20) + " more refusals";
       return fail(msg + "\n(the feed is refused as a whole; the live table is unchanged)");
     }
     pr.feed.iocs = std::move(gr.accepted);
-    if (const StoredFeed* current = store_.find(f.name); current != nullptr && !req.value("confirm", false)) {
-      const ShrinkDecision d = check_shrink(current->parsed, pr.feed, *guards);
-      if (d.hold) return fail(d.message + "; push again with --confirm to apply it");
+
+    // The shrink guard, against the previous version and against the baseline: a feed can
+    // not be walked down in small steps without one confirmation.
+    const uint64_t count = distinct_iocs(pr.feed);
+    f.baseline_iocs = count;
+    if (current != nullptr) {
+      if (!confirm) {
+        const ShrinkDecision d = check_shrink(current->parsed, pr.feed, *guards);
+        if (d.hold) return fail(d.message + "; push again with --confirm to apply it (the live table is unchanged)");
+        const double floor = static_cast<double>(current->baseline_iocs) * (1.0 - guards->max_shrink_fraction);
+        if (static_cast<double>(count) < floor)
+          return fail(fmt::format(
+              "the update has {} IoCs, {:.0f}% fewer than the {} this feed had in the largest version pushed without a "
+              "hold or confirmed (its baseline), more than max_shrink_percent = {} allows; held for confirmation; "
+              "push again with --confirm to apply it (the live table is unchanged)",
+              count, 100.0 * (1.0 - static_cast<double>(count) / static_cast<double>(current->baseline_iocs)),
+              current->baseline_iocs, cfg_.guards_max_shrink_percent));
+        f.baseline_iocs = std::max(current->baseline_iocs, count);
+      }
     }
     f.content = content;
     f.parsed = std::move(pr.feed);
 
-    const StoredFeed* old = store_.find(f.name);
     std::optional<StoredFeed> previous;
-    if (old != nullptr) previous = *old;
-    std::string error;
-    if (!store_.put(f, &error)) return fail(error + " (the live table is unchanged)");
-    PublishResult r = publisher_.publish(store_, std::time(nullptr));
+    if (current != nullptr) previous = *current;
+    if (Status s = store_.put(f); !s.ok()) return fail(s.message() + " (the live table is unchanged)");
+    PublishResult r = publisher_.publish(store_, now);
     remember(r);
     if (!r.ok && r.generation == 0) {
-      // Nothing was published: put the store back as it was.
-      std::string ignored;
-      if (previous) store_.put(*previous, &ignored);
-      else store_.remove(f.name, &ignored);
-      return fail(r.error + " (the live table is unchanged)");
+      // Nothing was published: put the store back as it was. If that fails too, say so:
+      // the stored copy no longer matches the table, and the next start marks it degraded.
+      Status undo = previous ? (previous->degraded.empty() ? store_.put(*previous) : Status()) : store_.remove(f.name);
+      if (previous && !previous->degraded.empty()) store_.keep_degraded(*previous);
+      return fail(r.error + " (the live table is unchanged)" +
+                  (undo.ok() ? "" : "; restoring the feed store failed too: " + undo.message()));
     }
-    if (r.ok) last_ = r;
-    live_feeds_ = live_feed_names(std::time(nullptr));
+    live_feeds_ = live_feed_names(now);
     json j = publish_reply(r);
-    j["feed"] = feed_json(*store_.find(f.name), std::time(nullptr));
+    j["feed"] = feed_json(*store_.find(f.name), now);
     return j;
   }
 
@@ -359,26 +487,31 @@ class ControlServer {
 
   json remove(const std::string& name) {
     if (store_.find(name) == nullptr) return fail("no feed named '" + name + "'");
-    std::string error;
-    if (!store_.remove(name, &error)) return fail(error);
+    if (Status s = store_.remove(name); !s.ok()) return fail(s.message());
     PublishResult r = publisher_.publish(store_, std::time(nullptr));
     remember(r);
-    if (r.ok) last_ = r;
     live_feeds_ = live_feed_names(std::time(nullptr));
     return publish_reply(r);
   }
 
+  // What the dataplane enforces, read from its side of the control block, and one state
+  // word that iocctl status turns into its exit code (docs/APPLIANCE.md).
   json status() {
     const uint64_t hz = cb_->tsc_hz.load();
     auto alive = [&](uint64_t beat) { return tsc_fresh(beat, hz, 2.0); };
     json workers = json::array();
     const bool running = publisher_.dataplane_running();
+    const uint64_t published = cb_->published_generation.load();
+    const uint64_t active = cb_->active_generation.load();
     const uint32_t n = running ? std::min(cb_->worker_count.load(), kMaxWorkers) : 0;
+    bool workers_ok = n > 0;
     for (uint32_t i = 0; i < n; ++i) {
       const WorkerSlot& w = cb_->workers[i];
+      const bool w_alive = w.running.load() != 0 && alive(w.heartbeat_tsc.load());
+      workers_ok = workers_ok && w_alive && w.generation.load() == published;
       workers.push_back({{"worker", i},
                          {"lcore", w.lcore},
-                         {"alive", w.running.load() != 0 && alive(w.heartbeat_tsc.load())},
+                         {"alive", w_alive},
                          {"generation", w.generation.load()},
                          {"rx_packets", w.counters.rx_packets},
                          {"dropped_packets", w.counters.dropped_packets}});
@@ -387,7 +520,7 @@ class ControlServer {
     const uint32_t np = running ? std::min(cb_->port_count.load(), kMaxPorts) : 0;
     for (uint32_t i = 0; i < np; ++i) {
       const PortSlot& p = cb_->ports[i];
-      ports.push_back({{"name", std::string(p.name)},
+      ports.push_back({{"name", std::string(p.name, strnlen(p.name, sizeof(p.name)))},
                        {"up", p.link_up.load() != 0},
                        {"speed_mbps", p.link_speed_mbps.load()},
                        {"rx_packets", p.ipackets.load()},
@@ -398,14 +531,52 @@ class ControlServer {
     }
     const int64_t now = std::time(nullptr);
     size_t expired = 0;
-    for (const auto& [name, f] : store_.feeds()) expired += f.expired(now);
+    json degraded = json::array();
+    for (const auto& [name, f] : store_.feeds()) {
+      expired += f.expired(now);
+      if (!f.degraded.empty()) degraded.push_back({{"name", name}, {"problem", f.degraded}, {"repair", repair_hint(f)}});
+    }
+    const auto source = static_cast<TableSource>(cb_->table_source.load());
+    const char* source_text = source == TableSource::kPublished    ? "published"
+                              : source == TableSource::kStore      ? "table store (newest)"
+                              : source == TableSource::kOlderStore ? "table store (an OLDER generation: newer ones damaged)"
+                              : source == TableSource::kFailClosed ? "none: FAIL-CLOSED, dropping every packet"
+                                                                   : "none";
+    // The most serious state first; iocctl maps each to its own exit code.
+    std::string state = "enforcing";
+    json problems = json::array();
+    if (!running) {
+      state = "dataplane-down";
+      problems.push_back("the dataplane is not running: nothing forwards (fail-closed without a bypass)");
+    } else if (source == TableSource::kFailClosed && active == 0) {
+      state = "fail-closed";
+      problems.push_back("the dataplane found no valid table and drops every packet");
+    } else if (!workers_ok || active != published) {
+      state = "lagging";
+      problems.push_back(fmt::format("not every worker is alive and on the published generation {} (active {})",
+                                     published, active));
+    } else if (!degraded.empty()) {
+      state = "feeds-degraded";
+      for (const json& d : degraded) problems.push_back("feed " + d["name"].get<std::string>() + " is degraded");
+    } else if (!pending_.empty()) {
+      state = "publish-pending";
+      problems.push_back("the last publish failed: " + pending_);
+    }
+    for (const std::string& p : stray_problems_) problems.push_back(p);
+    const TableHistory::Entries t = history_.entries_of(active);
     return {{"ok", true},
             {"instance", cfg_.instance},
-            {"generation", {{"published", cb_->published_generation.load()},
-                            {"active", cb_->active_generation.load()}}},
-            {"table", {{"ipv4", last_.v4}, {"ipv6", last_.v6}, {"domains", last_.domains},
-                       {"age_seconds", now - last_published_unix()}}},
-            {"feeds", {{"count", store_.feeds().size()}, {"expired", expired}}},
+            {"state", state},
+            {"problems", problems},
+            {"generation", {{"published", published},
+                            {"active", active},
+                            {"active_checksum", fmt::format("{:016x}", cb_->active_checksum.load())},
+                            {"source", source_text}}},
+            {"table", {{"ipv4", cb_->active_entries[0].load()},
+                       {"ipv6", cb_->active_entries[1].load()},
+                       {"domains", cb_->active_entries[2].load()},
+                       {"age_seconds", t.compiled_unix == 0 ? 0 : now - t.compiled_unix}}},
+            {"feeds", {{"count", store_.feeds().size()}, {"expired", expired}, {"degraded", degraded}}},
             {"dataplane", {{"running", running},
                            {"pid", running ? cb_->dataplane_pid.load() : 0},
                            {"uptime_seconds", running ? now - static_cast<int64_t>(cb_->dataplane_start_unix.load()) : 0}}},
@@ -447,20 +618,15 @@ class ControlServer {
     return {{"ok", true}, {"report", build_review_report(hits_.read(scope.since_ms, scope.feed), scope)}};
   }
 
-  int64_t last_published_unix() {
-    std::string error;
-    struct stat st;
-    if (stat(cfg_.table_file().c_str(), &st) == 0) return st.st_mtime;
-    return std::time(nullptr);
-  }
-
   const ApplianceConfig& cfg_;
   ControlBlock* cb_;
   TrustedOwners owners_;
   FeedStore store_;
   TablePublisher publisher_;
-  PublishResult last_;
   std::vector<std::string> live_feeds_;
+  std::vector<std::string> stray_problems_;  // damaged store entries no table lists
+  std::string pending_;                      // why the last start-up publish failed
+  int64_t last_retry_ = 0;
   int listen_fd_ = -1;
   TableHistory history_;
   HitStore hits_;
@@ -472,27 +638,34 @@ class ControlServer {
 }  // namespace
 
 int run_control(const ApplianceConfig& cfg) {
-  std::string error;
   const TrustedOwners owners = trusted_owners(cfg.control_user, cfg.socket_group);
+  // Root is given up before any feed, request or table is read.
+  if (Status s = become_control_user(cfg, owners); !s.ok()) {
+    log_line(s.message());
+    return kExitConfig;
+  }
   Result<ControlBlock*> opened = open_control_block(cfg, owners);
   if (!opened.ok()) {
     log_line(opened.message());
-    return 2;
+    return kExitConfig;
   }
   ControlBlock* cb = *opened;
   const uint64_t other = cb->control_pid.load();
   if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
     log_line("another control process (pid " + std::to_string(other) + ") serves instance '" + cfg.instance + "'");
-    return 2;
+    return kExitConfig;
   }
   cb->control_pid.store(static_cast<uint64_t>(getpid()));
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
   ControlServer server(cfg, cb, owners);
+  std::string error;
   if (!server.start(&error)) {
     log_line(error);
-    return 2;
+    cb->control_pid.store(0);
+    // Not a configuration error: a full or read-only disk, a socket in use. systemd retries.
+    return kExitTemporary;
   }
   server.serve();
   cb->control_pid.store(0);

@@ -41,12 +41,38 @@ void print_feed_line(const json& f) {
   fmt::print("{:<24} {:<6} {:<9} {:>8}  {}{}{}\n", f.value("name", ""), f.value("action", ""),
              f.value("format", ""), f.value("iocs", 0), f.value("by_kind", ""),
              f.value("advisory", "").empty() ? "" : "  [" + f.value("advisory", "") + "]",
-             f.value("expired", false) ? "  EXPIRED" : "");
+             std::string(f.value("expired", false) ? "  EXPIRED" : "") + (f.value("degraded", false) ? "  DEGRADED" : ""));
+}
+
+// Exit codes (docs/APPLIANCE.md "Exit codes"): kept stable for scripts.
+constexpr int kExitOk = 0;
+constexpr int kExitRefused = 1;        // the control process refused the request
+constexpr int kExitUsage = 2;          // bad arguments or local input
+constexpr int kExitUnreachable = 3;    // no control process answers on the socket
+constexpr int kExitDataplaneDown = 4;  // status: the dataplane is not running; push: published, not enforced
+constexpr int kExitFailClosed = 5;     // status: no valid table, the dataplane drops everything
+constexpr int kExitLagging = 6;        // status: a worker is not alive or not on the published generation
+constexpr int kExitDegraded = 7;       // status: a feed's stored copy is damaged (carried from the last table)
+constexpr int kExitPending = 8;        // status: the last publish failed (e.g. a full state disk)
+
+int status_exit_code(const std::string& state) {
+  if (state == "enforcing") return kExitOk;
+  if (state == "dataplane-down") return kExitDataplaneDown;
+  if (state == "fail-closed") return kExitFailClosed;
+  if (state == "lagging") return kExitLagging;
+  if (state == "feeds-degraded") return kExitDegraded;
+  if (state == "publish-pending") return kExitPending;
+  return kExitRefused;
 }
 
 void print_publish(const json& r) {
-  fmt::print("generation {} enforced by every worker in {:.1f} ms (compiled in {:.1f} ms)\n", r.value("generation", 0),
-             r.value("enforce_seconds", 0.0) * 1e3, r.value("compile_seconds", 0.0) * 1e3);
+  if (!r.value("enforced", false)) {
+    fmt::print("generation {} published but NOT enforced yet (compiled in {:.1f} ms)\n", r.value("generation", 0),
+               r.value("compile_seconds", 0.0) * 1e3);
+  } else {
+    fmt::print("generation {} enforced by every worker in {:.1f} ms (compiled in {:.1f} ms)\n", r.value("generation", 0),
+               r.value("enforce_seconds", 0.0) * 1e3, r.value("compile_seconds", 0.0) * 1e3);
+  }
   const json& t = r["table"];
   fmt::print("table: {} IPv4, {} IPv6, {} domains\n", t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0));
 }
@@ -127,10 +153,12 @@ int main(int argc, char** argv) {
   CLI::App* push = feed->add_subcommand("push", "Add or replace a feed; returns once every worker enforces it");
   push->add_option("file", push_file, "Feed file (plain list, MISP CSV or STIX 2.1)")->required()->check(CLI::ExistingFile);
   push->add_option("--name", name, "Feed name (letters, digits, _ . -)")->required();
-  push->add_option("--action", action, "drop, mirror, alert or allow")->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
-  push->add_option("--advisory", advisory, "Advisory id, e.g. 941/CATTT-NCSC");
-  push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'");
-  push->add_option("--expires", expires, "Stop enforcing at this date (YYYY-MM-DD, UTC) or RFC 3339 time");
+  CLI::Option* action_opt = push->add_option("--action", action, "drop (default), mirror, alert or allow; a re-push keeps the feed's")
+      ->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
+  CLI::Option* advisory_opt = push->add_option("--advisory", advisory, "Advisory id, e.g. 941/CATTT-NCSC; a re-push keeps the feed's");
+  CLI::Option* group_opt = push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'; a re-push keeps the feed's");
+  CLI::Option* expires_opt = push->add_option("--expires", expires,
+      "Stop enforcing at this date (YYYY-MM-DD, UTC) or RFC 3339 time; \"\" for never; a re-push keeps the feed's");
   push->add_option("--format", format, "Feed format when detection should not decide");
   std::vector<std::string> force;
   bool confirm = false;
@@ -180,7 +208,7 @@ int main(int argc, char** argv) {
       auto cfg = iocgate::load_config(config_path);
       if (!cfg.ok()) {
         fmt::print(stderr, "iocctl: {}\n", cfg.message());
-        return 2;
+        return kExitUsage;
       }
       socket_path = cfg->socket_path;
     }
@@ -193,8 +221,12 @@ int main(int argc, char** argv) {
     std::ostringstream ss;
     ss << in.rdbuf();
     payload = ss.str();
-    req = {{"cmd", "feed.push"}, {"name", name}, {"action", action}, {"advisory", advisory},
-           {"group", group}, {"expires", expires}, {"source", push_file}};
+    // Only what the operator said: a re-push keeps the rest of the feed's metadata.
+    req = {{"cmd", "feed.push"}, {"name", name}, {"source", push_file}};
+    if (action_opt->count() != 0) req["action"] = action;
+    if (advisory_opt->count() != 0) req["advisory"] = advisory;
+    if (group_opt->count() != 0) req["group"] = group;
+    if (expires_opt->count() != 0) req["expires"] = expires;
     if (!format.empty()) req["format"] = format;
     if (!force.empty()) req["force"] = force;
     if (confirm) req["confirm"] = true;
@@ -216,31 +248,36 @@ int main(int argc, char** argv) {
   const int fd = iocgate::connect_control_socket(socket_path, &error);
   if (fd < 0) {
     fmt::print(stderr, "iocctl: {}\n", error);
-    return 3;
+    return kExitUnreachable;
   }
   json reply;
   std::string ignored;
   if (!iocgate::write_message(fd, req, payload) || !iocgate::read_message(fd, &reply, &ignored, &error)) {
     fmt::print(stderr, "iocctl: {}: {}\n", socket_path, error.empty() ? "connection failed" : error);
     close(fd);
-    return 3;
+    return kExitUnreachable;
   }
   close(fd);
 
   if (report->parsed()) {
     if (!reply.value("ok", false)) {
       fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
-      return 1;
+      return kExitRefused;
     }
     return write_report(reply["report"], report_format, report_out);
   }
+  // The exit code says what an operator's script needs to know (see kExit* above).
+  int rc = reply.value("ok", false) ? kExitOk : kExitRefused;
+  if (rc == kExitOk && status->parsed()) rc = status_exit_code(reply.value("state", ""));
+  if (rc == kExitOk && (push->parsed() || remove->parsed()) && !reply.value("enforced", false))
+    rc = kExitDataplaneDown;
   if (as_json) {
-    fmt::print("{}\n", reply.dump(2));
-    return reply.value("ok", false) ? 0 : 1;
+    fmt::print("{}\n", reply.dump(2, ' ', false, json::error_handler_t::replace));
+    return rc;
   }
   if (!reply.value("ok", false)) {
     fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
-    return 1;
+    return rc;
   }
   if (reply.contains("warning")) fmt::print("warning: {}\n", reply["warning"].get<std::string>());
   if (push->parsed()) {
@@ -255,16 +292,24 @@ int main(int argc, char** argv) {
   } else if (list->parsed()) {
     fmt::print("{:<24} {:<6} {:<9} {:>8}  {}\n", "NAME", "ACTION", "FORMAT", "IOCS", "KINDS");
     for (const json& f : reply["feeds"]) print_feed_line(f);
+    for (const json& f : reply["feeds"])
+      if (f.value("degraded", false))
+        fmt::print("\nDEGRADED {}: {}\n  still enforced from the last good table; to repair, {}\n", f.value("name", ""),
+                   f.value("problem", ""), f.value("repair", ""));
   } else if (stats->parsed()) {
     print_stats(reply);
   } else if (show->parsed()) {
     const json& f = reply["feed"];
     fmt::print("name:      {}\naction:    {}\nformat:    {}\nsource:    {}\nadvisory:  {}\ngroup:     {}\n"
-               "pushed:    {}\nexpires:   {}{}\niocs:      {} ({})\n",
+               "pushed:    {} by {}\nexpires:   {}{}\niocs:      {} ({}); shrink baseline {}\n",
                f.value("name", ""), f.value("action", ""), f.value("format", ""), f.value("source", ""),
                f.value("advisory", ""), f.value("group", ""), date(f.value("pushed_unix", int64_t{0})),
-               date(f.value("expires_unix", int64_t{0})), f.value("expired", false) ? " (expired)" : "",
-               f.value("iocs", 0), f.value("by_kind", ""));
+               f.value("pushed_by", "?"), date(f.value("expires_unix", int64_t{0})),
+               f.value("expired", false) ? " (expired)" : "", f.value("iocs", 0), f.value("by_kind", ""),
+               f.value("baseline_iocs", 0));
+    if (f.value("degraded", false))
+      fmt::print("DEGRADED:  {}\n           still enforced from the last good table; to repair, {}\n",
+                 f.value("problem", ""), f.value("repair", ""));
     for (const auto& [why, n] : f["skipped"].items()) fmt::print("not enforced: {} {}\n", why, n.get<uint64_t>());
     for (const json& i : reply["iocs"])
       fmt::print("  {:<40} line {:<6} {}\n", i.value("ioc", ""), i.value("line", 0), i.value("label", ""));
@@ -274,10 +319,16 @@ int main(int argc, char** argv) {
     const json& t = reply["table"];
     const json& d = reply["dataplane"];
     fmt::print("instance:   {}\n", reply.value("instance", ""));
-    fmt::print("table:      generation {} published, {} active; {} IPv4, {} IPv6, {} domains; age {}\n",
-               g.value("published", 0), g.value("active", 0), t.value("ipv4", 0), t.value("ipv6", 0),
-               t.value("domains", 0), age(t.value("age_seconds", int64_t{0})));
-    fmt::print("feeds:      {} ({} expired)\n", reply["feeds"].value("count", 0), reply["feeds"].value("expired", 0));
+    fmt::print("state:      {}\n", reply.value("state", "?"));
+    for (const json& p : reply["problems"]) fmt::print("  problem:  {}\n", p.get<std::string>());
+    fmt::print("table:      generation {} published, {} enforced (checksum {}, from {}); {} IPv4, {} IPv6, {} domains; "
+               "compiled {} ago\n",
+               g.value("published", 0), g.value("active", 0), g.value("active_checksum", ""), g.value("source", ""),
+               t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0), age(t.value("age_seconds", int64_t{0})));
+    fmt::print("feeds:      {} ({} expired, {} degraded)\n", reply["feeds"].value("count", 0),
+               reply["feeds"].value("expired", 0), reply["feeds"]["degraded"].size());
+    for (const json& f : reply["feeds"]["degraded"])
+      fmt::print("  DEGRADED {}: {}\n    {}\n", f.value("name", ""), f.value("problem", ""), f.value("repair", ""));
     if (d.value("running", false)) {
       fmt::print("dataplane:  running, pid {}, up {}\n", d.value("pid", 0), age(d.value("uptime_seconds", int64_t{0})));
     } else {
@@ -292,5 +343,5 @@ int main(int argc, char** argv) {
                  p.value("up", false) ? "up" : "DOWN", p.value("rx_packets", 0), p.value("tx_packets", 0),
                  p.value("missed", 0), p.value("rx_errors", 0), p.value("tx_errors", 0));
   }
-  return 0;
+  return rc;
 }

@@ -57,4 +57,18 @@ TableHistory::Entries TableHistory::newest() const {
   return e;
 }
 
+TableHistory::Entries TableHistory::entries_of(uint64_t generation) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entries e;
+  auto it = tables_.find(generation);
+  if (it == tables_.end()) return e;
+  const table::Header& h = it->second.table->view().header();
+  e.generation = generation;
+  e.ipv4 = h.v4_entries;
+  e.ipv6 = h.v6_entries;
+  e.domains = h.domain_entries;
+  e.compiled_unix = h.compiled_unix;
+  return e;
+}
+
 }  // namespace iocgate

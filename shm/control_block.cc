@@ -32,7 +32,9 @@ uint64_t monotonic_ns() {
 }
 
 bool process_alive(uint64_t pid) {
-  if (pid == 0 || pid > static_cast<uint64_t>(INT32_MAX) || kill(static_cast<pid_t>(pid), 0) != 0) return false;
+  if (pid == 0 || pid > static_cast<uint64_t>(INT32_MAX)) return false;
+  // EPERM: it exists but belongs to another user (the root dataplane, seen from control).
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
   FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
   if (f == nullptr) return false;
   char buf[512];
