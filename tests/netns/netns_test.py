@@ -4,7 +4,7 @@ namespaces on either side of `iocgate dataplane`, which forwards between veths w
 net_af_xdp (or net_af_packet where AF_XDP cannot start), driven by `iocgate control` and
 `iocctl` as an operator would.
 
-usage: netns_test.py IOCGATE IOCCTL [--pmd auto|af_xdp|af_packet] [--keep]
+usage: netns_test.py IOCGATE IOCCTL [IOCGATE-DATAPLANE] [--pmd auto|af_xdp|af_packet] [--keep]
 
     ns <P>-in (inside hosts)       root namespace (the appliance)        ns <P>-out (servers)
     10.81.0.2/24, fd81::2/64                                          10.81.0.1/24, fd81::1/64
@@ -39,9 +39,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+from iocgate_harness import Appliance, Binaries, Checks, make_work  # noqa: E402
 
 PREFIX = "ign"  # namespaces "ign<pid>-in", veths "ign<pid>i0" (at most 15 characters)
 PID = os.getpid()
@@ -64,13 +66,7 @@ OUT_ADDRS6 = [WEB6, BAD_IP6, NEAR_IP6]
 NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", "evil.example.org",
          "late.example", "mirrored.example"]
 
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append((name, bool(cond)))
-    print(f"{'PASS' if cond else 'FAIL'}: {name}{'  (' + detail + ')' if detail else ''}", flush=True)
-    return bool(cond)
+check = Checks()
 
 
 def sh(*cmd, ns=None, check_rc=True, timeout=60, **kw):
@@ -137,10 +133,6 @@ def clean_leftovers():
         m = re.match(rf"/tmp/iocgate-{PREFIX}(\d+)-", path)
         if m and not pid_is_ours(int(m.group(1))):
             shutil.rmtree(path, ignore_errors=True)
-    for path in glob.glob("/dev/shm/iocgate-netns*-*"):
-        m = re.match(r"/dev/shm/iocgate-netns(\d+)-", path)
-        if m and not pid_is_ours(int(m.group(1))):
-            os.unlink(path)
     for path in glob.glob("/var/run/dpdk/iocgate-netns*"):
         m = re.match(r".*/iocgate-netns(\d+)$", path)
         if m and not pid_is_ours(int(m.group(1))):
@@ -231,24 +223,14 @@ http {{
     return d, conf
 
 
-class Bed:
+class Bed(Appliance):
+    """The harness's appliance between the namespaces, with the servers around it."""
+
     def __init__(self, args, work):
-        self.args, self.work = args, work
-        self.procs = []          # (name, Popen) of everything started, killed at exit
-        self.dp = self.ctl = None
-        self.dp_log = os.path.join(work, "dataplane.log")
-        self.ctl_log = os.path.join(work, "control.log")
-        self.sock = os.path.join(work, "ctl.sock")
-        self.state = os.path.join(work, "state")
+        super().__init__(Binaries(args.iocgate, args.iocctl, args.dataplane), work, instance=INSTANCE)
+        self.args = args
         self.mirror_pcap = os.path.join(work, "mirror.pcap")
         self.pmd = None
-
-    def spawn(self, name, argv, ns=None, log=None):
-        out = open(log or os.path.join(self.work, f"{name}.log"), "a")
-        full = (["ip", "netns", "exec", ns] if ns else []) + argv
-        p = subprocess.Popen(full, stdout=out, stderr=subprocess.STDOUT, preexec_fn=raise_memlock)
-        self.procs.append((name, p))
-        return p
 
     def start_servers(self):
         certs = make_certs(self.work)
@@ -291,45 +273,11 @@ class Bed:
         raise RuntimeError("servers did not come up within 15 s")
 
     def config(self, pmd):
-        path = os.path.join(self.work, "iocgate.toml")
         spec = {"af_xdp": "net_af_xdp{n},iface={dev}", "af_packet": "net_af_packet{n},iface={dev}"}[pmd]
         ports = {k: spec.format(n=i, dev=f"{P}{s}0") for i, (k, s) in enumerate((("inside", "i"), ("outside", "o"),
                                                                                  ("mirror", "m")))}
-        with open(path, "w") as f:
-            f.write(f'''instance = "{INSTANCE}"
-state_dir = "{self.state}"
-[control]
-socket = "{self.sock}"
-socket_group = "root"
-publish_timeout_ms = 5000
-[dataplane]
-lcores = "0-1"
-workers = 1
-hugepages = true
-inside = "{ports['inside']}"
-outside = "{ports['outside']}"
-mirror = "{ports['mirror']}"
-mbufs = 8191
-flow_capacity = 65536
-reassembly_buffers = 256
-[network]
-internal = ["10.81.0.0/24", "fd81::/64"]
-[metrics]
-listen = ""
-''')
-        return path
-
-    def wait_log(self, path, text, proc, offset=0, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with open(path) as f:
-                f.seek(offset)
-                if text in f.read():
-                    return True
-            if proc.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
+        return super().config("iocgate.toml", ports["inside"], ports["outside"], ports["mirror"],
+                              network={"internal": ["10.81.0.0/24", "fd81::/64"]})
 
     def start_dataplane(self, pmd):
         cfg = self.config(pmd)
@@ -339,69 +287,20 @@ listen = ""
         r = sh(setup, "--config", cfg, "--hugepages", "64M", check_rc=False)
         check(f"iocgate-setup-nics prepares the net_{pmd} ports", r.returncode == 0,
               (r.stdout.strip().splitlines() or [""])[-1] + r.stderr.strip()[-200:])
-        mark = os.path.getsize(self.dp_log) if os.path.exists(self.dp_log) else 0
-        self.dp = self.spawn("dataplane", [self.args.iocgate, "dataplane", "--config", cfg], log=self.dp_log)
-        ok = self.wait_log(self.dp_log, "iocgate dataplane: forwarding ", self.dp, offset=mark)
-        return cfg, ok
-
-    def stop_dataplane(self):
-        if self.dp is None or self.dp.poll() is not None:
-            return None
-        self.dp.send_signal(signal.SIGTERM)
         try:
-            self.dp.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.dp.kill()
-            return None
-        final = [l for l in open(self.dp_log) if "iocgate dataplane: final " in l]
-        return json.loads(final[-1].split("final ", 1)[1]) if final else None
-
-    def start_control(self, cfg):
-        self.ctl = self.spawn("control", [self.args.iocgate, "control", "--config", cfg], log=self.ctl_log)
-        if not self.wait_log(self.ctl_log, "listening on", self.ctl):
-            raise RuntimeError("control did not start: " + open(self.ctl_log).read()[-2000:])
+            super().start_dataplane(cfg)
+            return cfg, True
+        except RuntimeError:
+            return cfg, False
 
     def iocctl(self, *args, check_rc=True):
-        r = subprocess.run([self.args.iocctl, "--socket", self.sock, *args, "--json"], capture_output=True,
-                           text=True, timeout=60)
-        try:
-            reply = json.loads(r.stdout) if r.stdout.strip() else {}
-        except json.JSONDecodeError:
-            reply = {"raw": r.stdout}
-        if check_rc and (r.returncode != 0 or (isinstance(reply, dict) and reply.get("ok") is False)):
-            raise RuntimeError(f"iocctl {' '.join(args)}: exit {r.returncode}: {r.stdout}{r.stderr}")
-        return reply
+        return self.ctl_cmd(*args, check=check_rc)[1]
 
     def cleanup(self):
-        for name, p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM if name == "tcpdump" else signal.SIGKILL)
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        super().cleanup()
         remove_namespaces([NS_IN, NS_OUT, NS_MIR])
         for side in "iom":
             sh("ip", "link", "del", f"{P}{side}0", check_rc=False)
-        for path in glob.glob(f"/dev/shm/iocgate-{INSTANCE}-*"):
-            os.unlink(path)
-        shutil.rmtree(f"/var/run/dpdk/iocgate-{INSTANCE}", ignore_errors=True)
-
-
-def raise_memlock():
-    # Die with the test (SIGKILL included): no dataplane left busy-polling a core.
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-    # AF_XDP's UMEM and BPF maps are locked memory; lift the limit where we may (older
-    # kernels charge them to RLIMIT_MEMLOCK, newer ones to the memory cgroup).
-    try:
-        import resource
-        resource.setrlimit(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    except (ValueError, OSError):
-        pass
 
 
 # ---------------------------------------------------------------------------------- clients
@@ -577,7 +476,7 @@ def check_live_push(bed, work):
 
 
 def check_mirror(bed):
-    results_before = len(results)
+    results_before = len(check.results)
     ok, body = curl(NS_IN, f"http://{MIRROR_IP}/", "-H", "Host: good.example")
     check("mirror: HTTP to the mirror feed's 203.0.113.77 works", ok and "good.example" in body, body[-80:])
     ok, body = curl(NS_IN, "https://mirrored.example/")
@@ -585,7 +484,7 @@ def check_mirror(bed):
           body[-80:])
     ok, body = curl(NS_OUT, f"http://{INSIDE_HOST}/", "--interface", MIRROR_IP)
     check("mirror: inbound HTTP from 203.0.113.77 works", ok, body[-80:])
-    return len(results) - results_before
+    return len(check.results) - results_before
 
 
 def read_mirror_capture(pcap):
@@ -611,14 +510,9 @@ def pick_pmd(bed):
         if bed.dp.poll() is None:
             bed.dp.kill()
             bed.dp.wait()
-        for path in glob.glob(f"/dev/shm/iocgate-{INSTANCE}-ctl"):
+        for path in glob.glob(os.path.join(bed.shm, f"{INSTANCE}-ctl")):
             os.unlink(path)
     return None, None
-
-
-def iocctl_has(bed, sub):
-    r = subprocess.run([bed.args.iocctl, "--help"], capture_output=True, text=True)
-    return re.search(rf"^\s+{sub}\b", r.stdout, re.M) is not None
 
 
 def run(args, bed, work):
@@ -640,9 +534,9 @@ def run(args, bed, work):
         f.write("203.0.113.77\n")
     r = bed.iocctl("feed", "push", drop_feed, "--name", "advisory", "--action", "drop", "--advisory", "NETNS-1",
                    "--group", "Test Group")
-    check("push: drop feed enforced", r.get("ok") and r.get("dataplane_running"), f"generation {r.get('generation')}")
+    check("push: drop feed enforced", r.get("ok") and r.get("enforced"), f"generation {r.get('generation')}")
     r = bed.iocctl("feed", "push", mirror_feed, "--name", "watch", "--action", "mirror")
-    check("push: mirror feed enforced", r.get("ok") and r.get("dataplane_running"), f"generation {r.get('generation')}")
+    check("push: mirror feed enforced", r.get("ok") and r.get("enforced"), f"generation {r.get('generation')}")
     st0 = bed.iocctl("status")
 
     check_outbound()
@@ -662,25 +556,18 @@ def run(args, bed, work):
     check("status: the workers counted the clients' packets and drops", d_rx > 1000 and d_drop > 20,
           f"rx +{d_rx}, dropped +{d_drop}")
 
-    # The counters and event log of the control process, where it has them (they are being
-    # added alongside this test: absent ones are reported as SKIP, not failed).
+    # The counters and event log of the control process.
     time.sleep(2)
-    if iocctl_has(bed, "stats"):
-        r = subprocess.run([bed.args.iocctl, "--socket", bed.sock, "stats", "--json"], capture_output=True,
-                           text=True, timeout=30)
-        check("iocctl stats: answers, and names what was blocked",
-              r.returncode == 0 and ("evil.example" in r.stdout or BAD_IP in r.stdout),
-              (r.stdout + r.stderr)[-200:].replace("\n", " "))
-    else:
-        print("SKIP: iocctl stats: not offered by this iocctl", flush=True)
+    r = subprocess.run([bed.args.iocctl, "--socket", bed.sock, "stats", "--json"], capture_output=True,
+                       text=True, timeout=30)
+    check("iocctl stats: answers, and names what was blocked",
+          r.returncode == 0 and ("evil.example" in r.stdout or BAD_IP in r.stdout),
+          (r.stdout + r.stderr)[-200:].replace("\n", " "))
     events = os.path.join(bed.state, "events.log")
-    if os.path.exists(events):
-        text = open(events).read()
-        check("event log: records the blocked domain and address, and the mirrored flows",
-              "evil.example" in text and BAD_IP in text and MIRROR_IP in text,
-              f"{len(text.splitlines())} lines")
-    else:
-        print(f"SKIP: event log: {events} not written by this control process", flush=True)
+    text = open(events).read() if os.path.exists(events) else ""
+    check("event log: records the blocked domain and address, and the mirrored flows",
+          "evil.example" in text and BAD_IP in text and MIRROR_IP in text,
+          f"{len(text.splitlines())} lines in {events}")
 
     # Let tcpdump flush, then stop the dataplane for its exact final accounting.
     time.sleep(1)
@@ -715,6 +602,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("iocgate")
     ap.add_argument("iocctl")
+    ap.add_argument("dataplane", nargs="?", default=None)
     ap.add_argument("--pmd", choices=["auto", "af_xdp", "af_packet"],
                     default=os.environ.get("IOCGATE_NETNS_PMD", "auto"))
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, captures)")
@@ -737,8 +625,10 @@ def main():
     if subprocess.run(["mountpoint", "-q", "/sys/fs/bpf"]).returncode != 0:
         subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"])
     args.iocgate, args.iocctl = os.path.abspath(args.iocgate), os.path.abspath(args.iocctl)
+    if args.dataplane:
+        args.dataplane = os.path.abspath(args.dataplane)
     clean_leftovers()
-    work = tempfile.mkdtemp(prefix=f"iocgate-{P}-")
+    work = make_work(f"iocgate-{P}-")
     bed = Bed(args, work)
 
     def on_signal(signum, _frame):
@@ -756,7 +646,7 @@ def main():
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         bed.cleanup()
-        failed = sum(1 for _, ok in results if not ok)
+        failed = sum(1 for _, ok in check.results if not ok)
         if failed or error:
             for log in ("dataplane.log", "control.log"):
                 path = os.path.join(work, log)
@@ -766,10 +656,7 @@ def main():
             print(f"work directory kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    passed = sum(1 for _, ok in results if ok)
-    failed = len(results) - passed
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 and passed > 0 else 1
+    return check.finish()
 
 
 if __name__ == "__main__":
