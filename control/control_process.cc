@@ -146,9 +146,8 @@ class ControlServer {
     }
     for (const auto& [name, why] : problems)
       if (store_.find(name) == nullptr) {
-        log_line("feed store: " + why + "; the last good table does not list '" + name +
-                 "' either: left on disk, not enforced");
-        stray_problems_.push_back(why);
+        log_line("feed store: " + why + "; no valid table holds feed '" + name + "' to carry it from: left on disk");
+        stray_[name] = why;
       }
     if (!collector_.start(error)) return false;
     live_feeds_ = live_feed_names(std::time(nullptr));
@@ -223,6 +222,18 @@ class ControlServer {
   }
 
   void publish_at_start() {
+    // A damaged feed that no table can stand in for would be dropped silently by a new
+    // table: hold the publish (the dataplane keeps what it enforces, or stays fail-closed)
+    // until the operator pushes or removes it.
+    if (!stray_.empty()) {
+      std::string names;
+      for (const auto& [name, why] : stray_) names += (names.empty() ? "" : ", ") + name;
+      pending_ = "publishing is held: feed(s) " + names +
+                 " are damaged on disk and no valid table holds them; push each again (iocctl feed push FILE --name "
+                 "NAME) or remove it (iocctl feed remove NAME)";
+      log_line(pending_);
+      return;
+    }
     PublishResult r = publisher_.publish(store_, std::time(nullptr), /*reuse_same_content=*/true);
     remember(r);
     if (!r.ok) {
@@ -237,7 +248,7 @@ class ControlServer {
   }
 
   void retry_pending() {
-    if (pending_.empty() || std::time(nullptr) - last_retry_ < 10) return;
+    if (pending_.empty() || !stray_.empty() || std::time(nullptr) - last_retry_ < 10) return;
     last_retry_ = std::time(nullptr);
     publish_at_start();
   }
@@ -414,6 +425,7 @@ class ControlServer {
     std::optional<StoredFeed> previous;
     if (current != nullptr) previous = *current;
     if (Status s = store_.put(f); !s.ok()) return fail(s.message() + " (the live table is unchanged)");
+    stray_.erase(f.name);
     PublishResult r = publisher_.publish(store_, now);
     remember(r);
     if (!r.ok && r.generation == 0) {
@@ -486,7 +498,8 @@ class ControlServer {
   }
 
   json remove(const std::string& name) {
-    if (store_.find(name) == nullptr) return fail("no feed named '" + name + "'");
+    if (store_.find(name) == nullptr && stray_.count(name) == 0) return fail("no feed named '" + name + "'");
+    stray_.erase(name);
     if (Status s = store_.remove(name); !s.ok()) return fail(s.message());
     PublishResult r = publisher_.publish(store_, std::time(nullptr));
     remember(r);
@@ -555,14 +568,20 @@ class ControlServer {
       state = "lagging";
       problems.push_back(fmt::format("not every worker is alive and on the published generation {} (active {})",
                                      published, active));
-    } else if (!degraded.empty()) {
+    } else if (!degraded.empty() || !stray_.empty()) {
       state = "feeds-degraded";
       for (const json& d : degraded) problems.push_back("feed " + d["name"].get<std::string>() + " is degraded");
     } else if (!pending_.empty()) {
       state = "publish-pending";
       problems.push_back("the last publish failed: " + pending_);
     }
-    for (const std::string& p : stray_problems_) problems.push_back(p);
+    for (const auto& [name, why] : stray_) {
+      problems.push_back("feed " + name + " is damaged and NOT enforced: " + why);
+      degraded.push_back({{"name", name}, {"problem", why + " (not enforced: no valid table holds it)"},
+                          {"repair", "push it again: iocctl feed push FILE --name " + name + "  (or iocctl feed remove " +
+                                         name + ")"}});
+    }
+    if (!pending_.empty() && state != "publish-pending") problems.push_back("the last publish failed: " + pending_);
     const TableHistory::Entries t = history_.entries_of(active);
     return {{"ok", true},
             {"instance", cfg_.instance},
@@ -624,7 +643,7 @@ class ControlServer {
   FeedStore store_;
   TablePublisher publisher_;
   std::vector<std::string> live_feeds_;
-  std::vector<std::string> stray_problems_;  // damaged store entries no table lists
+  std::map<std::string, std::string> stray_;  // damaged feeds no valid table holds: name -> problem
   std::string pending_;                      // why the last start-up publish failed
   int64_t last_retry_ = 0;
   int listen_fd_ = -1;

@@ -23,14 +23,13 @@ RecoveredFeed recover_feed(const table::IocTableView& view, const std::string& n
   const table::Header& h = view.header();
   for (uint32_t rec = 0; rec < view.record_count(); ++rec) {
     const table::MatchRecord& r = view.record(rec);
-    // Does this feed list the key, and at which line?
-    bool listed = r.feed == feed;
-    uint32_t line = listed ? r.line : 0;
-    for (auto [l, end] = view.more_listings(rec); !listed && l != end; ++l)
-      if (l->feed == feed) listed = true, line = l->line;
-    if (!listed) continue;
+    // Every line this feed lists the key at: one Ioc each, as the push added them.
+    std::vector<uint32_t> lines;
+    if (r.feed == feed) lines.push_back(r.line);
+    for (auto [l, end] = view.more_listings(rec); l != end; ++l)
+      if (l->feed == feed) lines.push_back(l->line);
+    if (lines.empty()) continue;
     Ioc ioc;
-    ioc.line = line;
     if (r.kind == 2) {
       ioc.kind = IocKind::kDomain;
       ioc.form = IocForm::kDomain;
@@ -53,7 +52,10 @@ RecoveredFeed recover_feed(const table::IocTableView& view, const std::string& n
         for (int i = 0; i < 8; ++i) ioc.addr[8 + i] = static_cast<uint8_t>(s.lo >> (56 - 8 * i));
       }
     }
-    out.iocs.push_back(std::move(ioc));
+    for (uint32_t line : lines) {
+      ioc.line = line;
+      out.iocs.push_back(ioc);
+    }
   }
   return out;
 }

@@ -16,7 +16,7 @@ struct RecoveredFeed {
   table::Action action = table::Action::kNone;
   std::string advisory;
   std::string group;
-  std::vector<Ioc> iocs;   // every key the feed lists, with its line
+  std::vector<Ioc> iocs;   // one per listing of the feed (a key it lists twice: twice), with its line
 };
 
 // Off the hot path: O(table) once per damaged feed at start-up.
