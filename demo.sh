@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh — installs what is missing, builds iocgate, installs it into /usr/local/bin, then
+# demo.sh — installs what is missing, builds iocgate, installs its commands into /usr/local/bin, then
 # runs the main job: judges traffic against IoC feeds with the real dataplane and prints
 # what was blocked, per IoC and per internal host.
 #
@@ -20,8 +20,9 @@ done
 
 scripts/ensure-deps.sh
 scripts/build.sh
-install -m 0755 build/control/iocgate /usr/local/bin/iocgate
-echo "installed /usr/local/bin/iocgate ($(iocgate --version))"
+install -m 0755 build/control/iocgate build/control/iocctl build/dataplane/iocgate-dataplane \
+  build/replay/iocgate-replay /usr/local/bin/
+echo "installed iocgate, iocctl, iocgate-dataplane and iocgate-replay in /usr/local/bin ($(iocgate --version))"
 
 out=build/demo
 mkdir -p "$out"

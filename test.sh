@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/ensure-deps.sh || exit 1
+scripts/ensure-user.sh || exit 1
 scripts/build.sh || { echo "0 passed, 1 failed (build)"; exit 1; }
 
 scripts/setup-hugepages.sh || exit 1

@@ -8,12 +8,13 @@
 #   --enable       also `systemctl enable --now` both units (needs systemd running)
 #
 # What goes where:
-#   /usr/local/bin/iocgate, iocctl, iocgate-setup-nics
+#   /usr/local/bin/iocgate, iocgate-dataplane, iocgate-replay, iocctl, iocgate-setup-nics
 #   /etc/iocgate/iocgate.toml           (an existing one is kept; the new example lands
 #                                        beside it as iocgate.toml.dist)
 #   /etc/systemd/system/iocgate-dataplane.service, iocgate-control.service
 #   /usr/local/share/doc/iocgate/APPLIANCE.md
-#   group iocgate (may use iocctl), /var/lib/iocgate (state_dir, root:iocgate 0750)
+#   user and group iocgate (the control process runs as it; the group may use iocctl),
+#   /var/lib/iocgate (state_dir, iocgate:iocgate 0750)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -28,13 +29,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || [ -n "$destdir" ] || { echo "install.sh: run as root" >&2; exit 1; }
-for b in iocgate iocctl; do
-  [ -x "$build/control/$b" ] || { echo "install.sh: $build/control/$b not built (scripts/build.sh)" >&2; exit 1; }
+bins=("$build/control/iocgate" "$build/control/iocctl" "$build/dataplane/iocgate-dataplane" "$build/replay/iocgate-replay")
+for b in "${bins[@]}"; do
+  [ -x "$b" ] || { echo "install.sh: $b not built (scripts/build.sh)" >&2; exit 1; }
 done
 
 install -d "$destdir/usr/local/bin" "$destdir/etc/iocgate" "$destdir/etc/systemd/system" \
            "$destdir/usr/local/share/doc/iocgate"
-install -m 0755 "$build/control/iocgate" "$build/control/iocctl" "$here/iocgate-setup-nics" "$destdir/usr/local/bin/"
+install -m 0755 "${bins[@]}" "$here/iocgate-setup-nics" "$destdir/usr/local/bin/"
 if [ -e "$destdir/etc/iocgate/iocgate.toml" ]; then
   install -m 0644 "$here/iocgate.toml" "$destdir/etc/iocgate/iocgate.toml.dist"
   echo "install.sh: kept /etc/iocgate/iocgate.toml; the example is iocgate.toml.dist"
@@ -45,8 +47,8 @@ install -m 0644 "$here/iocgate-dataplane.service" "$here/iocgate-control.service
 [ -f "$repo/docs/APPLIANCE.md" ] && install -m 0644 "$repo/docs/APPLIANCE.md" "$destdir/usr/local/share/doc/iocgate/"
 
 if [ -z "$destdir" ]; then
-  getent group iocgate >/dev/null || groupadd --system iocgate
-  install -d -m 0750 -o root -g iocgate /var/lib/iocgate
+  "$repo/scripts/ensure-user.sh"
+  install -d -m 0750 -o iocgate -g iocgate /var/lib/iocgate
   "$destdir/usr/local/bin/iocgate" --version >/dev/null
 else
   install -d -m 0750 "$destdir/var/lib/iocgate"

@@ -36,7 +36,9 @@ bool process_alive(uint64_t pid) {
   // EPERM: it exists but belongs to another user (the root dataplane, seen from control).
   if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
   FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (f == nullptr) return false;
+  // Another user's process may be hidden (ProtectProc=invisible): it exists, state unknown;
+  // the heartbeat tells whether it still works.
+  if (f == nullptr) return true;
   char buf[512];
   const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
   std::fclose(f);

@@ -69,8 +69,7 @@ def ensure_control_user(name=CONTROL_USER):
     try:
         return pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", name], check=True)
+        subprocess.run([os.path.join(REPO, "scripts", "ensure-user.sh")], check=True)
         return pwd.getpwnam(name)
 
 
