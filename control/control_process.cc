@@ -160,6 +160,7 @@ class ControlServer {
       else log_line(merr + ": /metrics is NOT served");
     }
     log_line("event log " + cfg_.events_path + ", review store " + cfg_.hits_dir());
+    refresh_health();
     return listen_socket(error);
   }
 
@@ -179,6 +180,7 @@ class ControlServer {
       }
       retry_pending();
       republish_on_expiry();
+      refresh_health();
     }
     close(listen_fd_);
     unlink(cfg_.socket_path.c_str());
@@ -245,6 +247,13 @@ class ControlServer {
     log_line(fmt::format("{} feed(s) recovered; generation {} {}{}", store_.feeds().size(), r.generation,
                          r.reused ? "republished (unchanged: nothing written to disk)" : "published",
                          r.warning.empty() ? "" : " (" + r.warning + ")"));
+  }
+
+  void refresh_health() {
+    uint64_t n = stray_.size();
+    for (const auto& [name, f] : store_.feeds()) n += !f.degraded.empty();
+    degraded_count_.store(n);
+    pending_flag_.store(!pending_.empty());
   }
 
   void retry_pending() {
@@ -616,6 +625,9 @@ class ControlServer {
     read_control_block(*cb_, publisher_.dataplane_running(), &s);
     s.table = history_.newest();
     stats_.fill(&s);
+    // Runs on the metrics thread: only the atomics the control thread keeps current.
+    s.publish_pending = pending_flag_.load();
+    s.feeds_degraded = degraded_count_.load();
     return s;
   }
 
@@ -645,6 +657,9 @@ class ControlServer {
   std::vector<std::string> live_feeds_;
   std::map<std::string, std::string> stray_;  // damaged feeds no valid table holds: name -> problem
   std::string pending_;                      // why the last start-up publish failed
+  // Copies of the health above for the metrics thread (refresh_health keeps them current).
+  std::atomic<uint64_t> degraded_count_{0};
+  std::atomic<bool> pending_flag_{false};
   int64_t last_retry_ = 0;
   int listen_fd_ = -1;
   TableHistory history_;

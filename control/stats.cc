@@ -105,6 +105,13 @@ void read_control_block(const ControlBlock& cb, bool dataplane_running, StatsSna
   s->dataplane_running = dataplane_running;
   s->published_generation = cb.published_generation.load(std::memory_order_acquire);
   s->active_generation = cb.active_generation.load(std::memory_order_acquire);
+  switch (static_cast<TableSource>(cb.table_source.load(std::memory_order_relaxed))) {
+    case TableSource::kPublished: s->table_source = "published"; break;
+    case TableSource::kStore: s->table_source = "store"; break;
+    case TableSource::kOlderStore: s->table_source = "older_store"; break;
+    case TableSource::kFailClosed: s->table_source = "fail_closed"; break;
+    case TableSource::kNone: s->table_source = "none"; break;
+  }
   s->workers.clear();
   s->ports.clear();
   s->total = DataplaneCounters{};
@@ -146,6 +153,16 @@ std::string render_prometheus(const StatsSnapshot& s) {
   e.family("iocgate_table_generation", "gauge", "Table generation: published by control, active in the dataplane");
   e.sample({{"state", "published"}}, s.published_generation);
   e.sample({{"state", "active"}}, s.active_generation);
+  e.family("iocgate_table_source", "gauge",
+           "1 for why the dataplane enforces what it enforces: published, store, older_store (newer ones damaged), "
+           "fail_closed (no valid table: every packet dropped), none");
+  for (const char* src : {"none", "published", "store", "older_store", "fail_closed"})
+    e.sample({{"source", src}}, s.table_source == src ? 1 : 0);
+  e.family("iocgate_feeds_degraded", "gauge",
+           "Feeds whose stored copy is damaged (enforced from the last good table, or held when no table has them)");
+  e.sample({}, s.feeds_degraded);
+  e.family("iocgate_publish_pending", "gauge", "1 when the last start-up publish failed and is retried");
+  e.sample({}, s.publish_pending ? 1 : 0);
   e.family("iocgate_table_entries", "gauge", "Entries in the newest table, by kind");
   e.sample({{"kind", "ipv4"}}, s.table.ipv4);
   e.sample({{"kind", "ipv6"}}, s.table.ipv6);

@@ -53,6 +53,9 @@ struct StatsSnapshot {
   };
   bool dataplane_running = false;
   uint64_t published_generation = 0, active_generation = 0;
+  std::string table_source = "none";  // none, published, store, older_store, fail_closed
+  uint64_t feeds_degraded = 0;        // set by the control process
+  bool publish_pending = false;       // set by the control process
   TableHistory::Entries table;
   std::vector<Worker> workers;
   DataplaneCounters total;       // summed over the workers
