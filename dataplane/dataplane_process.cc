@@ -33,6 +33,7 @@ namespace iocgate {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_worker_failed{false};  // a worker could not start: the process exits 2
 
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
@@ -79,8 +80,22 @@ int worker_main(void* arg) {
   ClassifierConfig ccfg;
   ccfg.flow_capacity = ctx.cfg->flow_capacity;
   ccfg.reassembly_buffers = static_cast<uint16_t>(ctx.cfg->reassembly_buffers);
-  // Built on the worker's own lcore, so its memory is local to that core's socket.
-  Classifier classifier(ccfg);
+  // Built on the worker's own lcore, so its memory is local to that core's socket. Sized by
+  // the config: a size the machine cannot give is the operator's to fix, and says which.
+  std::unique_ptr<Classifier> made;
+  try {
+    made = std::make_unique<Classifier>(ccfg);
+  } catch (const std::exception& e) {
+    log_line("worker " + std::to_string(ctx.index) + ": cannot allocate its flow table and reassembly buffers (" +
+             e.what() + "): flow_capacity = " + std::to_string(ccfg.flow_capacity) + " flows (" +
+             std::to_string(uint64_t{ccfg.flow_capacity} * sizeof(Flow) >> 20) + " MiB) and reassembly_buffers = " +
+             std::to_string(ccfg.reassembly_buffers) + " (" + std::to_string(uint64_t{ccfg.reassembly_buffers} * 16 >> 10) +
+             " MiB); lower them in [dataplane] of " + ctx.cfg->path);
+    g_worker_failed.store(true);
+    g_stop.store(true);
+    return -1;
+  }
+  Classifier& classifier = *made;
   classifier.set_event_ring(&slot.events);
   Worker worker(classifier);
 
@@ -466,6 +481,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
     }
     log_line("stopping");
     rte_eal_mp_wait_lcore();
+    if (g_worker_failed.load()) rc = 2;
     publish_port_stats(cb, ports);
     log_final_accounting(cb, cfg.workers, static_cast<uint32_t>(ports.size()));
   } while (false);

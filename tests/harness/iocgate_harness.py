@@ -128,6 +128,8 @@ def child_setup():
 
 class Binaries:
     def __init__(self, iocgate, iocctl, dataplane=None):
+        iocgate, iocctl = os.path.abspath(iocgate), os.path.abspath(iocctl)
+        dataplane = os.path.abspath(dataplane) if dataplane else None
         self.iocgate, self.iocctl = iocgate, iocctl
         # The forwarding executable sits in the build tree's dataplane/ or beside iocgate.
         cand = [dataplane] if dataplane else [os.path.join(os.path.dirname(iocgate), "..", "dataplane", "iocgate-dataplane"),

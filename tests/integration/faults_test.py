@@ -352,6 +352,8 @@ def shrink_ladder(app):
     check("shrink: --confirm applies it and makes it the baseline", rc == 0 and r["feed"]["baseline_iocs"] == 26,
           json.dumps(r.get("feed", r))[:300])
     app.ctl_cmd("feed", "remove", "ladder")
+    app.stop("ctl")
+    app.stop("dp")
 
 
 def status_codes(app, snap):
@@ -408,6 +410,37 @@ def status_codes(app, snap):
     app.stop("dp")
 
 
+def startup_errors(app):
+    """A flow table the machine cannot give, and a restart on the heels of a stop: each
+    start-up failure names its cause."""
+    cfg = app.live_config(dataplane={"flow_capacity": 1 << 28})
+    mark = app.log_size(app.dp_log)
+    p = app.start_dataplane(cfg, wait_text=None)
+    try:
+        p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    log = open(app.dp_log, errors="replace").read()[mark:]
+    check("startup: a flow table too large for the machine: exit 2, the message names flow_capacity",
+          p.returncode == 2 and "flow_capacity = 268435456" in log, f"exit {p.returncode}: {log[-400:]}")
+    cfg = app.live_config()
+    app.start_dataplane(cfg)
+    first = app.dp
+    first.send_signal(signal.SIGTERM)
+    mark = app.log_size(app.dp_log)
+    second = app.start_dataplane(cfg, wait_text=None)
+    deadline = time.time() + 30
+    while time.time() < deadline and second.poll() is None and "forwarding" not in open(app.dp_log).read()[mark:]:
+        time.sleep(0.05)
+    log = open(app.dp_log, errors="replace").read()[mark:]
+    started = second.poll() is None
+    named = "Success" not in log and ("another dataplane" in log or "holds the DPDK lock" in log)
+    check("startup: a restart on the heels of a stop either starts or names what is in its way (never 'Success')",
+          started or named, log[-400:])
+    first.wait(timeout=30)
+    app.stop("dp")
+
+
 def other_instance_table(bins, work, traffic_dir):
     """A valid table compiled and stored by another instance's control process."""
     other = Rig(bins, work, traffic_dir, instance="otherinst")
@@ -437,6 +470,7 @@ def main():
         feed_faults(app, snap)
         status_codes(app, snap)
         shrink_ladder(app)
+        startup_errors(app)
         full_disk(app, bins, traffic_dir)
     sys.exit(run_suite("faults test", body, "iocgate-faults."))
 
