@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -254,6 +255,12 @@ class ControlServer {
     for (const auto& [name, f] : store_.feeds()) n += !f.degraded.empty();
     degraded_count_.store(n);
     pending_flag_.store(!pending_.empty());
+    std::vector<StatsSnapshot::FeedState> states;
+    const int64_t now = std::time(nullptr);
+    for (const auto& [name, f] : store_.feeds()) states.push_back({name, f.expired(now), !f.degraded.empty(), f.expires_unix});
+    for (const auto& [name, why] : stray_) states.push_back({name, false, true, 0});
+    std::lock_guard<std::mutex> lock(health_mu_);
+    feed_states_ = std::move(states);
   }
 
   void retry_pending() {
@@ -628,6 +635,8 @@ class ControlServer {
     // Runs on the metrics thread: only the atomics the control thread keeps current.
     s.publish_pending = pending_flag_.load();
     s.feeds_degraded = degraded_count_.load();
+    std::lock_guard<std::mutex> lock(health_mu_);
+    s.feed_states = feed_states_;
     return s;
   }
 
@@ -660,6 +669,8 @@ class ControlServer {
   // Copies of the health above for the metrics thread (refresh_health keeps them current).
   std::atomic<uint64_t> degraded_count_{0};
   std::atomic<bool> pending_flag_{false};
+  mutable std::mutex health_mu_;
+  std::vector<StatsSnapshot::FeedState> feed_states_;
   int64_t last_retry_ = 0;
   int listen_fd_ = -1;
   TableHistory history_;

@@ -161,6 +161,12 @@ std::string render_prometheus(const StatsSnapshot& s) {
   e.family("iocgate_feeds_degraded", "gauge",
            "Feeds whose stored copy is damaged (enforced from the last good table, or held when no table has them)");
   e.sample({}, s.feeds_degraded);
+  e.family("iocgate_feed_expired", "gauge", "1 when the feed has expired and is no longer enforced");
+  for (const auto& f : s.feed_states) e.sample({{"feed", f.feed}}, f.expired ? 1 : 0);
+  e.family("iocgate_feed_degraded", "gauge", "1 when the feed's stored copy is damaged (see iocctl feed list)");
+  for (const auto& f : s.feed_states) e.sample({{"feed", f.feed}}, f.degraded ? 1 : 0);
+  e.family("iocgate_feed_expires_timestamp_seconds", "gauge", "When the feed stops being enforced (0: never)");
+  for (const auto& f : s.feed_states) e.sample({{"feed", f.feed}}, static_cast<uint64_t>(std::max<int64_t>(f.expires_unix, 0)));
   e.family("iocgate_publish_pending", "gauge", "1 when the last start-up publish failed and is retried");
   e.sample({}, s.publish_pending ? 1 : 0);
   e.family("iocgate_table_entries", "gauge", "Entries in the newest table, by kind");

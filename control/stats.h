@@ -55,6 +55,12 @@ struct StatsSnapshot {
   uint64_t published_generation = 0, active_generation = 0;
   std::string table_source = "none";  // none, published, store, older_store, fail_closed
   uint64_t feeds_degraded = 0;        // set by the control process
+  struct FeedState {
+    std::string feed;
+    bool expired = false, degraded = false;
+    int64_t expires_unix = 0;
+  };
+  std::vector<FeedState> feed_states;  // set by the control process
   bool publish_pending = false;       // set by the control process
   TableHistory::Entries table;
   std::vector<Worker> workers;
