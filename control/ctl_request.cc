@@ -184,6 +184,8 @@ Result<CtlRequestBody> parse_body(const json& h, const char* cmd) {
       continue;
     }
     std::string bad = read_field(f, *it, &out);
+    if (bad.empty() && f.required && it->is_string() && it->template get_ref<const std::string&>().empty())
+      bad = "must not be empty";
     if (!bad.empty()) return Status::error(quoted(f.key) + ": " + bad);
   }
   if constexpr (std::is_same_v<T, FeedPushRequest>) {

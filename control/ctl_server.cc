@@ -375,6 +375,8 @@ Result<std::unique_ptr<CtlServer>> CtlServer::start(CtlServerOptions options) {
   if (listen(s->listen_fd, backlog) != 0) return fail("listen");
   s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (s->wake_fd < 0) return fail("eventfd");
+  s->last_loop_ms.store(
+      std::chrono::duration_cast<milliseconds>(CtlClock::now().time_since_epoch()).count());
   State* raw = s.get();
   try {
     s->thread = std::thread([raw] { raw->run(); });
