@@ -352,13 +352,16 @@ Result<std::unique_ptr<CtlServer>> CtlServer::start(CtlServerOptions options) {
   unlink(path.c_str());
   s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (s->listen_fd < 0) return Status::error(std::string("socket: ") + std::strerror(errno));
+  bool bound = false;
   auto fail = [&](const std::string& what) {
     const std::string msg = path + ": " + what + ": " + std::strerror(errno);
     close(s->listen_fd);
     s->listen_fd = -1;
+    if (bound) unlink(path.c_str());
     return Status::error(msg);
   };
   if (bind(s->listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return fail("bind");
+  bound = true;
   // Mode and group before listen(): until then a connect() is refused, so no one gets in
   // through the moment the file has the umask's mode.
   if (chmod(path.c_str(), s->opt.socket_mode) != 0) return fail("chmod");

@@ -146,6 +146,9 @@ struct MetricsServer::State {
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<Conn>> conns;
   Clock::time_point accept_backoff_until{};
+  std::string rendered;
+  Clock::time_point rendered_at{};
+  bool rendered_once = false;
   std::atomic<uint64_t> accepted{0}, responses{0}, refused{0}, evicted{0}, timed_out{0};
 
   void close_conn(Conn& c) {
@@ -158,7 +161,13 @@ struct MetricsServer::State {
     const bool ka = p.keep_alive;
     if (p.path == "/metrics") {
       try {
-        return response(200, "text/plain; version=0.0.4; charset=utf-8", render(), p.head, ka);
+        const auto now = Clock::now();
+        if (!rendered_once || now - rendered_at >= limits.min_render_interval) {
+          rendered = render();
+          rendered_at = now;
+          rendered_once = true;
+        }
+        return response(200, "text/plain; version=0.0.4; charset=utf-8", rendered, p.head, ka);
       } catch (const std::exception& e) {
         return response(500, "text/plain; charset=utf-8", std::string("cannot render the metrics: ") + e.what() + "\n",
                         p.head, ka);

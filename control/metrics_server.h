@@ -21,6 +21,9 @@ struct MetricsLimits {
   std::chrono::milliseconds request_deadline{5000};
   std::chrono::milliseconds idle_timeout{30000};
   std::chrono::milliseconds write_deadline{10000};  // for a response to be taken whole
+  // Scrapes closer together than this share one rendering, so a client asking in a loop
+  // costs the sending, not a snapshot each time (Prometheus scrapes every 15 s or so).
+  std::chrono::milliseconds min_render_interval{250};
 };
 
 struct MetricsServerStats {
@@ -33,7 +36,7 @@ struct MetricsServerStats {
 
 class MetricsServer {
  public:
-  // render: the /metrics body, rendered fresh for each scrape (nothing is cached).
+  // render: the /metrics body, rendered fresh for a scrape (at most every min_render_interval).
   // health: /healthz answers 200 "ok" when it is ok (or absent), 503 with its message if not.
   explicit MetricsServer(std::function<std::string()> render, std::function<Status()> health = {},
                          MetricsLimits limits = {});

@@ -172,6 +172,21 @@ TEST_F(MetricsServerTest, SlowClientsLeaveMetricsAnswering) {
   for (int fd : slow) close(fd);
 }
 
+TEST_F(MetricsServerTest, AScrapeLoopSharesRenderings) {
+  start();
+  const int fd = tcp_connect(port_);
+  for (int i = 0; i < 50; ++i) {
+    send_bytes(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+    ASSERT_NE(read_until(fd, "render", milliseconds(5000)).find("200 OK"), std::string::npos);
+  }
+  close(fd);
+  EXPECT_LE(renders_.load(), 10) << "50 scrapes in well under a second each rendered";
+  std::this_thread::sleep_for(milliseconds(300));
+  const int before = renders_.load();
+  get("/metrics");
+  EXPECT_EQ(renders_.load(), before + 1) << "a scrape after the interval renders afresh";
+}
+
 TEST_F(MetricsServerTest, SlowRequestsAreCutAtTheirDeadline) {
   MetricsLimits l;
   l.request_deadline = milliseconds(500);
