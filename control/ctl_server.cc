@@ -47,6 +47,7 @@ struct Conn {
   uint64_t reserved = 0;  // content bytes counted in the in-flight budget
   std::string out;
   size_t out_sent = 0;
+  bool got_bytes = false;
   bool closed = false;
 };
 
@@ -193,11 +194,19 @@ struct CtlServer::State {
   void read_some(Conn& c, std::string& scratch) {
     const ssize_t r = recv(c.fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
     if (r > 0) {
+      c.got_bytes = true;
       take(c, std::string_view(scratch.data(), static_cast<size_t>(r)));
       return;
     }
     if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    close_conn(c);  // closed before a whole request: nothing to answer
+    if (r == 0 && c.got_bytes) {
+      // A client that shut down its side mid-request may still read why it failed.
+      fail(c, c.request ? "the connection ended after " + std::to_string(c.reader.content_received()) + " of " +
+                              std::to_string(c.request->content_length) + " content bytes"
+                        : std::string("the connection ended before the request header's newline"));
+      return;
+    }
+    close_conn(c);
   }
 
   void accept_some() {

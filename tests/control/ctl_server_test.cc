@@ -418,6 +418,22 @@ TEST_F(CtlServerTest, ALongRequestQueuesOthersWithoutStallingTheirReads) {
   EXPECT_LT(sent_ms, 1000);
 }
 
+TEST_F(CtlServerTest, AClientThatEndsMidRequestIsToldWhy) {
+  start();
+  int fd = unix_connect(path());
+  send_bytes(fd, R"({"cmd":"status")");
+  shutdown(fd, SHUT_WR);
+  std::string r = read_until(fd, "\n", milliseconds(5000));
+  close(fd);
+  EXPECT_NE(r.find("ended before the request header's newline"), std::string::npos) << r;
+  fd = unix_connect(path());
+  send_bytes(fd, R"({"cmd":"feed.push","name":"x","content_length":100})" "\n12345");
+  shutdown(fd, SHUT_WR);
+  r = read_until(fd, "\n", milliseconds(5000));
+  close(fd);
+  EXPECT_NE(r.find("ended after 5 of 100 content bytes"), std::string::npos) << r;
+}
+
 TEST_F(CtlServerTest, AClientThatDoesNotReadItsReplyIsDropped) {
   CtlServerOptions o;
   o.reply_deadline = milliseconds(500);
