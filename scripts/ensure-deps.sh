@@ -13,7 +13,7 @@ IOCGATE_PACKAGES=(
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
-  libcpp-httplib-dev prometheus chromium  # control: /metrics; tests: scraping, report rendering
+  prometheus chromium  # tests: scraping /metrics, report rendering
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
 )

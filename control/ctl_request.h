@@ -1,0 +1,101 @@
+// control/ctl_request.h — the requests iocctl sends, as typed structs: parsed from a request
+// header with every field checked, encoded by iocctl, and run through one guarded dispatcher.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace iocgate {
+
+// Unknown fields are refused, not ignored: a newer iocctl's flag (say --skip-refused) that
+// this control process does not know must fail loudly instead of being silently dropped.
+// To add a field: a member here and one line in its command's table in ctl_request.cc.
+
+struct FeedPushRequest {
+  std::string name;              // required
+  std::string action = "drop";
+  std::string advisory;
+  std::string group;
+  std::string expires;           // "" (never), YYYY-MM-DD or RFC 3339
+  std::string source;            // the file as the operator named it; the name when absent
+  std::string format;            // "" lets the content decide
+  std::vector<std::string> force;
+  bool confirm = false;
+};
+struct FeedListRequest {};
+struct FeedShowRequest {
+  std::string name;  // required
+};
+struct FeedRemoveRequest {
+  std::string name;  // required
+};
+struct StatusRequest {};
+struct StatsRequest {};
+struct ReportRequest {
+  int64_t since_seconds = 86400;  // 0 to 100 years
+  std::string feed;               // "" for every feed
+};
+
+// The alternatives' order is the wire commands' order in ctl_request.cc.
+using CtlRequestBody = std::variant<FeedPushRequest, FeedListRequest, FeedShowRequest, FeedRemoveRequest,
+                                    StatusRequest, StatsRequest, ReportRequest>;
+
+struct CtlRequest {
+  CtlRequestBody body;
+  uint64_t content_length = 0;  // only feed.push carries content
+};
+
+// "feed.push", "status", ...
+const char* ctl_command_name(const CtlRequest& request);
+
+// Every field is type-checked; the error names it: "\"name\": expected a string, got a
+// number". Strings are length-bounded and must be UTF-8. Never throws.
+Result<CtlRequest> parse_ctl_request(const nlohmann::json& header) noexcept;
+
+// The header iocctl sends. Refuses what the control process would refuse, naming iocctl's
+// option: "--advisory: not valid UTF-8 (byte 0xE9 at offset 3); give it in UTF-8".
+Result<nlohmann::json> encode_ctl_request(const CtlRequest& request) noexcept;
+
+// Who is at the other end of the unix socket (SO_PEERCRED at accept).
+struct CtlPeer {
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  pid_t pid = 0;
+};
+
+// A complete request as the server hands it over.
+struct CtlCall {
+  CtlRequest request;
+  std::string content;  // content_length bytes
+  CtlPeer peer;
+};
+
+// A handler returns a reply object with "ok" (and the results, or "error").
+using CtlHandler = std::function<nlohmann::json(CtlCall&)>;
+
+// Runs the handler and returns its reply, or an error reply for anything it throws
+// (std::exception or not) or for a reply without a boolean "ok": no bug in a handler
+// can end the process.
+nlohmann::json dispatch_guarded(const CtlHandler& handler, CtlCall& call) noexcept;
+
+// {"ok": false, "error": message}.
+nlohmann::json error_reply(std::string_view message) noexcept;
+
+// Longest "error" or "warning" a reply carries; longer ones are cut with their length noted.
+inline constexpr size_t kMaxReplyMessageBytes = 16 * 1024;
+
+// The reply line as sent: always valid UTF-8 (ill-formed bytes become U+FFFD), "error" and
+// "warning" cut to kMaxReplyMessageBytes, newline-terminated. Never throws.
+std::string render_reply(const nlohmann::json& reply) noexcept;
+
+}  // namespace iocgate
