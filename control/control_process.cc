@@ -30,6 +30,9 @@
 #include <nlohmann/json.hpp>
 
 #include "control/ctl_protocol.h"
+#include "control/ctl_request.h"
+#include "control/ctl_server.h"
+#include "control/fd_budget.h"
 #include "control/event_collector.h"
 #include "control/feed_file.h"
 #include "control/feed_recovery.h"
@@ -98,13 +101,10 @@ json feed_json(const StoredFeed& f, int64_t now) {
   return j;
 }
 
-// The peer of a unix-socket connection, as an operator reads it in the feed's history.
-std::string peer_name(int fd) {
-  ucred cred{};
-  socklen_t len = sizeof(cred);
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "unknown";
-  const passwd* pw = getpwuid(cred.uid);
-  return fmt::format("uid {} ({})", cred.uid, pw != nullptr ? pw->pw_name : "?");
+// The peer of a request, as an operator reads it in the feed's history and the log.
+std::string peer_name(const CtlPeer& peer) {
+  const passwd* pw = getpwuid(peer.uid);
+  return fmt::format("uid {} ({}), pid {}", peer.uid, pw != nullptr ? pw->pw_name : "?", peer.pid);
 }
 
 // Distinct keys of a feed: what the shrink guard counts.
@@ -124,7 +124,7 @@ class ControlServer {
         publisher_(cfg, cb, owners),
         hits_(cfg.hits_dir()),
         collector_(cfg, cb, history_, hits_, stats_),
-        metrics_([this] { return render_prometheus(snapshot()); }) {}
+        metrics_([this] { return render_prometheus(snapshot()); }, [this] { return health(); }) {}
 
   bool start(std::string* error) {
     std::map<std::string, std::string> problems;
@@ -155,36 +155,52 @@ class ControlServer {
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
     publish_at_start();
+    // Descriptors: the connections of both servers are capped so that the control socket and
+    // the state files always find one, whatever the metrics port receives.
+    const FdBudget budget = plan_fd_budget();
+    log_line(describe(budget));
+    CtlServerOptions o;
+    o.socket_path = cfg_.socket_path;
+    o.socket_group = cfg_.socket_group;
+    o.max_connections = budget.control_connections;
+    o.log = log_line;
+    Result<std::unique_ptr<CtlServer>> server = CtlServer::start(std::move(o));
+    if (!server.ok()) {
+      *error = server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
+                                                                       cfg_.control_user + "')");
+      return false;
+    }
+    ctl_ = std::move(*server);
+    log_line("listening on " + cfg_.socket_path);
     if (!cfg_.metrics_listen.empty()) {
-      std::string merr;
-      if (metrics_.start(cfg_.metrics_listen, &merr)) log_line("metrics on http://" + cfg_.metrics_listen + "/metrics");
-      else log_line(merr + ": /metrics is NOT served");
+      MetricsLimits limits;
+      limits.max_connections = budget.metrics_connections;
+      metrics_.set_limits(limits);
+      if (Status st = metrics_.start(cfg_.metrics_listen); st.ok())
+        log_line("metrics on http://" + cfg_.metrics_listen + "/metrics");
+      else
+        log_line(st.message() + ": /metrics is NOT served");
     }
     log_line("event log " + cfg_.events_path + ", review store " + cfg_.hits_dir());
     refresh_health();
-    return listen_socket(error);
+    return true;
+  }
+
+  // /healthz: the control process serves requests.
+  Status health() const {
+    if (!ctl_ || !ctl_->responsive()) return Status::error("the control socket's server is not responding");
+    return Status();
   }
 
   void serve() {
+    const CtlHandler handler = [this](CtlCall& call) { return handle(call); };
     while (!g_stop.load()) {
-      pollfd p{listen_fd_, POLLIN, 0};
-      const int rc = poll(&p, 1, 1000);
-      if (rc < 0 && errno != EINTR) break;
-      if (rc > 0 && (p.revents & POLLIN)) {
-        const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd >= 0) {
-          timeval tv{30, 0};
-          setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-          handle(fd);
-          close(fd);
-        }
-      }
+      ctl_->serve_next(handler, std::chrono::milliseconds(1000));
       retry_pending();
       republish_on_expiry();
       refresh_health();
     }
-    close(listen_fd_);
-    unlink(cfg_.socket_path.c_str());
+    ctl_->stop();
     metrics_.stop();
     collector_.stop();  // drains the rings and flushes the review store
   }
@@ -269,33 +285,6 @@ class ControlServer {
     publish_at_start();
   }
 
-  bool listen_socket(std::string* error) {
-    unlink(cfg_.socket_path.c_str());
-    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (cfg_.socket_path.size() >= sizeof(addr.sun_path)) {
-      *error = cfg_.socket_path + ": socket path too long";
-      return false;
-    }
-    std::memcpy(addr.sun_path, cfg_.socket_path.c_str(), cfg_.socket_path.size() + 1);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(listen_fd_, 64) != 0) {
-      *error = cfg_.socket_path + ": " + std::strerror(errno) +
-               (errno == EACCES ? " (its directory must be writable by [control] user '" + cfg_.control_user + "')" : "");
-      return false;
-    }
-    // Only root and the operators' group may push feeds.
-    chmod(cfg_.socket_path.c_str(), 0660);
-    if (group* g = getgrnam(cfg_.socket_group.c_str())) {
-      if (chown(cfg_.socket_path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
-        log_line(cfg_.socket_path + ": cannot give it to group " + cfg_.socket_group + ": " + std::strerror(errno));
-    } else {
-      log_line("group '" + cfg_.socket_group + "' does not exist: only root and the control user may use iocctl");
-    }
-    log_line("listening on " + cfg_.socket_path);
-    return true;
-  }
-
   std::vector<std::string> live_feed_names(int64_t now) const {
     std::vector<std::string> v;
     for (const auto& [name, f] : store_.feeds())
@@ -314,24 +303,20 @@ class ControlServer {
                   : "a feed expired but the republish failed: " + r.error);
   }
 
-  void handle(int fd) {
-    json req;
-    std::string payload, error;
-    if (!read_message(fd, &req, &payload, &error)) {
-      write_message(fd, {{"ok", false}, {"error", error}});
-      return;
-    }
-    const std::string cmd = req.value("cmd", "");
-    json reply;
-    if (cmd == "feed.push") reply = push(req, payload, peer_name(fd));
-    else if (cmd == "feed.list") reply = list();
-    else if (cmd == "feed.show") reply = show(req.value("name", ""));
-    else if (cmd == "feed.remove") reply = remove(req.value("name", ""));
-    else if (cmd == "status") reply = status();
-    else if (cmd == "stats") reply = stats();
-    else if (cmd == "report") reply = report(req);
-    else reply = {{"ok", false}, {"error", "unknown command '" + cmd + "'"}};
-    write_message(fd, reply);
+  // One complete request; the server's guard turns anything thrown into an error reply.
+  json handle(CtlCall& call) {
+    return std::visit(
+        [&](auto& r) -> json {
+          using R = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<R, FeedPushRequest>) return push(r, call.content, call.peer);
+          else if constexpr (std::is_same_v<R, FeedListRequest>) return list();
+          else if constexpr (std::is_same_v<R, FeedShowRequest>) return show(r.name);
+          else if constexpr (std::is_same_v<R, FeedRemoveRequest>) return remove(r.name, call.peer);
+          else if constexpr (std::is_same_v<R, StatusRequest>) return status();
+          else if constexpr (std::is_same_v<R, StatsRequest>) return stats();
+          else return report(r);
+        },
+        call.request.body);
   }
 
   static json fail(const std::string& e) { return {{"ok", false}, {"error", e}}; }
@@ -349,12 +334,12 @@ class ControlServer {
     return j;
   }
 
-  json push(const json& req, const std::string& content, const std::string& who) {
-    const StoredFeed* current = store_.find(req.value("name", ""));
+  json push(const FeedPushRequest& req, std::string& content, const CtlPeer& peer) {
+    const StoredFeed* current = store_.find(req.name);
     StoredFeed f;
-    f.name = req.value("name", "");
-    f.source = req.value("source", f.name);
-    f.pushed_by = who;
+    f.name = req.name;
+    f.source = req.source;
+    f.pushed_by = peer_name(peer);
     if (!valid_feed_name(f.name)) return fail("feed name '" + f.name + "': use 1 to 64 letters, digits, '_', '.', '-'");
     // A re-push keeps what it does not say: action, advisory, group and expiry.
     if (current != nullptr) {
@@ -363,17 +348,17 @@ class ControlServer {
       f.group = current->group;
       f.expires_unix = current->expires_unix;
     }
-    if (req.contains("action")) {
-      auto action = parse_action(req.value("action", ""));
-      if (!action) return fail("action '" + req.value("action", "") + "': use drop, mirror, alert or allow");
+    if (req.action) {
+      auto action = parse_action(*req.action);
+      if (!action) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
       f.action = *action;
     }
-    if (req.contains("advisory")) f.advisory = req.value("advisory", "");
-    if (req.contains("group")) f.group = req.value("group", "");
-    const bool confirm = req.value("confirm", false);
+    if (req.advisory) f.advisory = *req.advisory;
+    if (req.group) f.group = *req.group;
+    const bool confirm = req.confirm;
     const int64_t now = std::time(nullptr);
-    if (req.contains("expires")) {
-      const std::string expires = req.value("expires", "");
+    if (req.expires) {
+      const std::string& expires = *req.expires;
       f.expires_unix = 0;
       if (!expires.empty()) {
         auto t = parse_expiry(expires);
@@ -388,11 +373,11 @@ class ControlServer {
     f.pushed_unix = now;
     ParseOptions opts;
     opts.file_name = f.source;
-    if (req.contains("format") && req["format"].is_string()) {
-      const std::string fmt_name = req["format"];
-      // The explicit format is honoured when the parser knows it; content decides otherwise.
-      for (FeedFormat ff : {FeedFormat::kPlain, FeedFormat::kMispCsv, FeedFormat::kStix21})
-        if (fmt_name == feed_format_name(ff)) opts.format = ff;
+    if (!req.format.empty()) {
+      // The same names `iocgate feed check --format` takes; anything else is refused.
+      const std::optional<FeedFormat> ff = feed_format_from_name(req.format);
+      if (!ff) return fail("\"format\": unknown format '" + req.format + "' (`iocgate feed check --help` lists them)");
+      opts.format = *ff;
     }
     FeedParseResult pr = parse_feed(content, opts);
     if (!pr.ok()) return fail(pr.error->message() + " (the live table is unchanged)");
@@ -402,10 +387,7 @@ class ControlServer {
     std::string guard_error;
     const std::optional<GuardConfig> guards = guard_config(&guard_error);
     if (!guards) return fail(guard_error + " (the live table is unchanged)");
-    std::set<std::string> forced;
-    if (req.contains("force") && req["force"].is_array())
-      for (const auto& e : req["force"])
-        if (e.is_string()) forced.insert(e.get<std::string>());
+    const std::set<std::string> forced(req.force.begin(), req.force.end());
     f.options.force.assign(forced.begin(), forced.end());
     GuardResult gr = apply_guards(pr.feed, *guards, forced);
     if (!gr.ok()) {
@@ -435,13 +417,15 @@ class ControlServer {
         f.baseline_iocs = std::max(current->baseline_iocs, count);
       }
     }
-    f.content = content;
+    f.content = std::move(content);
     f.parsed = std::move(pr.feed);
 
     std::optional<StoredFeed> previous;
     if (current != nullptr) previous = *current;
     if (Status s = store_.put(f); !s.ok()) return fail(s.message() + " (the live table is unchanged)");
     stray_.erase(f.name);
+    log_line(fmt::format("feed {} pushed by {}: {} IoCs ({})", f.name, f.pushed_by, f.parsed.iocs.size(),
+                         table::action_name(f.action)));
     PublishResult r = publisher_.publish(store_, now);
     remember(r);
     if (!r.ok && r.generation == 0) {
@@ -513,8 +497,9 @@ class ControlServer {
     return j;
   }
 
-  json remove(const std::string& name) {
+  json remove(const std::string& name, const CtlPeer& peer) {
     if (store_.find(name) == nullptr && stray_.count(name) == 0) return fail("no feed named '" + name + "'");
+    log_line("feed " + name + " removed by " + peer_name(peer));
     stray_.erase(name);
     if (Status s = store_.remove(name); !s.ok()) return fail(s.message());
     PublishResult r = publisher_.publish(store_, std::time(nullptr));
@@ -646,14 +631,12 @@ class ControlServer {
     return j;
   }
 
-  json report(const json& req) {
+  json report(const ReportRequest& req) {
     const int64_t now_ms = wall_now_ms();
-    const int64_t since_s = req.value("since_seconds", int64_t{86400});
-    if (since_s < 0) return fail("--since must not be negative");
     ReportScope scope;
     scope.generated_ms = now_ms;
-    scope.since_ms = now_ms - since_s * 1000;
-    scope.feed = req.value("feed", "");
+    scope.since_ms = now_ms - req.since_seconds * 1000;
+    scope.feed = req.feed;
     scope.instance = cfg_.instance;
     return {{"ok", true}, {"report", build_review_report(hits_.read(scope.since_ms, scope.feed), scope)}};
   }
@@ -672,7 +655,7 @@ class ControlServer {
   mutable std::mutex health_mu_;
   std::vector<StatsSnapshot::FeedState> feed_states_;
   int64_t last_retry_ = 0;
-  int listen_fd_ = -1;
+  std::unique_ptr<CtlServer> ctl_;
   TableHistory history_;
   HitStore hits_;
   HitStats stats_;

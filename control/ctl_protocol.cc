@@ -211,30 +211,4 @@ Result<Frame> receive_frame(int fd, CtlClock::time_point deadline, size_t max_he
   }
 }
 
-bool read_message(int fd, json* header, std::string* payload, std::string* error) {
-  Result<Frame> f = receive_frame(fd, CtlClock::now() + std::chrono::seconds(30));
-  if (!f.ok()) {
-    *error = f.message();
-    return false;
-  }
-  *header = std::move(f->header);
-  *payload = std::move(f->content);
-  return true;
-}
-
-bool write_message(int fd, const json& header, std::string_view payload) {
-  const auto deadline = CtlClock::now() + std::chrono::seconds(30);
-  return send_all(fd, encode_header_line(header, payload.size()), deadline).ok() &&
-         send_all(fd, payload, deadline).ok();
-}
-
-int connect_control_socket(const std::string& path, std::string* error) {
-  Result<int> fd = connect_control_socket(path, kCtlConnectTimeout);
-  if (!fd.ok()) {
-    *error = fd.message();
-    return -1;
-  }
-  return *fd;
-}
-
 }  // namespace iocgate

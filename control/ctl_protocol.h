@@ -80,11 +80,4 @@ struct Frame {
 Result<Frame> receive_frame(int fd, CtlClock::time_point deadline, size_t max_header_bytes = kMaxHeaderBytes,
                             uint64_t max_content_bytes = kMaxPushBytes);
 
-// The former blocking API, kept while control_process.cc and iocctl_main.cc still call it;
-// now bounded (no allocation before data, a 64 KiB header) and never throwing. New code uses
-// CtlServer (control/ctl_server.h) and call_control (control/ctl_client.h).
-bool read_message(int fd, nlohmann::json* header, std::string* payload, std::string* error);
-bool write_message(int fd, const nlohmann::json& header, std::string_view payload = {});
-int connect_control_socket(const std::string& path, std::string* error);
-
 }  // namespace iocgate

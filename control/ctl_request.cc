@@ -19,7 +19,8 @@ constexpr std::array<const char*, std::variant_size_v<CtlRequestBody>> kCommandN
     "feed.push", "feed.list", "feed.show", "feed.remove", "status", "stats", "report"};
 
 template <class T>
-using Member = std::variant<std::string T::*, bool T::*, int64_t T::*, std::vector<std::string> T::*>;
+using Member = std::variant<std::string T::*, std::optional<std::string> T::*, bool T::*, int64_t T::*,
+                            std::vector<std::string> T::*>;
 
 template <class T>
 struct Field {
@@ -51,6 +52,8 @@ std::span<const Field<FeedPushRequest>> fields_of() {
       {"format", "--format", &R::format, false, 64},
       {"force", "--force", &R::force, false, 1024, 4096},
       {"confirm", "--confirm", &R::confirm},
+      {"skip_refused", "--skip-refused", &R::skip_refused},
+      {"include_not_for_ids", "--include-not-for-ids", &R::include_not_for_ids},
   };
   return f;
 }
@@ -122,6 +125,14 @@ std::string read_field(const Field<T>& f, const json& v, T* out) {
     const json& v;
     T* out;
     std::string operator()(std::string T::*m) const {
+      if (!v.is_string()) return std::string("expected a string, got ") + type_name(v);
+      const auto& s = v.get_ref<const std::string&>();
+      std::string bad = text_problem(s, f.max_bytes);
+      if (!bad.empty()) return bad;
+      out->*m = s;
+      return {};
+    }
+    std::string operator()(std::optional<std::string> T::*m) const {
       if (!v.is_string()) return std::string("expected a string, got ") + type_name(v);
       const auto& s = v.get_ref<const std::string&>();
       std::string bad = text_problem(s, f.max_bytes);
@@ -223,6 +234,11 @@ Result<json> encode_body(const T& body, const char* cmd) {
             bad = text_problem(v, f.max_bytes);
             if (f.required && v.empty()) bad = "must not be empty";
             if (bad.empty() && (f.required || !v.empty())) h[f.key] = v;
+          } else if constexpr (std::is_same_v<M, std::optional<std::string>>) {
+            if (v.has_value()) {
+              bad = text_problem(*v, f.max_bytes);
+              if (bad.empty()) h[f.key] = *v;
+            }
           } else if constexpr (std::is_same_v<M, bool>) {
             if (v) h[f.key] = true;
           } else if constexpr (std::is_same_v<M, int64_t>) {

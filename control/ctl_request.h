@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,16 +22,20 @@ namespace iocgate {
 // this control process does not know must fail loudly instead of being silently dropped.
 // To add a field: a member here and one line in its command's table in ctl_request.cc.
 
+// Fields an operator may leave out of a re-push to keep the feed's current value are
+// optional: absent is "keep", present (even "") is the new value.
 struct FeedPushRequest {
-  std::string name;              // required
-  std::string action = "drop";
-  std::string advisory;
-  std::string group;
-  std::string expires;           // "" (never), YYYY-MM-DD or RFC 3339
-  std::string source;            // the file as the operator named it; the name when absent
-  std::string format;            // "" lets the content decide
+  std::string name;                      // required
+  std::optional<std::string> action;     // drop (for a new feed), mirror, alert, allow
+  std::optional<std::string> advisory;
+  std::optional<std::string> group;
+  std::optional<std::string> expires;    // "" (never), YYYY-MM-DD or RFC 3339
+  std::string source;                    // the file as the operator named it; the name when absent
+  std::string format;                    // "" lets the content decide
   std::vector<std::string> force;
   bool confirm = false;
+  bool skip_refused = false;             // take the feed minus what the guards refuse
+  bool include_not_for_ids = false;      // also MISP to_ids=false, STIX without detection intent
 };
 struct FeedListRequest {};
 struct FeedShowRequest {

@@ -14,7 +14,9 @@
 #include <sstream>
 
 #include "config/appliance_config.h"
+#include "control/ctl_client.h"
 #include "control/ctl_protocol.h"
+#include "control/ctl_request.h"
 #include "control/hit_store.h"
 #include "control/review_report.h"
 
@@ -73,45 +75,45 @@ void print_publish(const json& r) {
     fmt::print("generation {} enforced by every worker in {:.1f} ms (compiled in {:.1f} ms)\n", r.value("generation", 0),
                r.value("enforce_seconds", 0.0) * 1e3, r.value("compile_seconds", 0.0) * 1e3);
   }
-  const json& t = r["table"];
+  const json& t = r.at("table");
   fmt::print("table: {} IPv4, {} IPv6, {} domains\n", t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0));
 }
 
 void print_stats(const json& r) {
-  const json& c = r["counters"];
+  const json& c = r.at("counters");
   fmt::print("dataplane:  {}; table generation {} published, {} active\n",
-             r.value("dataplane_running", false) ? "running" : "NOT RUNNING", r["generation"].value("published", 0),
-             r["generation"].value("active", 0));
+             r.value("dataplane_running", false) ? "running" : "NOT RUNNING", r.at("generation").value("published", 0),
+             r.at("generation").value("active", 0));
   fmt::print("packets:    {} received, {} forwarded, {} dropped, {} mirrored, {} alerted, {} allowed\n",
              c.value("rx_packets", 0), c.value("tx_packets", 0), c.value("dropped_packets", 0),
              c.value("mirrored_packets", 0), c.value("alerted_packets", 0), c.value("allowed_packets", 0));
   fmt::print("matched:    ip {}, dns {}, sni {}, host {} (packets)\n", c.value("match_ip", 0), c.value("match_dns", 0),
              c.value("match_sni", 0), c.value("match_host", 0));
-  for (const json& p : r["ports"])
+  for (const json& p : r.at("ports"))
     fmt::print("port {:<24} {:<4} rx {} tx {} missed {} errors {}/{}\n", p.value("name", ""),
                p.value("up", false) ? "up" : "DOWN", p.value("rx_packets", 0), p.value("tx_packets", 0),
                p.value("missed", 0), p.value("rx_errors", 0), p.value("tx_errors", 0));
-  for (const json& w : r["workers"])
+  for (const json& w : r.at("workers"))
     fmt::print("worker {}: {}, generation {}, {} packets\n", w.value("worker", 0),
                w.value("alive", false) ? "alive" : "NOT RESPONDING", w.value("generation", 0),
-               w["counters"].value("rx_packets", 0));
-  const json& e = r["events"];
+               w.at("counters").value("rx_packets", 0));
+  const json& e = r.at("events");
   fmt::print("events:     {} matched flows, {} flow summaries, {} logged, {} suppressed by the rate limit, "
              "{} unresolved, {} lost in the dataplane\n",
              e.value("flows", 0), e.value("summaries", 0), e.value("logged", 0), e.value("suppressed", 0),
              e.value("unresolved", 0), e.value("lost_in_dataplane", 0));
   fmt::print("\n{:<28} {:<24} {:>8} {:>10}\n", "FEED", "ADVISORY", "FLOWS", "PACKETS");
-  for (const json& f : r["feeds"])
+  for (const json& f : r.at("feeds"))
     fmt::print("{:<28} {:<24} {:>8} {:>10}\n", f.value("feed", ""), f.value("advisory", ""), f.value("flows", 0),
                f.value("packets", 0));
   fmt::print("\n{:<40} {:<5} {:<24} {:>8} {:>10}   (top {} of {})\n", "IOC", "HOW", "FEED", "FLOWS", "PACKETS",
-             r["iocs"].size(), r.value("iocs_seen", 0));
-  for (const json& i : r["iocs"])
+             r.at("iocs").size(), r.value("iocs_seen", 0));
+  for (const json& i : r.at("iocs"))
     fmt::print("{:<40} {:<5} {:<24} {:>8} {:>10}\n", i.value("ioc", ""), i.value("matched", ""), i.value("feed", ""),
                i.value("flows", 0), i.value("packets", 0));
-  fmt::print("\n{:<40} {:>8} {:>10}   (top {} of {})\n", "HOST", "FLOWS", "PACKETS", r["hosts"].size(),
+  fmt::print("\n{:<40} {:>8} {:>10}   (top {} of {})\n", "HOST", "FLOWS", "PACKETS", r.at("hosts").size(),
              r.value("hosts_seen", 0));
-  for (const json& h : r["hosts"])
+  for (const json& h : r.at("hosts"))
     fmt::print("{:<40} {:>8} {:>10}\n", h.value("host", ""), h.value("flows", 0), h.value("packets", 0));
 }
 
@@ -133,6 +135,9 @@ int write_report(const json& report, const std::string& format, const std::strin
   }
   return 0;
 }
+
+int print_reply(const json& reply, bool push, bool remove, bool list, bool stats, bool show, bool status, bool report,
+                bool as_json, const std::string& name, const std::string& report_format, const std::string& report_out);
 
 }  // namespace
 
@@ -214,62 +219,76 @@ int main(int argc, char** argv) {
     }
   }
 
-  json req;
+  iocgate::CtlRequest req{iocgate::StatusRequest{}};
   std::string payload;
   if (push->parsed()) {
-    std::ifstream in(push_file, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    payload = ss.str();
+    iocgate::Result<iocgate::PushFile> file = iocgate::read_push_file(push_file);
+    if (!file.ok()) {
+      fmt::print(stderr, "iocctl: {}\n", file.message());
+      return kExitUsage;
+    }
+    payload = std::move(file->content);
     // Only what the operator said: a re-push keeps the rest of the feed's metadata.
-    req = {{"cmd", "feed.push"}, {"name", name}, {"source", push_file}};
-    if (action_opt->count() != 0) req["action"] = action;
-    if (advisory_opt->count() != 0) req["advisory"] = advisory;
-    if (group_opt->count() != 0) req["group"] = group;
-    if (expires_opt->count() != 0) req["expires"] = expires;
-    if (!format.empty()) req["format"] = format;
-    if (!force.empty()) req["force"] = force;
-    if (confirm) req["confirm"] = true;
+    iocgate::FeedPushRequest p;
+    p.name = name;
+    p.source = file->source;
+    if (action_opt->count() != 0) p.action = action;
+    if (advisory_opt->count() != 0) p.advisory = advisory;
+    if (group_opt->count() != 0) p.group = group;
+    if (expires_opt->count() != 0) p.expires = expires;
+    p.format = format;
+    p.force = force;
+    p.confirm = confirm;
+    req = iocgate::CtlRequest{std::move(p), payload.size()};
   } else if (list->parsed()) {
-    req = {{"cmd", "feed.list"}};
+    req = iocgate::CtlRequest{iocgate::FeedListRequest{}};
   } else if (show->parsed()) {
-    req = {{"cmd", "feed.show"}, {"name", name}};
+    req = iocgate::CtlRequest{iocgate::FeedShowRequest{name}};
   } else if (remove->parsed()) {
-    req = {{"cmd", "feed.remove"}, {"name", name}};
+    req = iocgate::CtlRequest{iocgate::FeedRemoveRequest{name}};
   } else if (stats->parsed()) {
-    req = {{"cmd", "stats"}};
+    req = iocgate::CtlRequest{iocgate::StatsRequest{}};
   } else if (report->parsed()) {
-    req = {{"cmd", "report"}, {"since_seconds", since_seconds}, {"feed", report_feed}};
-  } else {
-    req = {{"cmd", "status"}};
+    req = iocgate::CtlRequest{iocgate::ReportRequest{since_seconds, report_feed}};
   }
 
-  std::string error;
-  const int fd = iocgate::connect_control_socket(socket_path, &error);
-  if (fd < 0) {
-    fmt::print(stderr, "iocctl: {}\n", error);
+  // An option's text the control process would refuse is refused here, naming the option.
+  if (iocgate::Result<json> encoded = iocgate::encode_ctl_request(req); !encoded.ok()) {
+    fmt::print(stderr, "iocctl: {}\n", encoded.message());
+    return kExitUsage;
+  }
+  iocgate::Result<json> answer = iocgate::call_control(socket_path, req, payload, iocgate::default_deadline(req));
+  if (!answer.ok()) {
+    fmt::print(stderr, "iocctl: {}\n", answer.message());
     return kExitUnreachable;
   }
-  json reply;
-  std::string ignored;
-  if (!iocgate::write_message(fd, req, payload) || !iocgate::read_message(fd, &reply, &ignored, &error)) {
-    fmt::print(stderr, "iocctl: {}: {}\n", socket_path, error.empty() ? "connection failed" : error);
-    close(fd);
-    return kExitUnreachable;
+  const json& reply = *answer;
+  try {
+    return print_reply(reply, push->parsed(), remove->parsed(), list->parsed(), stats->parsed(), show->parsed(),
+                       status->parsed(), report->parsed(), as_json, name, report_format, report_out);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "iocctl: the control process's reply is not what this iocctl expects ({}); is it another "
+                       "version? The reply: {}\n",
+               e.what(), reply.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 2000));
+    return kExitRefused;
   }
-  close(fd);
+}
 
-  if (report->parsed()) {
+namespace {
+
+int print_reply(const json& reply, bool push, bool remove, bool list, bool stats, bool show, bool status, bool report,
+                bool as_json, const std::string& name, const std::string& report_format, const std::string& report_out) {
+  if (report) {
     if (!reply.value("ok", false)) {
       fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
       return kExitRefused;
     }
-    return write_report(reply["report"], report_format, report_out);
+    return write_report(reply.at("report"), report_format, report_out);
   }
   // The exit code says what an operator's script needs to know (see kExit* above).
   int rc = reply.value("ok", false) ? kExitOk : kExitRefused;
-  if (rc == kExitOk && status->parsed()) rc = status_exit_code(reply.value("state", ""));
-  if (rc == kExitOk && (push->parsed() || remove->parsed()) && !reply.value("enforced", false))
+  if (rc == kExitOk && status) rc = status_exit_code(reply.value("state", ""));
+  if (rc == kExitOk && (push || remove) && !reply.value("enforced", false))
     rc = kExitDataplaneDown;
   if (as_json) {
     fmt::print("{}\n", reply.dump(2, ' ', false, json::error_handler_t::replace));
@@ -279,27 +298,27 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
     return rc;
   }
-  if (reply.contains("warning")) fmt::print("warning: {}\n", reply["warning"].get<std::string>());
-  if (push->parsed()) {
-    const json& f = reply["feed"];
+  if (reply.contains("warning")) fmt::print("warning: {}\n", reply.at("warning").get<std::string>());
+  if (push) {
+    const json& f = reply.at("feed");
     fmt::print("feed {} ({}, {}): {} IoCs: {}\n", f.value("name", ""), f.value("format", ""), f.value("action", ""),
                f.value("iocs", 0), f.value("by_kind", ""));
-    for (const auto& [why, n] : f["skipped"].items()) fmt::print("  not enforced: {} {}\n", why, n.get<uint64_t>());
+    for (const auto& [why, n] : f.at("skipped").items()) fmt::print("  not enforced: {} {}\n", why, n.get<uint64_t>());
     print_publish(reply);
-  } else if (remove->parsed()) {
+  } else if (remove) {
     fmt::print("feed {} removed\n", name);
     print_publish(reply);
-  } else if (list->parsed()) {
+  } else if (list) {
     fmt::print("{:<24} {:<6} {:<9} {:>8}  {}\n", "NAME", "ACTION", "FORMAT", "IOCS", "KINDS");
-    for (const json& f : reply["feeds"]) print_feed_line(f);
-    for (const json& f : reply["feeds"])
+    for (const json& f : reply.at("feeds")) print_feed_line(f);
+    for (const json& f : reply.at("feeds"))
       if (f.value("degraded", false))
         fmt::print("\nDEGRADED {}: {}\n  still enforced from the last good table; to repair, {}\n", f.value("name", ""),
                    f.value("problem", ""), f.value("repair", ""));
-  } else if (stats->parsed()) {
+  } else if (stats) {
     print_stats(reply);
-  } else if (show->parsed()) {
-    const json& f = reply["feed"];
+  } else if (show) {
+    const json& f = reply.at("feed");
     fmt::print("name:      {}\naction:    {}\nformat:    {}\nsource:    {}\nadvisory:  {}\ngroup:     {}\n"
                "pushed:    {} by {}\nexpires:   {}{}\niocs:      {} ({}); shrink baseline {}\n",
                f.value("name", ""), f.value("action", ""), f.value("format", ""), f.value("source", ""),
@@ -310,38 +329,40 @@ int main(int argc, char** argv) {
     if (f.value("degraded", false))
       fmt::print("DEGRADED:  {}\n           still enforced from the last good table; to repair, {}\n",
                  f.value("problem", ""), f.value("repair", ""));
-    for (const auto& [why, n] : f["skipped"].items()) fmt::print("not enforced: {} {}\n", why, n.get<uint64_t>());
-    for (const json& i : reply["iocs"])
+    for (const auto& [why, n] : f.at("skipped").items()) fmt::print("not enforced: {} {}\n", why, n.get<uint64_t>());
+    for (const json& i : reply.at("iocs"))
       fmt::print("  {:<40} line {:<6} {}\n", i.value("ioc", ""), i.value("line", 0), i.value("label", ""));
     if (reply.value("iocs_truncated", false)) fmt::print("  ... (first 1000 shown)\n");
   } else {
-    const json& g = reply["generation"];
-    const json& t = reply["table"];
-    const json& d = reply["dataplane"];
+    const json& g = reply.at("generation");
+    const json& t = reply.at("table");
+    const json& d = reply.at("dataplane");
     fmt::print("instance:   {}\n", reply.value("instance", ""));
     fmt::print("state:      {}\n", reply.value("state", "?"));
-    for (const json& p : reply["problems"]) fmt::print("  problem:  {}\n", p.get<std::string>());
+    for (const json& p : reply.at("problems")) fmt::print("  problem:  {}\n", p.get<std::string>());
     fmt::print("table:      generation {} published, {} enforced (checksum {}, from {}); {} IPv4, {} IPv6, {} domains; "
                "compiled {} ago\n",
                g.value("published", 0), g.value("active", 0), g.value("active_checksum", ""), g.value("source", ""),
                t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0), age(t.value("age_seconds", int64_t{0})));
-    fmt::print("feeds:      {} ({} expired, {} degraded)\n", reply["feeds"].value("count", 0),
-               reply["feeds"].value("expired", 0), reply["feeds"]["degraded"].size());
-    for (const json& f : reply["feeds"]["degraded"])
+    fmt::print("feeds:      {} ({} expired, {} degraded)\n", reply.at("feeds").value("count", 0),
+               reply.at("feeds").value("expired", 0), reply.at("feeds").at("degraded").size());
+    for (const json& f : reply.at("feeds").at("degraded"))
       fmt::print("  DEGRADED {}: {}\n    {}\n", f.value("name", ""), f.value("problem", ""), f.value("repair", ""));
     if (d.value("running", false)) {
       fmt::print("dataplane:  running, pid {}, up {}\n", d.value("pid", 0), age(d.value("uptime_seconds", int64_t{0})));
     } else {
       fmt::print("dataplane:  NOT RUNNING\n");
     }
-    for (const json& w : reply["workers"])
+    for (const json& w : reply.at("workers"))
       fmt::print("  worker {} (lcore {}): {}, generation {}, {} packets, {} dropped\n", w.value("worker", 0),
                  w.value("lcore", 0), w.value("alive", false) ? "alive" : "NOT RESPONDING", w.value("generation", 0),
                  w.value("rx_packets", 0), w.value("dropped_packets", 0));
-    for (const json& p : reply["ports"])
+    for (const json& p : reply.at("ports"))
       fmt::print("  port {:<24} {:<4} rx {} tx {} missed {} errors {}/{}\n", p.value("name", ""),
                  p.value("up", false) ? "up" : "DOWN", p.value("rx_packets", 0), p.value("tx_packets", 0),
                  p.value("missed", 0), p.value("rx_errors", 0), p.value("tx_errors", 0));
   }
   return rc;
 }
+
+}  // namespace

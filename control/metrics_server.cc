@@ -452,11 +452,6 @@ Status MetricsServer::start(const std::string& listen) {
   return ok_status();
 }
 
-bool MetricsServer::start(const std::string& listen, std::string* error) {
-  Status s = start(listen);
-  if (!s.ok()) *error = s.message();
-  return s.ok();
-}
 
 void MetricsServer::stop() {
   if (s_->listen_fd < 0) return;

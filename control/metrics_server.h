@@ -49,8 +49,6 @@ class MetricsServer {
   // "127.0.0.1:9108", "[::1]:9108", ":9108" (every IPv4 address); port 0 picks a free one
   // (tests). Binds, then serves from its own thread.
   Status start(const std::string& listen);
-  // The former interface, kept while control_process.cc calls it.
-  bool start(const std::string& listen, std::string* error);
   void stop();
 
   uint16_t port() const;  // the bound port, 0 before start

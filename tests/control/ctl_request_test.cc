@@ -62,8 +62,14 @@ TEST(CtlRequest, DefaultsWhenFieldsAreAbsent) {
   Result<CtlRequest> r = parse_ctl_request({{"cmd", "feed.push"}, {"name", "x"}});
   ASSERT_TRUE(r.ok()) << r.message();
   const auto& p = std::get<FeedPushRequest>(r->body);
-  EXPECT_EQ(p.action, "drop");
+  // Absent means "keep the feed's current value" (drop for a new feed): not a default here.
+  EXPECT_FALSE(p.action.has_value());
+  EXPECT_FALSE(p.advisory.has_value());
+  EXPECT_FALSE(p.expires.has_value());
   EXPECT_EQ(p.source, "x");  // the name stands for a missing source, as before
+  Result<CtlRequest> given = parse_ctl_request({{"cmd", "feed.push"}, {"name", "x"}, {"advisory", ""}});
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(std::get<FeedPushRequest>(given->body).advisory, std::optional<std::string>(""));
   EXPECT_FALSE(p.confirm);
   Result<CtlRequest> rep = parse_ctl_request({{"cmd", "report"}});
   ASSERT_TRUE(rep.ok());

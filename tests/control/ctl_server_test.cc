@@ -137,7 +137,7 @@ std::vector<Malformed> malformed_requests() {
       {push + R"("content_length":2000000000})" "\n", "\"content_length\": content of 2000000000 bytes is over the 1 GiB"},
       {push + R"("content_length":18446744073709551615})" "\n", "\"content_length\": content of 18446744073709551615"},
       {R"({"cmd":"status","content_length":5})" "\n", "\"content_length\": only feed.push carries content"},
-      {push + R"("skip_refused":true})" "\n", "unknown field \"skip_refused\" for feed.push"},
+      {push + R"("no_such_flag":true})" "\n", "unknown field \"no_such_flag\" for feed.push"},
       {R"({"cmd":"status","verbose":true})" "\n", "unknown field \"verbose\" for status"},
       {R"({"cmd":"feed.list","name":"x"})" "\n", "unknown field \"name\" for feed.list (it takes none)"},
       {deep, "unknown field \"x\" for status"},

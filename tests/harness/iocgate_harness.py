@@ -112,8 +112,9 @@ def write_config(path, overrides):
     return path
 
 
-def child_setup():
-    """Children die with the test (SIGKILL included), and may lock memory (AF_XDP)."""
+def child_setup(nofile=None):
+    """Children die with the test (SIGKILL included), and may lock memory (AF_XDP); with
+    `nofile`, their descriptor limit is that (as a unit's LimitNOFILE would set it)."""
     try:
         import ctypes
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -122,6 +123,8 @@ def child_setup():
     try:
         import resource
         resource.setrlimit(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        if nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     except (ValueError, OSError):
         pass
 
@@ -186,10 +189,10 @@ class Appliance:
                 o[sec] = kv
         return write_config(os.path.join(self.work, name), o)
 
-    def spawn(self, name, argv, ns=None, log=None):
+    def spawn(self, name, argv, ns=None, log=None, nofile=None):
         out = open(log or os.path.join(self.work, f"{name}.log"), "a")
         full = (["ip", "netns", "exec", ns] if ns else []) + argv
-        p = subprocess.Popen(full, stdout=out, stderr=subprocess.STDOUT, preexec_fn=child_setup)
+        p = subprocess.Popen(full, stdout=out, stderr=subprocess.STDOUT, preexec_fn=lambda: child_setup(nofile))
         self.procs.append((name, p))
         return p
 
@@ -221,9 +224,10 @@ class Appliance:
             self.wait_log(self.dp_log, wait_text, self.dp, offset=mark)
         return self.dp
 
-    def start_control(self, cfg, wait_text="listening on"):
+    def start_control(self, cfg, wait_text="listening on", nofile=None):
         mark = self.log_size(self.ctl_log)
-        self.ctl = self.spawn("control", [self.bins.iocgate, "control", "--config", cfg], log=self.ctl_log)
+        self.ctl = self.spawn("control", [self.bins.iocgate, "control", "--config", cfg], log=self.ctl_log,
+                              nofile=nofile)
         if wait_text:
             self.wait_log(self.ctl_log, wait_text, self.ctl, offset=mark)
         return self.ctl

@@ -54,7 +54,7 @@ MALFORMED_REQUESTS = [
     (_PUSH + b'"content_length":1.5}\n', '"content_length": expected a whole number'),
     (_PUSH + b'"content_length":2000000000}\n', 'over the 1 GiB limit'),
     (b'{"cmd":"status","content_length":5}\n', '"content_length": only feed.push carries content'),
-    (_PUSH + b'"skip_refused":true}\n', 'unknown field "skip_refused" for feed.push'),
+    (_PUSH + b'"no_such_flag":true}\n', 'unknown field "no_such_flag" for feed.push'),
     (b'{"cmd":"status","verbose":true}\n', 'unknown field "verbose" for status'),
     (b'{"cmd":"feed.show"}\n', '"name": missing'),
     (b'{"cmd":"feed.show","name":[]}\n', '"name": expected a string, got an array'),

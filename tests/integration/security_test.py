@@ -11,6 +11,11 @@ Checks:
             stale snapshot name is replaced, not reused; the generation and checksum status
             reports are the ones the dataplane enforces (they match the stored table).
   process   the control process runs as the unprivileged iocgate user with no capabilities.
+  clients   the control process, with a 1,024-descriptor limit: malformed, mistyped and
+            non-UTF-8 requests and feeds (its pid unchanged after all of them); a push beside
+            8 idle clients and one trickling a byte every 5 s; a 1 GiB POST to /metrics (RSS);
+            16 slow metrics clients; 1,100 idle metrics connections (pushes and status stay
+            right).
 Ends with "N passed, M failed".
 """
 import glob
@@ -26,7 +31,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
-from iocgate_harness import PY, Appliance, Binaries, ensure_control_user, run_suite  # noqa: E402
+from iocgate_harness import PY, Appliance, Binaries, ensure_control_user, free_port, run_suite  # noqa: E402
+import hostile_clients as hc  # noqa: E402
 
 check = None
 NOBODY = pwd.getpwnam("nobody")
@@ -179,6 +185,101 @@ def process_identity(app):
     check("process: control cannot gain privileges again (no_new_privs)", nnp == "1", nnp)
 
 
+def hostile_clients(app):
+    port = free_port()
+    cfg = app.config("hostile.toml", f"net_pcap_in,rx_pcap={app.traffic},infinite_rx=1", "net_null_out,no-rx=1",
+                     metrics={"listen": f"127.0.0.1:{port}"})
+    app.start_dataplane(cfg)
+    app.start_control(cfg, nofile=1024)
+    pid = app.ctl.pid
+    hc.raise_nofile(4096)
+    tried = crashed = 0
+
+    # Malformed and mistyped requests on the raw socket.
+    bad = hc.check_malformed(app.sock)
+    tried += len(hc.MALFORMED_REQUESTS)
+    check(f"clients: {len(hc.MALFORMED_REQUESTS)} malformed or mistyped requests each get an error naming the field",
+          not bad, "; ".join(bad[:5]))
+
+    # Non-UTF-8 and hostile text through iocctl and in feeds.
+    latin1 = os.path.join(app.work, "latin1.txt")
+    with open(latin1, "wb") as f:
+        f.write(b"# Th\xf4ng b\xe1o \xe9t\xe9\n198.51.100.44  # caf\xe9 C2\nbad.example # \xff\xfe\n")
+    binary = os.path.join(app.work, "binary.bin")
+    with open(binary, "wb") as f:
+        f.write(bytes(range(256)) * 64)
+    fifo = os.path.join(app.work, "fifo")
+    os.mkfifo(fifo)
+    attempts = [
+        ("a feed with Latin-1 comments", ["feed", "push", latin1, "--name", "latin1"], (0, 1)),
+        ("feed show of that feed", ["feed", "show", "latin1"], (0, 1)),
+        ("feed list with it", ["feed", "list"], (0,)),
+        ("a binary file as a feed", ["feed", "push", binary, "--name", "binary"], (1,)),
+        ("--advisory not in UTF-8", ["feed", "push", app.feed, "--name", "x", "--advisory", b"caf\xe9".decode("latin-1")], (2,)),
+        ("--group with a control character", ["feed", "push", app.feed, "--name", "x", "--group", "a\x1bb"], (2,)),
+        ("a FIFO as the feed file", ["feed", "push", fifo, "--name", "x"], (2,)),
+        ("a feed name of 300 characters", ["feed", "push", app.feed, "--name", "n" * 300], (1, 2)),
+        ("an unknown format name", ["feed", "push", app.feed, "--name", "x", "--format", "bogus"], (1, 2)),
+        ("feed show of a name with a newline", ["feed", "show", "a\nb"], (1, 2)),
+    ]
+    for label, argv, codes in attempts:
+        if argv[0] == "feed" and argv[1] == "push" and "--advisory" in argv:
+            # iocctl gets the raw bytes as the shell would pass them.
+            i = argv.index("--advisory")
+            raw = [a.encode() for a in argv]
+            raw[i + 1] = b"caf\xe9"
+            r = subprocess.run([app.bins.iocctl.encode(), b"--socket", app.sock.encode()] + raw, capture_output=True,
+                               timeout=60)
+            rc, err = r.returncode, r.stderr.decode(errors="replace")
+        else:
+            rc, _, err = app.ctl_cmd(*argv, check=False, as_json=False)
+        tried += 1
+        alive = app.ctl.poll() is None and app.ctl.pid == pid
+        crashed += not alive
+        check(f"clients: {label}: a clear answer (exit {'/'.join(map(str, codes))}), control alive",
+              alive and rc in codes and (rc == 0 or err.strip() != ""), f"exit {rc}: {err.strip()[:200]}")
+    rc, st, _ = app.ctl_cmd("status", check=False)
+    check("clients: control answered everything with its pid unchanged", app.ctl.pid == pid and app.ctl.poll() is None
+          and rc == 0, f"tried {tried}, crashed {crashed}, status exit {rc}")
+    print(f"FIGURE clients: malformed, mistyped or non-UTF-8 inputs tried {tried}, control crashes {crashed}", flush=True)
+
+    # Slow and idle clients never delay a push by more than a second.
+    with hc.idle_clients(app.sock, 8), hc.trickle_client(app.sock, interval=5):
+        time.sleep(0.5)
+        t = time.time()
+        rc, r, _ = app.ctl_cmd("feed", "push", app.feed, "--name", "beside-idlers", check=False)
+        secs = time.time() - t
+    check("clients: a push beside 8 idle clients and 1 trickling a byte every 5 s completes within 1 s",
+          rc == 0 and r.get("enforced") and secs <= 1.0, f"{secs:.3f} s, exit {rc}")
+    print(f"FIGURE clients: push beside 8 idle + 1 trickling client: {secs * 1000:.0f} ms", flush=True)
+
+    # The metrics port.
+    before = hc.rss_kib(pid)
+    sent, code = hc.metrics_post_flood("127.0.0.1", port)
+    grew = hc.rss_kib(pid) - before
+    check("clients: a 1 GiB POST to /metrics is refused and raises control's RSS by < 64 MiB",
+          code == 413 and grew < 64 * 1024, f"status {code} after {sent >> 20} MiB sent, RSS {grew:+d} KiB")
+    print(f"FIGURE clients: 1 GiB POST to /metrics: status {code}, RSS {grew:+d} KiB", flush=True)
+    with hc.slow_metrics_clients("127.0.0.1", port, 16):
+        time.sleep(0.5)
+        code, _, secs = hc.http_get("127.0.0.1", port)
+    check("clients: /metrics answers within 5 s beside 16 slow clients", code == 200 and secs <= 5.0,
+          f"{code} in {secs:.3f} s")
+    with hc.idle_metrics_connections("127.0.0.1", port, 1100) as n:
+        time.sleep(0.5)
+        rc, r, _ = app.ctl_cmd("feed", "push", app.feed, "--name", "beside-idle-metrics", check=False)
+        rc2, st, _ = app.ctl_cmd("status", check=False)
+        code, _, _ = hc.http_get("127.0.0.1", port)
+    check(f"clients: with {n} idle metrics connections under a 1,024-fd limit, a push and status stay right",
+          rc == 0 and r.get("enforced") and rc2 == 0 and st["dataplane"]["running"], f"push {rc}, status {rc2} "
+          f"{st.get('state')}, dataplane running {st.get('dataplane', {}).get('running')}")
+    check("clients: /metrics still answers beside them", code == 200, str(code))
+    code, health, _ = hc.http_get("127.0.0.1", port, "/healthz")
+    check("clients: /healthz says ok", code == 200 and health.strip() == b"ok", f"{code} {health[:80]!r}")
+    app.stop("ctl")
+    app.stop("dp")
+
+
 def main():
     bins = Binaries.from_argv(sys.argv)
 
@@ -191,6 +292,9 @@ def main():
         app = Rig(bins, work, traffic_dir)
         shm_attacks(app)
         process_identity(app)
+        app.stop("ctl")
+        app.stop("dp")
+        hostile_clients(app)
     sys.exit(run_suite("security test", body, "iocgate-security."))
 
 
