@@ -57,6 +57,12 @@ TableHistory::Entries TableHistory::newest() const {
   return e;
 }
 
+std::shared_ptr<const MappedTable> TableHistory::table_of(uint64_t generation) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tables_.find(generation);
+  return it == tables_.end() ? nullptr : it->second.table;
+}
+
 TableHistory::Entries TableHistory::entries_of(uint64_t generation) const {
   std::lock_guard<std::mutex> lock(mu_);
   Entries e;

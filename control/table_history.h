@@ -44,6 +44,8 @@ class TableHistory {
     int64_t compiled_unix = 0;
   };
   Entries newest() const;
+  // The mapped table of `generation`, or null when it is not kept.
+  std::shared_ptr<const MappedTable> table_of(uint64_t generation) const;
   // The entries of `generation` if it is kept; zeros otherwise.
   Entries entries_of(uint64_t generation) const;
 

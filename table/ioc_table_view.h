@@ -109,6 +109,27 @@ class IocTableView {
     return {};
   }
 
+  // --- exact probes, off the hot path (explain: every entry that covers a value) --------
+
+  // The entry for exactly this key: an IPv4 prefix (host byte order, masked to len), an IPv6
+  // prefix (16 bytes, network order, masked here), a domain (lower-case, no trailing dot).
+  Match find_v4(uint32_t key, uint32_t len) const {
+    if (base_ == nullptr || len > 32 || header().v4_by_len[len].capacity == 0) return {};
+    return probe_v4(header().v4_by_len[len], key, len);
+  }
+  Match find_v6(const uint8_t* addr, uint32_t len) const {
+    if (base_ == nullptr || len > 128 || header().v6_by_len[len].capacity == 0) return {};
+    uint64_t hi, lo, mh, ml;
+    std::memcpy(&hi, addr, 8);
+    std::memcpy(&lo, addr + 8, 8);
+    mask_v6(__builtin_bswap64(hi), __builtin_bswap64(lo), len, &mh, &ml);
+    return probe_v6(header().v6_by_len[len], mh, ml, static_cast<uint32_t>(hash_v6(mh, ml, len)));
+  }
+  Match find_domain(const char* name, size_t len) const {
+    if (base_ == nullptr || header().domains.capacity == 0 || len == 0 || len > 253) return {};
+    return probe_domain(hash_domain(name, len), name, len);
+  }
+
   // --- provenance, off the hot path -----------------------------------------------------
 
   const MatchRecord& record(uint32_t i) const {
