@@ -8,16 +8,16 @@
 #include "feeds/defang.h"
 #include "feeds/domain_name.h"
 #include "feeds/feed_parser.h"
+#include "feeds/feed_reader.h"
 #include "feeds/ioc_token.h"
+#include "feeds/ioc_value.h"
 #include "feeds/ip_prefix.h"
 #include "feeds/public_suffix.h"
 #include "feeds/url_host.h"
-#include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
 
-constexpr size_t kMaxNotes = 100;
 constexpr std::string_view kSeparators = " \t\r|,;<>\"`";
 constexpr std::string_view kLeadingPunct = "*_'([{";
 constexpr std::string_view kTrailingPunct = ".:!?)]}*_'";
@@ -104,7 +104,7 @@ std::optional<std::string_view> keyed(std::string_view line, std::initializer_li
 
 class TextReader {
  public:
-  TextReader(const ParseOptions& opts, FeedParseResult& result) : opts_(opts), result_(result) {}
+  explicit TextReader(FeedReader& r) : r_(r) {}
 
   // Prose that defangs anything defangs its IoCs: a live link in it is a reference.
   void scan_defanging(std::string_view content) {
@@ -122,38 +122,22 @@ class TextReader {
     line_no_ = line_no;
     int level = 0;
     if (auto h = heading(text, &level)) {
-      if (level == 1 && result_.feed.advisory.empty()) result_.feed.advisory = std::string(*h);
+      if (level == 1 && r_.feed().advisory.empty()) r_.feed().advisory = std::string(*h);
       section_ = std::string(*h);
       return true;
     }
-    if (auto v = keyed(text, {"advisory", "advisory id"})) result_.feed.advisory = std::string(*v);
+    if (auto v = keyed(text, {"advisory", "advisory id"})) r_.feed().advisory = std::string(*v);
     if (auto v = keyed(text, {"group", "threat actor", "campaign"}))
-      if (result_.feed.group.empty()) result_.feed.group = std::string(*v);
+      if (r_.feed().group.empty()) r_.feed().group = std::string(*v);
     for (std::string_view c : chunks(text))
       if (!token(c)) return false;
     return true;
   }
 
  private:
-  void note(std::string_view token, std::string_view why) {
-    if (result_.feed.notes.size() >= kMaxNotes) {
-      ++result_.feed.notes_dropped;
-      return;
-    }
-    result_.feed.notes.push_back(fmt::format("{}: '{}' {}", line_no_, token, why));
-  }
-
-  bool refuse(std::string reason) {
-    result_.error = FeedError{opts_.file_name, line_no_, std::move(reason)};
-    result_.feed.iocs.clear();
-    return false;
-  }
-
-  void keep(Ioc ioc) {
-    ioc.line = line_no_;
-    ioc.label = section_;
-    result_.feed.iocs.push_back(std::move(ioc));
-  }
+  void note(std::string_view token, std::string_view why) { r_.note(fmt::format("{}: '{}' {}", line_no_, token, why)); }
+  bool refuse(std::string reason) { return r_.fail(line_no_, std::move(reason)); }
+  void keep(Ioc ioc) { r_.keep(std::move(ioc), line_no_, section_); }
 
   // A registrable domain, not a file name ("setup.exe") or a public suffix.
   bool registrable(const std::string& name, std::string_view raw) {
@@ -185,12 +169,12 @@ class TextReader {
       return true;
     }
     if (const char* h = hash_kind(t)) {
-      ++result_.feed.skipped[h];
+      r_.skip(h);
       return true;
     }
     if (size_t at = t.find('@'); at != std::string::npos && at > 0) {
       std::string why;
-      if (normalize_domain(std::string_view(t).substr(at + 1), why)) ++result_.feed.skipped["email"];
+      if (normalize_domain(std::string_view(t).substr(at + 1), why)) r_.skip("email");
       return true;
     }
     if (ipv4_shaped(t) || ipv6_shaped(t)) {
@@ -211,26 +195,21 @@ class TextReader {
       return true;
     }
     if (domain_shaped(t)) {
-      auto name = normalize_domain(t, error);
-      if (!name) {
+      auto ioc = domain_ioc(t, error);
+      if (!ioc) {
         if (defanged) return refuse(fmt::format("defanged {} (written '{}')", error, raw));
         return true;
       }
-      if (!registrable(*name, raw)) return true;
+      if (!registrable(ioc->domain, raw)) return true;
       if (reference) return note(raw, "ignored: not defanged in a document that defangs its IoCs"), true;
-      Ioc ioc;
-      ioc.kind = IocKind::kDomain;
-      ioc.form = IocForm::kDomain;
-      ioc.domain = std::move(*name);
-      keep(std::move(ioc));
+      keep(std::move(*ioc));
       return true;
     }
     if (defanged) return refuse(fmt::format("'{}' is defanged but is not an address, CIDR, domain or URL", raw));
     return true;
   }
 
-  const ParseOptions& opts_;
-  FeedParseResult& result_;
+  FeedReader& r_;
   bool document_defangs_ = false;
   std::string section_;
   uint32_t line_no_ = 0;
@@ -239,21 +218,11 @@ class TextReader {
 }  // namespace
 
 FeedParseResult parse_free_text(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kText;
-  content = strip_utf8_bom(content);
-  TextReader reader(opts, result);
-  reader.scan_defanging(content);
-  uint32_t line_no = 0;
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t eol = content.find('\n', pos);
-    if (eol == std::string_view::npos) eol = content.size();
-    std::string_view line = content.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (!reader.line(line, ++line_no)) return result;
-  }
-  return result;
+  FeedReader r(content, FeedFormat::kText, opts);
+  TextReader reader(r);
+  reader.scan_defanging(r.content());
+  r.each_line([&](const TextLine& l) { return reader.line(l.text, l.number); });
+  return r.finish();
 }
 
 }  // namespace iocgate

@@ -46,9 +46,23 @@ enum class FeedFormat : uint8_t {
   kText,            // IoCs extracted from an advisory's prose and tables
 };
 
+// One row of the format registry (feeds/feed_formats.cc): the one table every `--format`
+// option, help text and report reads.
+struct FeedFormatInfo {
+  FeedFormat format;
+  const char* name;         // what --format takes and reports print: "misp-json"
+  const char* description;  // one line for help texts: "MISP event JSON ({\"Event\": ...})"
+};
+
+// Every format, kAuto first; ends at the entry whose name is nullptr.
+const FeedFormatInfo* feed_formats();
+
 const char* feed_format_name(FeedFormat f);
-// The format named `name` ("misp-json", "text", ...); nullopt for an unknown name.
+// The format named `name` ("misp-json", "text", ...); nullopt for an unknown name. The one
+// parser of a format name: `feed check --format` and `iocctl feed push --format` call it.
 std::optional<FeedFormat> feed_format_from_name(std::string_view name);
+// "auto, plain, misp-csv, ...": the accepted names, for an error message or help text.
+std::string feed_format_names();
 
 // A parse failure. The whole feed is rejected: one bad entry means the file is not what
 // the operator thinks it is.
@@ -74,6 +88,9 @@ struct ParsedFeed {
   // domain"), so an operator can check that nothing was lost. Capped; see notes_dropped.
   std::vector<std::string> notes;
   uint64_t notes_dropped = 0;
+  // Every entry that carried a validity (STIX valid_until) is past it and nothing is left
+  // to enforce: the advisory is over. Set by parse_feed (feed_fully_expired) for a warning.
+  bool expired = false;
 };
 
 struct ParseOptions {
