@@ -7,7 +7,7 @@
 namespace iocgate {
 namespace {
 
-constexpr std::array<FeedFormatInfo, 17> kFormats{{
+constexpr std::array<FeedFormatInfo, 21> kFormats{{
     {FeedFormat::kAuto, "auto", "detect the format from the content (the default)"},
     {FeedFormat::kPlain, "plain", "one IoC a line (address, CIDR, domain, URL), '#' comments"},
     {FeedFormat::kMispCsv, "misp-csv", "MISP attribute CSV export (uuid,event_id,category,type,value,...)"},
@@ -24,6 +24,11 @@ constexpr std::array<FeedFormatInfo, 17> kFormats{{
     {FeedFormat::kAdblock, "adblock", "Adblock-syntax host list (||host^)"},
     {FeedFormat::kRpz, "rpz", "DNS response-policy zone (name CNAME .)"},
     {FeedFormat::kText, "text", "IoCs in an advisory's prose and tables (AsciiDoc, Markdown, plain text)"},
+    {FeedFormat::kTable, "table", "delimited IoC table (CSV, TSV or ';') with a value/indicator/IoC column, "
+                                  "English or Vietnamese headers"},
+    {FeedFormat::kPdf, "pdf", "PDF appendix: IoC tables by their header, other text as free text"},
+    {FeedFormat::kXlsx, "xlsx", "Excel workbook: every sheet as an IoC table"},
+    {FeedFormat::kDocx, "docx", "Word document: IoC tables, paragraphs as free text"},
     {FeedFormat::kAuto, nullptr, nullptr},
 }};
 

@@ -42,14 +42,16 @@ FeedParseResult parse_misp_csv(std::string_view content, const ParseOptions& opt
     if (rec.fields.size() == 1 && rec.blank()) continue;  // blank line
     if (rec.fields.size() != n_columns)
       return fail(rec.line, fmt::format("row has {} fields, the header has {}", rec.fields.size(), n_columns));
+    bool not_for_ids = false;
     if (col_to_ids != kMissing) {
       std::string_view to_ids = trim_blank(rec.fields[col_to_ids]);
-      if (to_ids == "0" || to_ids == "false" || to_ids == "False") {
+      not_for_ids = to_ids == "0" || to_ids == "false" || to_ids == "False";
+      if (!not_for_ids && to_ids != "1" && to_ids != "true" && to_ids != "True")
+        return fail(rec.line, fmt::format("to_ids is '{}', expected 0 or 1", to_ids));
+      if (not_for_ids && !opts.include_not_for_ids) {
         r.skip("to_ids=0");
         continue;
       }
-      if (to_ids != "1" && to_ids != "true" && to_ids != "True")
-        return fail(rec.line, fmt::format("to_ids is '{}', expected 0 or 1", to_ids));
     }
     std::string_view type = trim_blank(rec.fields[col_type]);
     std::string_view value = trim_blank(rec.fields[col_value]);
@@ -62,6 +64,7 @@ FeedParseResult parse_misp_csv(std::string_view content, const ParseOptions& opt
       r.skip(type.empty() ? std::string("(no type)") : std::string(type));
       continue;
     }
+    if (not_for_ids) r.feed().not_for_ids += iocs.size();
     for (Ioc& ioc : iocs)
       r.keep(std::move(ioc), rec.line, col_comment != kMissing ? std::string(trim_blank(rec.fields[col_comment])) : "");
   }

@@ -112,7 +112,7 @@ struct EventReader {
     }
     auto to_ids = to_ids_of(attr);
     if (!to_ids) return fmt::format("{} attribute: to_ids is {}, expected true or false", type, attr["to_ids"].dump());
-    if (!*to_ids) {
+    if (!*to_ids && !r.options().include_not_for_ids) {
       r.skip("to_ids=0");
       return {};
     }
@@ -127,6 +127,7 @@ struct EventReader {
     }
     std::string label = json_string(attr, "comment");
     if (label.empty()) label = object_label;
+    if (!*to_ids) r.feed().not_for_ids += iocs.size();
     for (Ioc& ioc : iocs) r.keep(std::move(ioc), *line, label);
     return {};
   }

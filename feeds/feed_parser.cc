@@ -87,6 +87,7 @@ FeedFormat detect_text(std::string_view s) {
     return FeedFormat::kFireholSet;
   if (contains(head, "; Spamhaus") || contains(head, " ; SBL")) return FeedFormat::kSpamhausDrop;
   if (contains(head, "Feodo Tracker") && rest.starts_with("#")) return FeedFormat::kFeodoPlain;
+  if (looks_like_ioc_table(s)) return FeedFormat::kTable;
   return FeedFormat::kPlain;
 }
 
@@ -108,11 +109,26 @@ void drop_duplicates(ParsedFeed& feed) {
   feed.iocs = std::move(kept);
 }
 
+// Documents are told by their magic bytes: "%PDF-", or a ZIP whose member names (stored
+// uncompressed in the headers) are those of a workbook or a Word document.
+std::optional<FeedFormat> detect_binary(std::string_view s) {
+  if (s.substr(0, 1024).find("%PDF-") != std::string_view::npos) return FeedFormat::kPdf;
+  if (!s.starts_with("PK\x03\x04")) return std::nullopt;
+  if (contains(s, "xl/workbook.xml")) return FeedFormat::kXlsx;
+  if (contains(s, "word/document.xml")) return FeedFormat::kDocx;
+  return std::nullopt;
+}
+
+bool is_binary_format(FeedFormat f) { return f == FeedFormat::kPdf || f == FeedFormat::kXlsx || f == FeedFormat::kDocx; }
+
 // UTF-16 and binary files are refused up front with the reason, instead of a confusing
 // complaint about their first "IoC".
 std::optional<std::string> encoding_error(std::string_view content) {
   if (content.starts_with("\xFF\xFE") || content.starts_with("\xFE\xFF"))
     return "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8";
+  if (content.starts_with("PK\x03\x04"))
+    return "the file is a ZIP archive but not an XLSX workbook or a DOCX document (no xl/workbook.xml or "
+           "word/document.xml); unpack it and check the feed inside";
   size_t nul = content.find('\0');
   if (nul != std::string_view::npos)
     return fmt::format("the file contains a NUL byte at offset {}: it is binary or UTF-16, not a UTF-8 text feed", nul);
@@ -135,6 +151,10 @@ FeedParseResult parse_feed_as(std::string_view content, FeedFormat format, const
     case FeedFormat::kAdblock: return parse_adblock(content, opts);
     case FeedFormat::kRpz: return parse_rpz(content, opts);
     case FeedFormat::kText: return parse_free_text(content, opts);
+    case FeedFormat::kTable: return parse_ioc_table(content, opts);
+    case FeedFormat::kPdf: return parse_pdf(content, opts);
+    case FeedFormat::kXlsx: return parse_xlsx(content, opts);
+    case FeedFormat::kDocx: return parse_docx(content, opts);
     case FeedFormat::kPlain:
     case FeedFormat::kAuto: break;
   }
@@ -150,6 +170,7 @@ std::string FeedError::message() const {
 }
 
 FeedFormat detect_feed_format(std::string_view content) {
+  if (auto binary = detect_binary(content)) return *binary;
   content = strip_utf8_bom(content);
   size_t first = skip_json_space(content, 0);
   if (first < content.size() && (content[first] == '{' || content[first] == '[')) return detect_json(content, first);
@@ -157,7 +178,8 @@ FeedFormat detect_feed_format(std::string_view content) {
 }
 
 FeedParseResult parse_feed(std::string_view content, const ParseOptions& opts) {
-  if (auto why = encoding_error(content)) {
+  const bool binary = is_binary_format(opts.format) || (opts.format == FeedFormat::kAuto && detect_binary(content));
+  if (auto why = binary ? std::nullopt : encoding_error(content)) {
     FeedParseResult r;
     r.error = FeedError{opts.file_name, 0, std::move(*why)};
     return r;

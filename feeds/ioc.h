@@ -44,6 +44,10 @@ enum class FeedFormat : uint8_t {
   kAdblock,         // urlhaus-filter style "||host^" list
   kRpz,             // DNS response-policy zone ("name CNAME .")
   kText,            // IoCs extracted from an advisory's prose and tables
+  kTable,           // delimited IoC table (CSV/TSV/';') with a value column
+  kPdf,             // PDF appendix: its tables, else its text
+  kXlsx,            // Excel workbook: each sheet as a table
+  kDocx,            // Word document: its tables and its paragraphs
 };
 
 // One row of the format registry (feeds/feed_formats.cc): the one table every `--format`
@@ -91,12 +95,17 @@ struct ParsedFeed {
   // Every entry that carried a validity (STIX valid_until) is past it and nothing is left
   // to enforce: the advisory is over. Set by parse_feed (feed_fully_expired) for a warning.
   bool expired = false;
+  // IoCs taken only because of ParseOptions::include_not_for_ids (they are in `iocs`).
+  uint64_t not_for_ids = 0;
 };
 
 struct ParseOptions {
   std::string file_name;              // used in error messages only
   int64_t now_unix = 0;               // for STIX valid_until; 0 = take the wall clock
   FeedFormat format = FeedFormat::kAuto;
+  // Take entries the publisher marked as not for detection (MISP to_ids=false): the
+  // operator enforces an advisory's context too. Counted in ParsedFeed::not_for_ids.
+  bool include_not_for_ids = false;
 };
 
 struct FeedParseResult {

@@ -1,4 +1,4 @@
-// feeds/feed_text.cc — IoCs pulled out of an advisory's prose or a pasted appendix table
+// feeds/free_text.cc — IoCs pulled out of an advisory's prose or a pasted appendix table
 // (AsciiDoc/Markdown tables included). Lenient where prose is ambiguous, strict where the
 // author marked a token as an IoC by defanging it; every ignored look-alike is noted.
 #include <fmt/format.h>
@@ -9,6 +9,7 @@
 #include "feeds/domain_name.h"
 #include "feeds/feed_parser.h"
 #include "feeds/feed_reader.h"
+#include "feeds/free_text.h"
 #include "feeds/ioc_token.h"
 #include "feeds/ioc_value.h"
 #include "feeds/ip_prefix.h"
@@ -44,6 +45,23 @@ std::string strip_punct(std::string t) {
   t.erase(0, b);
   while (!t.empty() && kTrailingPunct.find(t.back()) != std::string::npos) t.pop_back();
   return t;
+}
+
+// AsciiDoc and Markdown inline markup around a value: "+x+" and "++x++" (AsciiDoc literal
+// passthrough, how ESET quotes URLs), `x`, *x*, **x**, _x_. Removed before refanging, so
+// "+hxxp://..." is seen as the defanged URL it is.
+std::string_view strip_markup(std::string_view t) {
+  constexpr std::string_view kMarks = "+`*_";
+  while (!t.empty() && kMarks.find(t.front()) != std::string_view::npos) t.remove_prefix(1);
+  while (!t.empty() && kMarks.find(t.back()) != std::string_view::npos) t.remove_suffix(1);
+  return t;
+}
+
+bool all_digits(std::string_view t) {
+  if (t.empty()) return false;
+  for (char c : t)
+    if (c < '0' || c > '9') return false;
+  return true;
 }
 
 bool ipv4_shaped(std::string_view t) {
@@ -102,14 +120,16 @@ std::optional<std::string_view> keyed(std::string_view line, std::initializer_li
   return std::nullopt;
 }
 
-class TextReader {
+}  // namespace
+
+class FreeTextReader::Impl {
  public:
-  explicit TextReader(FeedReader& r) : r_(r) {}
+  explicit Impl(FeedReader& r) : r_(r) {}
 
   // Prose that defangs anything defangs its IoCs: a live link in it is a reference.
   void scan_defanging(std::string_view content) {
-    for (std::string_view c : chunks(content))
-      if (c.find('[') != std::string_view::npos || c.find('(') != std::string_view::npos ||
+    for (std::string_view chunk : chunks(content))
+      if (std::string_view c = strip_markup(chunk); c.find('[') != std::string_view::npos || c.find('(') != std::string_view::npos ||
           c.find('{') != std::string_view::npos || c.starts_with("hxxp") || c.starts_with("fxp"))
         if (refang(c) != c) {
           document_defangs_ = true;
@@ -137,7 +157,10 @@ class TextReader {
  private:
   void note(std::string_view token, std::string_view why) { r_.note(fmt::format("{}: '{}' {}", line_no_, token, why)); }
   bool refuse(std::string reason) { return r_.fail(line_no_, std::move(reason)); }
-  void keep(Ioc ioc) { r_.keep(std::move(ioc), line_no_, section_); }
+  void keep(Ioc ioc) {
+    std::string label = where_.empty() ? section_ : section_.empty() ? where_ : where_ + ": " + section_;
+    r_.keep(std::move(ioc), line_no_, std::move(label));
+  }
 
   // A registrable domain, not a file name ("setup.exe") or a public suffix.
   bool registrable(const std::string& name, std::string_view raw) {
@@ -152,12 +175,14 @@ class TextReader {
     return true;
   }
 
-  bool token(std::string_view raw) {
+  bool token(std::string_view written) {
+    std::string_view raw = strip_markup(written);
     const bool defanged = refang(raw) != raw;
     std::string t = strip_punct(refang(raw));
     // An AsciiDoc link "https://host/path[text]": the text is not part of the URL.
     if (size_t bracket = t.find('['); bracket != std::string::npos && has_url_scheme(t)) t.resize(bracket);
     if (t.empty()) return true;
+    without_port_or_scheme_less(t);
     const bool reference = document_defangs_ && !defanged;
     std::string error;
     if (has_url_scheme(t)) {
@@ -209,17 +234,59 @@ class TextReader {
     return true;
   }
 
+  // Rewrites the spellings that carry a host in another shape: "[2001:db8::1]:443" and
+  // "host:443" -> the host; "evil.example/gate.php", "1.2.3.4:8080/x" (a URL without its
+  // scheme) -> "http://" + it. A CIDR ("10.0.0.0/8") is left alone.
+  static void without_port_or_scheme_less(std::string& t) {
+    if (t.front() == '[') {
+      size_t close = t.find(']');
+      if (close != std::string::npos && close > 1 && (close + 1 == t.size() || t[close + 1] == ':') &&
+          (close + 1 == t.size() || all_digits(std::string_view(t).substr(close + 2)))) {
+        t = t.substr(1, close - 1);
+        return;
+      }
+    }
+    if (has_url_scheme(t)) return;
+    std::string_view v(t);
+    const size_t slash = v.find('/');
+    std::string_view authority = v.substr(0, slash);
+    std::string_view host = authority;
+    const size_t colon = authority.find(':');
+    if (colon != std::string_view::npos) {
+      if (authority.find(':', colon + 1) != std::string_view::npos || !all_digits(authority.substr(colon + 1))) return;
+      host = authority.substr(0, colon);
+    }
+    if (host.empty() || (!domain_shaped(host) && !(ipv4_shaped(host) && host.find_first_of("/:") == std::string_view::npos)))
+      return;
+    if (slash != std::string_view::npos) {
+      // "10.0.0.0/8" is a prefix, not a path; an address with a '/' and no port is never a URL.
+      if (colon == std::string_view::npos && ipv4_shaped(host)) return;
+      t = "http://" + t;
+      return;
+    }
+    t = std::string(host);
+  }
+
   FeedReader& r_;
+ public:
+  std::string where_;  // the page or table a document line came from
+ private:
   bool document_defangs_ = false;
   std::string section_;
   uint32_t line_no_ = 0;
 };
 
-}  // namespace
+FreeTextReader::FreeTextReader(FeedReader& r) : impl_(std::make_unique<Impl>(r)) {}
+FreeTextReader::~FreeTextReader() = default;
+void FreeTextReader::scan_defanging(std::string_view content) { impl_->scan_defanging(content); }
+bool FreeTextReader::line(std::string_view text, uint32_t line_no, std::string_view where) {
+  impl_->where_ = std::string(where);
+  return impl_->line(text, line_no);
+}
 
 FeedParseResult parse_free_text(std::string_view content, const ParseOptions& opts) {
   FeedReader r(content, FeedFormat::kText, opts);
-  TextReader reader(r);
+  FreeTextReader reader(r);
   reader.scan_defanging(r.content());
   r.each_line([&](const TextLine& l) { return reader.line(l.text, l.number); });
   return r.finish();
