@@ -138,6 +138,7 @@ std::string guard_reason(const Ioc& ioc, const GuardConfig& config) {
 
 GuardResult apply_guards(const ParsedFeed& feed, const GuardConfig& config, const std::set<std::string>& forced) {
   GuardResult r;
+  r.mode = config.mode;
   r.accepted.reserve(feed.iocs.size());
   for (const Ioc& ioc : feed.iocs) {
     std::string why = guard_reason(ioc, config);

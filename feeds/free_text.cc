@@ -178,7 +178,12 @@ class FreeTextReader::Impl {
   bool token(std::string_view written) {
     std::string_view raw = strip_markup(written);
     const bool defanged = refang(raw) != raw;
-    std::string t = strip_punct(refang(raw));
+    std::string t = refang(raw);
+    // "[2001:db8::7]:8443": the brackets belong to the address, not to the punctuation.
+    if (t.starts_with("[") && t.find(']') != std::string::npos && t.substr(1, t.find(']')).find(':') != std::string::npos)
+      while (!t.empty() && kTrailingPunct.find(t.back()) != std::string::npos && t.back() != ']') t.pop_back();
+    else
+      t = strip_punct(std::move(t));
     // An AsciiDoc link "https://host/path[text]": the text is not part of the URL.
     if (size_t bracket = t.find('['); bracket != std::string::npos && has_url_scheme(t)) t.resize(bracket);
     if (t.empty()) return true;

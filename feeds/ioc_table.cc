@@ -12,8 +12,8 @@
 namespace iocgate {
 namespace {
 
-// Header names, folded. A cell names a column when it is one of these or starts with one
-// followed by a space or '(' ("IP address (C2)"). Order matters only within a role.
+// Header names, folded. A cell names a column when it is one of these, or one of these
+// qualified by " (...)" or " / ...".
 constexpr std::array<std::string_view, 31> kValueNames{
     "value", "values", "indicator", "indicators", "ioc", "iocs", "observable", "ip", "ips", "ip address",
     "ip addresses", "ipv4", "ipv6", "address", "domain", "domains", "domain name", "hostname", "host", "url",
@@ -47,7 +47,10 @@ template <size_t N>
 bool names_one_of(const std::string& cell, const std::array<std::string_view, N>& names) {
   for (std::string_view n : names) {
     if (cell == n) return true;
-    if (cell.size() > n.size() && cell.starts_with(n) && (cell[n.size()] == ' ' || cell[n.size()] == '(')) return true;
+    // A qualified name: "IP address (C2)", "Địa chỉ IP / Tên miền"; not "C2 list exported".
+    if (cell.size() > n.size() + 1 && cell.starts_with(n) && cell[n.size()] == ' ' &&
+        (cell[n.size() + 1] == '(' || cell[n.size() + 1] == '/'))
+      return true;
   }
   return false;
 }

@@ -7,6 +7,11 @@
 #include <fmt/format.h>
 
 namespace iocgate {
+namespace {
+
+std::string size_text(uint64_t n) { return n % (1 << 20) == 0 ? fmt::format("{} MiB", n >> 20) : fmt::format("{} bytes", n); }
+
+}  // namespace
 
 std::unique_ptr<ZipArchive> ZipArchive::open(std::string_view bytes, const ZipLimits& limits, std::string& error) {
   zip_error_t ze;
@@ -60,14 +65,14 @@ bool ZipArchive::read(const std::string& name, std::string& out, std::string& er
     if (got == 0) break;
     total_read_ += static_cast<uint64_t>(got);
     if (out.size() + static_cast<uint64_t>(got) > limits_.max_entry_bytes) {
-      error = fmt::format("{} inflates to more than {} MiB: refused as a possible zip bomb", name,
-                          limits_.max_entry_bytes >> 20);
+      error = fmt::format("{} inflates to more than {}: refused as a possible zip bomb", name,
+                          size_text(limits_.max_entry_bytes));
       zip_fclose(f);
       return false;
     }
     if (total_read_ > limits_.max_total_bytes) {
-      error = fmt::format("the archive inflates to more than {} MiB: refused as a possible zip bomb",
-                          limits_.max_total_bytes >> 20);
+      error = fmt::format("the archive inflates to more than {}: refused as a possible zip bomb",
+                          size_text(limits_.max_total_bytes));
       zip_fclose(f);
       return false;
     }
