@@ -63,22 +63,16 @@ FeedParseResult read_abusech_csv(FeedReader& r, std::initializer_list<const char
         columns = std::move(found);
         n_columns = fields.size();
       } else if (!rec.comment) {
-        r.fail(rec.line, fmt::format("not a {} export: no header row with columns {} before the first data line",
-                                     format_name, column_list(required)));
-        return r.finish();
+        return r.refuse(rec.line, fmt::format("not a {} export: no header row with columns {} before the first data line",
+                                              format_name, column_list(required)));
       }
       continue;
     }
     if (rec.comment) continue;
-    if (rec.fields.size() != n_columns) {
-      r.fail(rec.line, fmt::format("row has {} fields, the header has {}", rec.fields.size(), n_columns));
-      return r.finish();
-    }
+    if (rec.fields.size() != n_columns)
+      return r.refuse(rec.line, fmt::format("row has {} fields, the header has {}", rec.fields.size(), n_columns));
     std::string why = row(AbusechRow{rec.fields, columns, rec.line});
-    if (!why.empty()) {
-      r.fail(rec.line, std::move(why));
-      return r.finish();
-    }
+    if (!why.empty()) return r.refuse(rec.line, std::move(why));
   }
   if (!csv.error().empty()) {
     r.fail(csv.error_line(), columns.empty() ? fmt::format("{} before the header row: {}", format_name, csv.error())

@@ -8,8 +8,8 @@
 #include "feeds/feed_reader.h"
 #include "feeds/free_text.h"
 #include "feeds/ioc_table.h"
+#include "feeds/ooxml_package.h"
 #include "feeds/xml_text.h"
-#include "feeds/zip_archive.h"
 
 namespace iocgate {
 namespace {
@@ -31,17 +31,10 @@ std::string heading_mark(const pugi::xml_node& p) {
 
 FeedParseResult parse_docx(std::string_view content, const ParseOptions& opts) {
   FeedReader r(content, FeedFormat::kDocx, opts);
-  auto fail = [&](std::string reason) {
-    r.fail(0, std::move(reason));
-    return r.finish();
-  };
   std::string error;
-  auto zip = ZipArchive::open(content, ZipLimits{}, error);
-  if (!zip) return fail("not a DOCX document: " + error);
-  if (!zip->has("word/document.xml")) return fail("not a DOCX document: the archive has no word/document.xml");
-  std::string xml;
+  auto zip = OoxmlPackage::open(content, "a DOCX document", "word/document.xml", error);
   pugi::xml_document doc;
-  if (!zip->read("word/document.xml", xml, error) || !parse_xml(xml, doc, "word/document.xml", error)) return fail(error);
+  if (!zip || !zip->read_xml("word/document.xml", doc, error)) return r.refuse(0, std::move(error));
   pugi::xml_node body = doc.child("w:document").child("w:body");
 
   // Paragraphs and table rows are numbered in document order: that number is Ioc::line.
@@ -56,7 +49,7 @@ FeedParseResult parse_docx(std::string_view content, const ParseOptions& opts) {
   std::string all_text;
   size_t tables = 0;
   for (pugi::xml_node n : body.children()) {
-    if (blocks.size() > kMaxBlocks) return fail(fmt::format("more than {} paragraphs and table rows", kMaxBlocks));
+    if (blocks.size() > kMaxBlocks) return r.refuse(0, fmt::format("more than {} paragraphs and table rows", kMaxBlocks));
     const std::string name = n.name();
     if (name == "w:p") {
       Block b;

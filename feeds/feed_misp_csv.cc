@@ -17,10 +17,7 @@ constexpr size_t kMissing = static_cast<size_t>(-1);
 
 FeedParseResult parse_misp_csv(std::string_view content, const ParseOptions& opts) {
   FeedReader r(content, FeedFormat::kMispCsv, opts);
-  auto fail = [&](uint32_t line, std::string reason) {
-    r.fail(line, std::move(reason));
-    return r.finish();
-  };
+  auto fail = [&](uint32_t line, std::string reason) { return r.refuse(line, std::move(reason)); };
   CsvReader reader(r.content());
   CsvRecord rec;
   if (!reader.next(rec)) {

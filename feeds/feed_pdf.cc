@@ -89,10 +89,7 @@ std::vector<std::vector<Cell>> layout(std::vector<Word> words) {
 
 FeedParseResult parse_pdf(std::string_view content, const ParseOptions& opts) {
   FeedReader r(content, FeedFormat::kPdf, opts);
-  auto fail = [&](std::string reason) {
-    r.fail(0, std::move(reason));
-    return r.finish();
-  };
+  auto fail = [&](std::string reason) { return r.refuse(0, std::move(reason)); };
   if (content.size() > kMaxPdfBytes)
     return fail(fmt::format("the PDF is {} MiB, more than the {} MiB an appendix may be", content.size() >> 20,
                             kMaxPdfBytes >> 20));

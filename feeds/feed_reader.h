@@ -29,6 +29,11 @@ class FeedReader {
   // Refuses the whole feed ("FILE:LINE: reason"; line 0 for the whole file) and drops
   // what was read. Returns false, so a format rule can `return r.fail(...)` to stop.
   bool fail(uint32_t line, std::string reason);
+  // fail() and finish() at once, for a parser that stops here: `return r.refuse(...)`.
+  FeedParseResult refuse(uint32_t line, std::string reason) {
+    fail(line, std::move(reason));
+    return finish();
+  }
 
   // Runs `rule` on each line until it returns false; false when it did.
   template <class Rule>

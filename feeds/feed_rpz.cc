@@ -19,17 +19,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> words(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && is_blank(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !is_blank(s[i])) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
-  }
-  return out;
-}
+std::vector<std::string_view> words(std::string_view s) { return split_words(s, " \t\r"); }
 
 bool is_number(std::string_view s) {
   if (s.empty()) return false;

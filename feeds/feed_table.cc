@@ -49,14 +49,8 @@ FeedParseResult parse_ioc_table(std::string_view content, const ParseOptions& op
     if (rec.comment || rec.blank()) continue;
     if (!table.row(rec.fields, rec.line, {})) return r.finish();
   }
-  if (!csv.error().empty()) {
-    r.fail(csv.error_line(), csv.error());
-    return r.finish();
-  }
-  if (!table.found_table()) {
-    r.fail(0, IocTableReader::kNoTable);
-    return r.finish();
-  }
+  if (!csv.error().empty()) return r.refuse(csv.error_line(), csv.error());
+  if (!table.found_table()) return r.refuse(0, IocTableReader::kNoTable);
   read_list_header(r.content(), r.feed());
   return r.finish();
 }

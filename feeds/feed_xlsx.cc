@@ -8,8 +8,8 @@
 #include "feeds/feed_parser.h"
 #include "feeds/feed_reader.h"
 #include "feeds/ioc_table.h"
+#include "feeds/ooxml_package.h"
 #include "feeds/xml_text.h"
-#include "feeds/zip_archive.h"
 
 namespace iocgate {
 namespace {
@@ -37,29 +37,21 @@ std::string part_path(std::string target) {
 
 FeedParseResult parse_xlsx(std::string_view content, const ParseOptions& opts) {
   FeedReader r(content, FeedFormat::kXlsx, opts);
-  auto fail = [&](std::string reason) {
-    r.fail(0, std::move(reason));
-    return r.finish();
-  };
+  auto fail = [&](std::string reason) { return r.refuse(0, std::move(reason)); };
   std::string error;
-  auto zip = ZipArchive::open(content, ZipLimits{}, error);
-  if (!zip) return fail("not an XLSX workbook: " + error);
-  if (!zip->has("xl/workbook.xml")) return fail("not an XLSX workbook: the archive has no xl/workbook.xml");
-  std::string xml;
+  auto zip = OoxmlPackage::open(content, "an XLSX workbook", "xl/workbook.xml", error);
+  if (!zip) return fail(error);
   pugi::xml_document workbook, rels, strings_doc;
-  if (!zip->read("xl/workbook.xml", xml, error) || !parse_xml(xml, workbook, "xl/workbook.xml", error)) return fail(error);
+  if (!zip->read_xml("xl/workbook.xml", workbook, error)) return fail(error);
   std::map<std::string, std::string> targets;  // relationship id -> part
   if (zip->has("xl/_rels/workbook.xml.rels")) {
-    if (!zip->read("xl/_rels/workbook.xml.rels", xml, error) ||
-        !parse_xml(xml, rels, "xl/_rels/workbook.xml.rels", error))
-      return fail(error);
+    if (!zip->read_xml("xl/_rels/workbook.xml.rels", rels, error)) return fail(error);
     for (pugi::xml_node rel : rels.child("Relationships").children("Relationship"))
       targets[rel.attribute("Id").value()] = part_path(rel.attribute("Target").value());
   }
   std::vector<std::string> shared;
   if (zip->has("xl/sharedStrings.xml")) {
-    if (!zip->read("xl/sharedStrings.xml", xml, error) || !parse_xml(xml, strings_doc, "xl/sharedStrings.xml", error))
-      return fail(error);
+    if (!zip->read_xml("xl/sharedStrings.xml", strings_doc, error)) return fail(error);
     for (pugi::xml_node si : strings_doc.child("sst").children("si")) {
       if (shared.size() >= kMaxCells) return fail(fmt::format("more than {} shared strings", kMaxCells));
       shared.push_back(xml_text(si, "t", nullptr, nullptr));
@@ -75,7 +67,7 @@ FeedParseResult parse_xlsx(std::string_view content, const ParseOptions& opts) {
     const std::string part = t != targets.end() ? t->second : fmt::format("xl/worksheets/sheet{}.xml", sheet_no);
     if (!zip->has(part)) return fail(fmt::format("sheet '{}': the workbook names {}, which the archive lacks", name, part));
     pugi::xml_document doc;
-    if (!zip->read(part, xml, error) || !parse_xml(xml, doc, part, error)) return fail(error);
+    if (!zip->read_xml(part, doc, error)) return fail(error);
     table.begin_table();
     uint32_t row_no = 0;
     for (pugi::xml_node row : doc.child("worksheet").child("sheetData").children("row")) {

@@ -27,17 +27,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-std::vector<std::string_view> chunks(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && kSeparators.find(line[i]) != std::string_view::npos) ++i;
-    size_t start = i;
-    while (i < line.size() && kSeparators.find(line[i]) == std::string_view::npos) ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
+std::vector<std::string_view> chunks(std::string_view line) { return split_words(line, kSeparators); }
 
 std::string strip_punct(std::string t) {
   size_t b = 0;

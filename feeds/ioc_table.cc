@@ -56,18 +56,7 @@ bool names_one_of(const std::string& cell, const std::array<std::string_view, N>
 }
 
 // Splits a value cell: a spreadsheet cell or a CSV field may list several IoCs.
-std::vector<std::string_view> value_tokens(std::string_view cell) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  auto sep = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ';'; };
-  while (i < cell.size()) {
-    while (i < cell.size() && sep(cell[i])) ++i;
-    size_t start = i;
-    while (i < cell.size() && !sep(cell[i])) ++i;
-    if (i > start) out.push_back(cell.substr(start, i - start));
-  }
-  return out;
-}
+std::vector<std::string_view> value_tokens(std::string_view cell) { return split_words(cell, " \t\r\n,;"); }
 
 // Appends the UTF-8 encoding of `cp`.
 void put_utf8(std::string& out, uint32_t cp) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace iocgate {
 
@@ -14,6 +15,20 @@ constexpr std::string_view trim_blank(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
+}
+
+// The non-empty runs of `s` between any of `separators`: a zone file's fields, a table
+// cell's values, the chunks of a line of prose.
+inline std::vector<std::string_view> split_words(std::string_view s, std::string_view separators) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && separators.find(s[i]) != std::string_view::npos) ++i;
+    const size_t start = i;
+    while (i < s.size() && separators.find(s[i]) == std::string_view::npos) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
 }
 
 struct TextLine {
