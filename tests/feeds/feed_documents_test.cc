@@ -9,15 +9,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::read_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedPdf, VietnameseAppendixTable) {
   auto r = parse_fixture("appendix_vi.pdf");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kPdf);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kPdf);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 185.174.100.56/32", "url-host update-office365.com", "domain tinmoi24h.net",
                                  "ipv4 103.75.190.11/32"}));
   // Wrapped cells are joined back; the page names where each came from.
@@ -30,8 +27,7 @@ TEST(FeedPdf, VietnameseAppendixTable) {
 
 TEST(FeedXlsx, SheetsWithHeadersAndDefangedCells) {
   auto r = parse_fixture("iocs.xlsx");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kXlsx);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kXlsx);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 45.77.120.3/32", "url-host cdn-microsoft-update.net",
                                  "ipv6 2001:db8:5c:0:0:0:0:17/128", "domain mail-gov.vn", "ipv4 103.56.53.120/32",
                                  "domain baomoi-24h.com"}));
@@ -44,8 +40,7 @@ TEST(FeedXlsx, SheetsWithHeadersAndDefangedCells) {
 
 TEST(FeedDocx, TablesAndParagraphs) {
   auto r = parse_fixture("appendix.docx");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kDocx);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kDocx);
   EXPECT_EQ(r.feed.advisory, "Báo cáo phân tích chiến dịch OceanLotus");
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 194.233.71.23/32", "domain dl.api-gdrive.com", "ipv4 89.44.198.196/32",
                                  "url-host share-docs.org", "domain news.vn-update.com", "domain img.vn-update.com"}));

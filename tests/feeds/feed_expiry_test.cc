@@ -8,7 +8,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::render;
+using namespace testing_support;
+
 
 ParsedFeed feed_of(std::string_view text) {
   ParseOptions opts;

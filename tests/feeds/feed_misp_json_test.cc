@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedMispJson, EventWithObjects) {
   auto r = parse_fixture("misp_event.json");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kMispJson);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kMispJson);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 198.51.100.23/32", "domain update-check.example.net", "ipv4 203.0.113.14/32",
                                  "url-host files.example.com", "domain stage.example.info",
                                  "ipv6 2001:db8:10:0:0:0:0:5/128"}));

@@ -7,9 +7,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::render;
-using testing_support::rendered;
+using namespace testing_support;
+
 
 FeedParseResult parse(std::string_view text) {
   ParseOptions opts;
@@ -112,8 +111,7 @@ TEST(FeedPlain, HashesAndEmailsAreSkippedNotErrors) {
 // Stealer C2 lists write "ip:port"; advisories drop a URL's scheme: the host is the IoC.
 TEST(FeedPlain, HostsWithPortsAndSchemeLessUrls) {
   auto r = parse_fixture("redline_c2.txt");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kPlain);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kPlain);
   EXPECT_EQ(rendered(r.feed), (std::vector<std::string>{
                                   "ipv4 77.91.124.55/32", "ipv4 194.26.192.248/32", "ipv6 2001:db8:77:0:0:0:0:5/128",
                                   "domain bad.example.com", "url-host 78.153.130.68/32",

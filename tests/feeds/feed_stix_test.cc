@@ -8,8 +8,9 @@
 namespace iocgate {
 namespace {
 
+using namespace testing_support;
+
 using nlohmann::json;
-using testing_support::render;
 
 constexpr int64_t kNow = 1719187200;  // 2024-06-24T00:00:00Z
 

@@ -8,9 +8,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 FeedParseResult parse(std::string_view text) {
   ParseOptions opts;
@@ -20,8 +19,7 @@ FeedParseResult parse(std::string_view text) {
 
 TEST(FeedTable, VolexityCsv) {
   auto r = parse_fixture("volexity_oceanlotus.csv");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kTable);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kTable);
   EXPECT_EQ(rendered(r.feed), (V{"domain ps.andreagahuvrauvin.com", "url-host andreagahuvrauvin.com",
                                  "ipv4 150.95.153.189/32", "domain news.sky-connect.org"}));
   EXPECT_EQ(r.feed.iocs[2].line, 4u);
@@ -32,8 +30,7 @@ TEST(FeedTable, VolexityCsv) {
 TEST(FeedTable, VietnameseTabSeparatedHeader) {
   auto r = parse("STT\tĐịa chỉ IP\tLoại\tGhi chú\n1\t185.174.100[.]56\tIP\tMáy chủ C2\n"
                  "2\ttinmoi24h[.]net\tTên miền\t\n3\tc0ffee00c0ffee00c0ffee00c0ffee00\tMã băm\tmẫu\n");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kTable);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kTable);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 185.174.100.56/32", "domain tinmoi24h.net"}));
   EXPECT_EQ(r.feed.iocs[0].label, "Máy chủ C2");
   EXPECT_EQ(r.feed.skipped, (std::map<std::string, uint64_t>{{"mã băm", 1}}));
