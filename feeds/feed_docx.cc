@@ -7,7 +7,7 @@
 #include "feeds/feed_parser.h"
 #include "feeds/feed_reader.h"
 #include "feeds/free_text.h"
-#include "feeds/ioc_table.h"
+#include "feeds/ioc_table_reader.h"
 #include "feeds/ooxml_package.h"
 #include "feeds/xml_text.h"
 

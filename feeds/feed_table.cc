@@ -6,7 +6,7 @@
 #include "feeds/csv_reader.h"
 #include "feeds/feed_parser.h"
 #include "feeds/feed_reader.h"
-#include "feeds/ioc_table.h"
+#include "feeds/ioc_table_reader.h"
 #include "feeds/list_header.h"
 
 namespace iocgate {

@@ -2,7 +2,7 @@
 // Vietnamese TSV headers, ';' tables, tables without a header, and what is refused.
 #include <gtest/gtest.h>
 
-#include "feeds/ioc_table.h"
+#include "feeds/ioc_table_reader.h"
 #include "tests/feeds/feed_test_support.h"
 
 namespace iocgate {

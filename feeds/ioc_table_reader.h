@@ -1,4 +1,4 @@
-// feeds/ioc_table.h — IoCs from a table of cells, wherever the table came from (CSV/TSV,
+// feeds/ioc_table_reader.h — IoCs from a table of cells, wherever the table came from (CSV/TSV,
 // a spreadsheet sheet, a Word or PDF table): the header names the value, type and note
 // columns, in English or Vietnamese; without one, the value column is found by content.
 #pragma once

@@ -1,5 +1,5 @@
-// feeds/ioc_table.cc — see ioc_table.h.
-#include "feeds/ioc_table.h"
+// feeds/ioc_table_reader.cc — see ioc_table_reader.h.
+#include "feeds/ioc_table_reader.h"
 
 #include <array>
 
