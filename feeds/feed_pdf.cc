@@ -195,6 +195,9 @@ FeedParseResult parse_pdf(std::string_view content, const ParseOptions& opts) {
   }
   if (!flush()) return r.finish();
   if (pages == 0) return fail("the PDF has no pages");
+  // A scanned appendix has pages but no text layer: nothing was read, and saying so beats
+  // accepting it as an empty feed.
+  if (text_bytes == 0) return fail("the PDF has no text layer (a scan?): run it through OCR or ask for the text");
   return r.finish();
 }
 

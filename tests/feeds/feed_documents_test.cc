@@ -49,6 +49,13 @@ TEST(FeedDocx, TablesAndParagraphs) {
   EXPECT_EQ(r.feed.skipped, (std::map<std::string, uint64_t>{{"md5", 1}}));
 }
 
+TEST(FeedPdf, ScanWithoutTextIsRefusedNotEmpty) {
+  auto r = parse_fixture("scan_no_text.pdf");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->message(),
+            "scan_no_text.pdf: the PDF has no text layer (a scan?): run it through OCR or ask for the text");
+}
+
 TEST(FeedDocuments, ZipBombIsRefusedWithItsReason) {
   auto r = parse_fixture("zip_bomb.xlsx");
   ASSERT_FALSE(r.ok());
