@@ -44,7 +44,9 @@
 #include "control/stats.h"
 #include "control/table_history.h"
 #include "control/table_publisher.h"
+#include "control/feed_check.h"
 #include "feeds/feed_guards.h"
+#include "feeds/feed_verdict.h"
 #include "feeds/feed_parser.h"
 #include "feeds/ip_prefix.h"
 #include "feeds/rfc3339_time.h"
@@ -128,7 +130,7 @@ class ControlServer {
 
   bool start(std::string* error) {
     std::map<std::string, std::string> problems;
-    if (Status s = store_.load([](const StoredFeed& f) { return read_stored(f); }, &problems); !s.ok()) {
+    if (Status s = store_.load([this](const StoredFeed& f) { return read_stored(f); }, &problems); !s.ok()) {
       *error = s.message();
       return false;
     }
@@ -206,14 +208,30 @@ class ControlServer {
   }
 
  private:
-  // A stored feed read exactly as its push read it.
-  static Result<ParsedFeed> read_stored(const StoredFeed& f) {
+  // The one rule for what a feed enforces, shared by `feed check`: parse, then the guards
+  // of this appliance's config (feeds/feed_verdict.h check_feed).
+  FeedVerdict verdict_of(std::string_view content, const std::string& source, const FeedOptions& o,
+                         const GuardConfig& base) const {
     ParseOptions opts;
-    opts.file_name = f.source.empty() ? f.name : f.source;
-    opts.format = f.options.format;
-    FeedParseResult r = parse_feed(f.content, opts);
-    if (!r.ok()) return Status::error(r.error->message());
-    return std::move(r.feed);
+    opts.file_name = source;
+    opts.format = o.format;
+    opts.include_not_for_ids = o.include_not_for_ids;
+    GuardConfig guards = base;
+    if (o.skip_refused) guards.mode = GuardMode::kSkipRefused;
+    return check_feed(content, opts, guards, std::set<std::string>(o.force.begin(), o.force.end()));
+  }
+
+  // A stored feed read exactly as its push read it: same parser, options and guards.
+  Result<ParsedFeed> read_stored(const StoredFeed& f) const {
+    Result<GuardConfig> guards = guard_config_from(cfg_);
+    if (!guards.ok()) return guards.status();
+    FeedVerdict v = verdict_of(f.content, f.source.empty() ? f.name : f.source, f.options, *guards);
+    if (!v.accepted)
+      return Status::error((v.errors.empty() ? std::string("refused") : v.errors.front()) +
+                           (v.errors.size() > 1 ? " (and " + std::to_string(v.errors.size() - 1) + " more)" : ""));
+    ParsedFeed out = std::move(v.feed);
+    out.iocs = std::move(v.enforce);
+    return out;
   }
 
   // Every feed the last good table lists whose stored copy failed its checks keeps being
@@ -371,32 +389,38 @@ class ControlServer {
                   ") has already passed: it would not be enforced at all; give a later --expires, or --confirm to "
                   "store it anyway (the live table is unchanged)");
     f.pushed_unix = now;
-    ParseOptions opts;
-    opts.file_name = f.source;
     if (!req.format.empty()) {
       // The same names `iocgate feed check --format` takes; anything else is refused.
       const std::optional<FeedFormat> ff = feed_format_from_name(req.format);
       if (!ff) return fail("\"format\": unknown format '" + req.format + "' (`iocgate feed check --help` lists them)");
-      opts.format = *ff;
+      f.options.format = *ff;
     }
-    FeedParseResult pr = parse_feed(content, opts);
-    if (!pr.ok()) return fail(pr.error->message() + " (the live table is unchanged)");
-    f.options.format = pr.feed.format;
+    f.options.force = req.force;
+    f.options.include_not_for_ids = req.include_not_for_ids;
+    f.options.skip_refused = req.skip_refused;
     // Guards: nothing over-broad, special-purpose, own or allowlisted reaches the table
-    // unless the operator forced that entry.
-    std::string guard_error;
-    const std::optional<GuardConfig> guards = guard_config(&guard_error);
-    if (!guards) return fail(guard_error + " (the live table is unchanged)");
-    const std::set<std::string> forced(req.force.begin(), req.force.end());
-    f.options.force.assign(forced.begin(), forced.end());
-    GuardResult gr = apply_guards(pr.feed, *guards, forced);
-    if (!gr.ok()) {
+    // unless the operator forced that entry: the same verdict `feed check --config` gives.
+    Result<GuardConfig> guards = guard_config_from(cfg_);
+    if (!guards.ok()) return fail(guards.message() + " (the live table is unchanged)");
+    FeedVerdict v = verdict_of(content, f.source, f.options, *guards);
+    if (!v.accepted) {
       std::string msg;
-      for (size_t i = 0; i < gr.refused.size() && i < 20; ++i) msg += (i ? "\n" : "") + gr.refused[i].message(f.source);
-      if (gr.refused.size() > 20) msg += "\n... " + std::to_string(gr.refused.size() - 20) + " more refusals";
+      for (size_t i = 0; i < v.errors.size() && i < 20; ++i) msg += (i ? "\n" : "") + v.errors[i];
+      if (v.errors.size() > 20) msg += "\n... " + std::to_string(v.errors.size() - 20) + " more refusals";
       return fail(msg + "\n(the feed is refused as a whole; the live table is unchanged)");
     }
-    pr.feed.iocs = std::move(gr.accepted);
+    if (v.feed.expired && !confirm)
+      return fail("every IoC of this feed has already expired (its valid_until dates have passed): it would enforce "
+                  "nothing; --confirm to store it anyway (the live table is unchanged)");
+    // The stored format is the one read, so a reload reads it the same way.
+    f.options.format = v.format;
+    ParsedFeed parsed = std::move(v.feed);
+    parsed.iocs = std::move(v.enforce);
+    json notes = json::array();
+    for (const std::string& w : v.warnings) notes.push_back(w);
+    for (const std::string& l : v.left_out) notes.push_back("left out: " + l);
+    for (const std::string& e : v.forced) notes.push_back("forced: " + e);
+    FeedParseResult pr{std::nullopt, std::move(parsed)};
 
     // The shrink guard, against the previous version and against the baseline: a feed can
     // not be walked down in small steps without one confirmation.
@@ -439,34 +463,8 @@ class ControlServer {
     live_feeds_ = live_feed_names(now);
     json j = publish_reply(r);
     j["feed"] = feed_json(*store_.find(f.name), now);
+    j["notes"] = notes;
     return j;
-  }
-
-  std::optional<GuardConfig> guard_config(std::string* error) const {
-    GuardConfig g;
-    g.min_prefix_v4 = static_cast<uint8_t>(cfg_.guards_min_prefix_v4);
-    g.min_prefix_v6 = static_cast<uint8_t>(cfg_.guards_min_prefix_v6);
-    g.max_shrink_fraction = cfg_.guards_max_shrink_percent / 100.0;
-    for (const std::string& n : cfg_.internal_networks) {
-      std::string why;
-      auto p = parse_ip_prefix(n, why);
-      if (!p) {
-        *error = cfg_.path + ": [network] internal: '" + n + "': " + why;
-        return std::nullopt;
-      }
-      g.own_networks.push_back({*p, n});
-    }
-    if (!cfg_.guards_allowlist.empty()) {
-      std::ifstream in(cfg_.guards_allowlist);
-      if (!in) {
-        *error = cfg_.guards_allowlist + ": cannot read the allowlist ([guards] allowlist)";
-        return std::nullopt;
-      }
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      if (!parse_allowlist(ss.str(), cfg_.guards_allowlist, g.allowlist, *error)) return std::nullopt;
-    }
-    return g;
   }
 
   json list() {

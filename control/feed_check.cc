@@ -19,6 +19,20 @@ constexpr const char* kKinds[] = {"ipv4", "cidr4", "ipv6", "cidr6", "domain", "u
 constexpr size_t kMaxPrintedErrors = 50;
 
 bool build_guards(const FeedCheckOptions& o, GuardConfig& guards, std::string& error) {
+  if (!o.config_path.empty()) {
+    auto cfg = load_config(o.config_path);
+    if (!cfg.ok()) {
+      error = cfg.message();
+      return false;
+    }
+    Result<GuardConfig> g = guard_config_from(*cfg);
+    if (!g) {
+      error = g.message();
+      return false;
+    }
+    guards = std::move(*g);
+  }
+  if (o.skip_refused) guards.mode = GuardMode::kSkipRefused;
   for (const std::string& cidr : o.own_networks) {
     auto p = parse_ip_prefix(cidr, error);
     if (!p) {
@@ -65,6 +79,11 @@ void print_text(const FeedVerdict& v) {
     fmt::print("  skipped, {}: {} ({})\n", category, total, detail);
   }
   for (const std::string& f : v.forced) fmt::print("  forced: {}\n", f);
+  for (const std::string& w : v.warnings) fmt::print("  warning: {}\n", w);
+  for (size_t i = 0; i < v.left_out.size() && i < kMaxPrintedErrors; ++i)
+    fmt::print("  left out (--skip-refused): {}\n", v.left_out[i]);
+  if (v.left_out.size() > kMaxPrintedErrors)
+    fmt::print("  ... {} more left out\n", v.left_out.size() - kMaxPrintedErrors);
   for (const std::string& n : v.feed.notes) fmt::print("  note: line {}\n", n);
   if (v.feed.notes_dropped) fmt::print("  note: {} more\n", v.feed.notes_dropped);
   for (size_t i = 0; i < v.errors.size() && i < kMaxPrintedErrors; ++i) fmt::print("  {}\n", v.errors[i]);
@@ -84,18 +103,51 @@ nlohmann::json to_json(const FeedVerdict& v) {
           {"skipped", v.skipped},
           {"errors", v.errors},
           {"forced", v.forced},
+          {"left_out", v.left_out},
+          {"warnings", v.warnings},
+          {"expired", v.feed.expired},
+          {"not_for_ids", v.feed.not_for_ids},
           {"ignored", v.feed.notes}};
 }
 
 }  // namespace
 
+Result<std::vector<OwnNetwork>> internal_networks_from(const ApplianceConfig& cfg) {
+  std::vector<OwnNetwork> out;
+  for (const std::string& n : cfg.internal_networks) {
+    std::string why;
+    auto p = parse_ip_prefix(n, why);
+    if (!p) return Status::error(fmt::format("{}: [network] internal: {}", cfg.path, why));
+    out.push_back(OwnNetwork{*p, n, "config [network] internal"});
+  }
+  return out;
+}
+
+Result<GuardConfig> guard_config_from(const ApplianceConfig& cfg) {
+  GuardConfig g;
+  g.min_prefix_v4 = static_cast<uint8_t>(cfg.guards_min_prefix_v4);
+  g.min_prefix_v6 = static_cast<uint8_t>(cfg.guards_min_prefix_v6);
+  g.max_shrink_fraction = cfg.guards_max_shrink_percent / 100.0;
+  Result<std::vector<OwnNetwork>> nets = internal_networks_from(cfg);
+  if (!nets) return nets.status();
+  g.own_networks = std::move(*nets);
+  if (!cfg.guards_allowlist.empty()) {
+    std::string content, error;
+    if (!read_feed_bytes(cfg.guards_allowlist, content, &error))
+      return Status::error(fmt::format("{}: [guards] allowlist: {}", cfg.path, error));
+    if (!parse_allowlist(content, cfg.guards_allowlist, g.allowlist, error)) return Status::error(error);
+  }
+  return g;
+}
+
 int run_feed_check(const FeedCheckOptions& o) {
   ParseOptions base;
   base.now_unix = o.now_unix;
+  base.include_not_for_ids = o.include_not_for_ids;
   if (!o.format.empty()) {
     auto f = feed_format_from_name(o.format);
     if (!f) {
-      fmt::print(stderr, "--format {}: unknown format; see docs/FEEDS.md for the names\n", o.format);
+      fmt::print(stderr, "--format {}: unknown format; the formats are: {}\n", o.format, feed_format_names());
       return 1;
     }
     base.format = *f;

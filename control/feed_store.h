@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "feeds/feed_expiry.h"
 #include "feeds/ioc.h"
 #include "shm/secure_file.h"
 #include "table/ioc_table_format.h"
@@ -47,7 +48,7 @@ struct StoredFeed {
   // last good table (`parsed`), and the operator is told how to repair it.
   std::string degraded;
 
-  bool expired(int64_t now) const { return expires_unix != 0 && now >= expires_unix; }
+  bool expired(int64_t now) const { return !feed_live(expires_unix, now); }
 };
 
 bool valid_feed_name(const std::string& name);

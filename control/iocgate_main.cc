@@ -14,6 +14,7 @@
 #include "config/appliance_config.h"
 #include "control/control_process.h"
 #include "control/feed_check.h"
+#include "feeds/ioc.h"
 
 namespace {
 
@@ -57,12 +58,20 @@ int main(int argc, char** argv) {
   feed->require_subcommand(1);
   CLI::App* check = feed->add_subcommand("check", "Parse feeds without touching a live table; exit 0 if all are accepted");
   check->add_option("files", check_opts.files, "Feed files")->required();
-  check->add_option("--format", check_opts.format,
-                    "Read every file in this format instead of detecting it (e.g. text, misp-json, firehol; see docs/FEEDS.md)");
+  std::string format_help = "Read every file in this format instead of detecting it:";
+  for (const iocgate::FeedFormatInfo* f = iocgate::feed_formats(); f->name; ++f)
+    format_help += std::string("\n  ") + f->name + ": " + f->description;
+  check->add_option("--format", check_opts.format, format_help);
   check->add_flag("--json", check_opts.json, "Print the result as JSON");
   check->add_option("--own-network", check_opts.own_networks, "A CIDR of the operator's own networks the guards protect (repeatable)");
   check->add_option("--allow", check_opts.allow_files, "An allowlist file: addresses, CIDRs, domains (covering subdomains) (repeatable)");
   check->add_option("--force", check_opts.force, "Enforce this entry despite a guard refusal, as printed in quotes (repeatable)");
+  check->add_option("--config", check_opts.config_path,
+                    "Take the guards from this appliance config ([guards], [network] internal), as a push would");
+  check->add_flag("--skip-refused", check_opts.skip_refused,
+                  "Accept the feed without the entries a guard refuses, listing each with its reason");
+  check->add_flag("--include-not-for-ids", check_opts.include_not_for_ids,
+                  "Also take entries the publisher marked not for detection (MISP to_ids=false)");
 
   std::string config_path = "/etc/iocgate/iocgate.toml";
   CLI::App* ctl = app.add_subcommand("control", "Run the control process (feeds, table publishing, iocctl socket)");

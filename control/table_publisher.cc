@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "control/ioc_table_builder.h"
+#include "feeds/feed_expiry.h"
 #include "shm/mapped_table.h"
 
 namespace iocgate {
@@ -34,10 +35,10 @@ PublishResult TablePublisher::publish(const FeedStore& store, int64_t now, bool 
   const auto t0 = Clock::now();
   table::IocTableBuilder builder;
   for (const auto& [name, f] : store.feeds()) {
-    if (f.expired(now)) continue;
+    if (!feed_live(f.expires_unix, now)) continue;
     const uint32_t id = builder.add_feed({name, f.action, f.advisory, f.group});
     for (const Ioc& ioc : f.parsed.iocs)
-      if (ioc.valid_until == 0 || ioc.valid_until > now) builder.add(id, ioc);
+      if (ioc_live(ioc, f.expires_unix, now)) builder.add(id, ioc);
   }
   auto blob = builder.build(&r.error);
   if (!blob) return r;

@@ -1,119 +1,138 @@
 // feeds/feed_abusech.cc — abuse.ch CSV exports: Feodo Tracker (C2 addresses), ThreatFox
 // (ip:port, domain, url; hashes counted) and the URLhaus dump (URLs, reduced to their host).
+// All three share abuse.ch's layout: a '#' comment block, the header row sometimes inside it.
 #include <fmt/format.h>
 
-#include "feeds/abusech_csv.h"
-#include "feeds/domain_name.h"
+#include <initializer_list>
+#include <map>
+
+#include "feeds/csv_reader.h"
 #include "feeds/feed_parser.h"
-#include "feeds/ip_prefix.h"
+#include "feeds/feed_reader.h"
+#include "feeds/ioc_value.h"
 #include "feeds/url_host.h"
 
 namespace iocgate {
 namespace {
 
-// A single address, never a range: these exports list hosts.
-std::optional<Ioc> host_address(std::string_view text, std::string& error) {
-  auto p = parse_ip_prefix(text, error);
-  if (!p) return std::nullopt;
-  if (p->is_cidr) {
-    error = fmt::format("'{}' is a CIDR; this column holds one address", text);
-    return std::nullopt;
+// Quoted or not, padded with ", ", never spanning lines; '#' lines are comments.
+constexpr CsvDialect kAbusechDialect{',', true, false, false, true};
+
+struct AbusechRow {
+  const std::vector<std::string>& fields;
+  const std::map<std::string, size_t>& columns;
+  uint32_t line;
+  // The field of column `name` (which the caller listed as required).
+  const std::string& operator[](const std::string& name) const { return fields[columns.at(name)]; }
+  std::string get(const std::string& name) const {
+    auto it = columns.find(name);
+    return it == columns.end() ? std::string() : fields[it->second];
   }
-  return ioc_from_prefix(*p, IocForm::kAddress);
+};
+
+std::string column_list(std::initializer_list<const char*> required) {
+  std::string names;
+  for (const char* r : required) names += std::string(names.empty() ? "" : ", ") + r;
+  return names;
 }
 
-// "1.2.3.4:443" or "[2001:db8::1]:443" -> the address; the port cannot be enforced alone.
-std::optional<Ioc> address_with_port(std::string_view text, std::string& error) {
-  std::string_view host = text;
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos) {
-    error = fmt::format("'{}' is not 'address:port'", text);
-    return std::nullopt;
+// Finds the header row (commented or not) naming every column in `required`, then runs
+// `row` on each data row; `row` returns an error reason or "".
+template <class Row>
+FeedParseResult read_abusech_csv(FeedReader& r, std::initializer_list<const char*> required, const char* format_name,
+                                 Row&& row) {
+  CsvReader csv(r.content(), kAbusechDialect);
+  std::map<std::string, size_t> columns;
+  size_t n_columns = 0;
+  CsvRecord rec;
+  std::vector<std::string> fields;
+  std::string error;
+  while (csv.next(rec)) {
+    if (rec.blank()) continue;
+    if (columns.empty()) {
+      if (rec.comment) {
+        if (!split_csv_line(rec.text, kAbusechDialect, fields, error)) continue;
+      } else {
+        fields = rec.fields;
+      }
+      std::map<std::string, size_t> found;
+      for (size_t i = 0; i < fields.size(); ++i) found.emplace(fields[i], i);
+      bool all = true;
+      for (const char* name : required) all = all && found.count(name);
+      if (all) {
+        columns = std::move(found);
+        n_columns = fields.size();
+      } else if (!rec.comment) {
+        return r.refuse(rec.line, fmt::format("not a {} export: no header row with columns {} before the first data line",
+                                              format_name, column_list(required)));
+      }
+      continue;
+    }
+    if (rec.comment) continue;
+    if (rec.fields.size() != n_columns)
+      return r.refuse(rec.line, fmt::format("row has {} fields, the header has {}", rec.fields.size(), n_columns));
+    std::string why = row(AbusechRow{rec.fields, columns, rec.line});
+    if (!why.empty()) return r.refuse(rec.line, std::move(why));
   }
-  host = text.substr(0, colon);
-  std::string_view port = text.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  bool port_ok = !port.empty() && port.size() <= 5;
-  for (char c : port) port_ok = port_ok && c >= '0' && c <= '9';
-  if (!port_ok || std::stoul(std::string(port)) > 65535) {
-    error = fmt::format("'{}': '{}' is not a port number", text, port);
-    return std::nullopt;
+  if (!csv.error().empty()) {
+    r.fail(csv.error_line(), columns.empty() ? fmt::format("{} before the header row: {}", format_name, csv.error())
+                                             : csv.error());
+  } else if (columns.empty()) {
+    r.fail(0, fmt::format("not a {} export: no header row with columns {}", format_name, column_list(required)));
   }
-  return host_address(host, error);
-}
-
-std::optional<Ioc> domain_ioc(std::string_view text, std::string& error) {
-  auto name = normalize_domain(text, error);
-  if (!name) return std::nullopt;
-  Ioc ioc;
-  ioc.kind = IocKind::kDomain;
-  ioc.form = IocForm::kDomain;
-  ioc.domain = std::move(*name);
-  return ioc;
+  return r.finish();
 }
 
 }  // namespace
 
 FeedParseResult parse_feodo_csv(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kFeodoCsv;
-  result.feed.advisory = "abuse.ch Feodo Tracker";
-  read_abusech_csv(content, {"dst_ip"}, "Feodo Tracker CSV", opts, result, [&](const AbusechRow& row) {
+  FeedReader r(content, FeedFormat::kFeodoCsv, opts);
+  r.feed().advisory = "abuse.ch Feodo Tracker";
+  return read_abusech_csv(r, {"dst_ip"}, "Feodo Tracker CSV", [&](const AbusechRow& row) {
     std::string error;
-    auto ioc = host_address(row["dst_ip"], error);
+    auto ioc = address_ioc(row["dst_ip"], error);
     if (!ioc) return fmt::format("dst_ip: {}", error);
-    ioc->line = row.line;
-    if (row.has("malware")) ioc->label = row["malware"];
-    result.feed.iocs.push_back(std::move(*ioc));
+    r.keep(std::move(*ioc), row.line, row.get("malware"));
     return std::string();
   });
-  return result;
 }
 
 FeedParseResult parse_threatfox_csv(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kThreatfoxCsv;
-  result.feed.advisory = "abuse.ch ThreatFox";
-  read_abusech_csv(content, {"ioc_value", "ioc_type"}, "ThreatFox CSV", opts, result, [&](const AbusechRow& row) {
+  FeedReader r(content, FeedFormat::kThreatfoxCsv, opts);
+  r.feed().advisory = "abuse.ch ThreatFox";
+  return read_abusech_csv(r, {"ioc_value", "ioc_type"}, "ThreatFox CSV", [&](const AbusechRow& row) {
     const std::string& type = row["ioc_type"];
     const std::string& value = row["ioc_value"];
     std::string error;
     std::optional<Ioc> ioc;
-    if (type == "ip:port") ioc = address_with_port(value, error);
+    if (type == "ip:port") ioc = address_port_ioc(value, error);
     else if (type == "domain") ioc = domain_ioc(value, error);
     else if (type == "url") ioc = ioc_from_url(value, false, error);
     else {
-      ++result.feed.skipped[type.empty() ? std::string("(no ioc_type)") : type];
+      r.skip(type.empty() ? std::string("(no ioc_type)") : type);
       return std::string();
     }
     if (!ioc) return fmt::format("{}: {}", type, error);
-    ioc->line = row.line;
-    if (row.has("malware_printable")) ioc->label = row["malware_printable"];
-    result.feed.iocs.push_back(std::move(*ioc));
+    r.keep(std::move(*ioc), row.line, row.get("malware_printable"));
     return std::string();
   });
-  return result;
 }
 
 FeedParseResult parse_urlhaus_csv(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kUrlhausCsv;
-  result.feed.advisory = "abuse.ch URLhaus";
-  read_abusech_csv(content, {"url", "url_status"}, "URLhaus CSV", opts, result, [&](const AbusechRow& row) {
+  FeedReader r(content, FeedFormat::kUrlhausCsv, opts);
+  r.feed().advisory = "abuse.ch URLhaus";
+  return read_abusech_csv(r, {"url", "url_status"}, "URLhaus CSV", [&](const AbusechRow& row) {
     // An offline URL's host is often a cleaned-up, legitimate site: not enforced.
     if (row["url_status"] == "offline") {
-      ++result.feed.skipped["offline"];
+      r.skip("offline");
       return std::string();
     }
     std::string error;
     auto ioc = ioc_from_url(row["url"], false, error);
     if (!ioc) return fmt::format("url: {}", error);
-    ioc->line = row.line;
-    if (row.has("threat")) ioc->label = row["threat"];
-    result.feed.iocs.push_back(std::move(*ioc));
+    r.keep(std::move(*ioc), row.line, row.get("threat"));
     return std::string();
   });
-  return result;
 }
 
 }  // namespace iocgate

@@ -14,16 +14,26 @@ bool live(int64_t expires, int64_t now) { return expires == 0 || now < expires; 
 
 }  // namespace
 
+bool feed_live(int64_t feed_expires_unix, int64_t now) { return live(feed_expires_unix, now); }
+
+bool ioc_live(const Ioc& ioc, int64_t feed_expires_unix, int64_t now) {
+  return live(feed_expires_unix, now) && live(ioc.valid_until, now);
+}
+
+bool feed_fully_expired(const ParsedFeed& feed) {
+  auto it = feed.skipped.find("expired");
+  return feed.iocs.empty() && it != feed.skipped.end() && it->second > 0;
+}
+
 EnforceSet iocs_to_enforce(const std::vector<PolicedFeed>& feeds, int64_t now) {
   EnforceSet out;
   // Per distinct IoC: {has a live listing, has an expired listing}.
   std::map<Key, std::pair<bool, bool>> state;
   for (size_t f = 0; f < feeds.size(); ++f) {
     if (feeds[f].feed == nullptr) continue;
-    const bool feed_live = live(feeds[f].policy.expires_unix, now);
     for (const Ioc& ioc : feeds[f].feed->iocs) {
       auto& s = state[Key(ioc.kind, ioc.addr, ioc.prefix_len, ioc.domain)];
-      if (feed_live && live(ioc.valid_until, now)) {
+      if (ioc_live(ioc, feeds[f].policy.expires_unix, now)) {
         s.first = true;
         out.enforce.push_back(EnforcedIoc{f, ioc});
       } else {

@@ -33,6 +33,16 @@ struct EnforceSet {
   uint64_t kept_by_other_feed = 0;   // distinct IoCs expired somewhere but live in another feed
 };
 
+// The one expiry rule, for everything that builds a table: a feed is live until its
+// expires_unix (0 = never), a listing while its feed is live and its own valid_until (0 =
+// none) has not passed. Live means now < expiry.
+bool feed_live(int64_t feed_expires_unix, int64_t now);
+bool ioc_live(const Ioc& ioc, int64_t feed_expires_unix, int64_t now);
+
+// True when the parser dropped entries as past their valid_until and none is left: the
+// publisher is telling the operator this advisory is over (ParsedFeed::expired).
+bool feed_fully_expired(const ParsedFeed& feed);
+
 // A listing is live when its feed has not expired and its own valid_until (if any) has
 // not passed: now < expiry. An IoC is enforced while at least one listing is live.
 EnforceSet iocs_to_enforce(const std::vector<PolicedFeed>& feeds, int64_t now);

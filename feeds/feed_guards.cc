@@ -11,6 +11,8 @@
 #include "feeds/domain_name.h"
 #include "feeds/ioc_text.h"
 #include "feeds/public_suffix.h"
+#include "feeds/text_lines.h"
+#include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
@@ -80,17 +82,11 @@ std::optional<AllowEntry> parse_allow_entry(std::string_view text, std::string s
 
 bool parse_allowlist(std::string_view content, const std::string& file, std::vector<AllowEntry>& out,
                      std::string& error) {
-  uint32_t line_no = 0;
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t eol = content.find('\n', pos);
-    if (eol == std::string_view::npos) eol = content.size();
-    std::string_view line = content.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
+  for (const TextLine& l : TextLines(strip_utf8_bom(content))) {
+    const uint32_t line_no = l.number;
+    std::string_view line = l.text;
     if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+    line = trim_blank(line);
     if (line.empty()) continue;
     std::string why;
     auto e = parse_allow_entry(line, fmt::format("{}:{}", file, line_no), why);
@@ -142,6 +138,7 @@ std::string guard_reason(const Ioc& ioc, const GuardConfig& config) {
 
 GuardResult apply_guards(const ParsedFeed& feed, const GuardConfig& config, const std::set<std::string>& forced) {
   GuardResult r;
+  r.mode = config.mode;
   r.accepted.reserve(feed.iocs.size());
   for (const Ioc& ioc : feed.iocs) {
     std::string why = guard_reason(ioc, config);

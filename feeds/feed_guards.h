@@ -30,12 +30,18 @@ struct OwnNetwork {
   std::string source = "config internal_networks";
 };
 
+// What a refusal does to the feed. The default refuses the whole feed for one bad entry:
+// it is most often the wrong file or a publisher's mistake. kSkipRefused enforces the rest
+// and reports each refused entry (FireHOL level1 lists bogons on purpose).
+enum class GuardMode : uint8_t { kAllOrNothing, kSkipRefused };
+
 struct GuardConfig {
   std::vector<OwnNetwork> own_networks;
   std::vector<AllowEntry> allowlist;
   uint8_t min_prefix_v4 = 8;
   uint8_t min_prefix_v6 = 32;
   double max_shrink_fraction = 0.5;  // hold a feed that loses more than this share of IoCs
+  GuardMode mode = GuardMode::kAllOrNothing;
 };
 
 // Parses one allowlist entry (address, CIDR or domain; defanged forms accepted). nullopt
@@ -57,13 +63,16 @@ struct GuardRefusal {
 
 struct GuardResult {
   std::vector<Ioc> accepted;            // what may be enforced, forced entries included
-  std::vector<GuardRefusal> refused;    // in feed order
+  std::vector<GuardRefusal> refused;    // in feed order; left out of `accepted`
   std::vector<std::string> forced;      // entries accepted only because of --force
-  bool ok() const { return refused.empty(); }
+  GuardMode mode = GuardMode::kAllOrNothing;
+  // The feed may be enforced: nothing was refused, or refused entries are skipped.
+  bool ok() const { return refused.empty() || mode == GuardMode::kSkipRefused; }
 };
 
 // Applies every guard to each IoC of `feed`. An IoC whose canonical text is in `forced`
-// is accepted despite a refusal (and listed in `forced`).
+// is accepted despite a refusal (and listed in `forced`). config.mode says whether a
+// refusal refuses the feed (ok() false) or only leaves the entry out.
 GuardResult apply_guards(const ParsedFeed& feed, const GuardConfig& config, const std::set<std::string>& forced);
 
 // Why one IoC would be refused, or "" when it passes. The per-entry core of apply_guards.

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "feeds/feed_parser.h"
-#include "feeds/json_error.h"
+#include "feeds/feed_reader.h"
+#include "feeds/json_document.h"
 #include "feeds/misp_attribute.h"
-#include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
@@ -40,28 +40,23 @@ bool truthy(const json& obj, const char* key) {
   return it->is_number_integer() && it->get<int64_t>() != 0;
 }
 
-std::string string_of(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The group named by the event: a threat-actor galaxy cluster, else a galaxy tag
 // 'misp-galaxy:threat-actor="APT32"'.
 std::string event_group(const json& ev) {
   if (auto g = ev.find("Galaxy"); g != ev.end() && g->is_array()) {
     for (const json& galaxy : *g) {
-      if (!galaxy.is_object() || string_of(galaxy, "type") != "threat-actor") continue;
+      if (!galaxy.is_object() || json_string(galaxy, "type") != "threat-actor") continue;
       auto clusters = galaxy.find("GalaxyCluster");
       if (clusters == galaxy.end() || !clusters->is_array()) continue;
       for (const json& c : *clusters)
-        if (c.is_object() && !string_of(c, "value").empty()) return string_of(c, "value");
+        if (c.is_object() && !json_string(c, "value").empty()) return json_string(c, "value");
     }
   }
   if (auto tags = ev.find("Tag"); tags != ev.end() && tags->is_array()) {
     constexpr std::string_view kPrefix = "misp-galaxy:threat-actor=\"";
     for (const json& t : *tags) {
       if (!t.is_object()) continue;
-      std::string name = string_of(t, "name");
+      std::string name = json_string(t, "name");
       if (name.starts_with(kPrefix) && name.size() > kPrefix.size() + 1 && name.back() == '"')
         return name.substr(kPrefix.size(), name.size() - kPrefix.size() - 1);
     }
@@ -97,8 +92,7 @@ class LineFinder {
 };
 
 struct EventReader {
-  const ParseOptions& opts;
-  ParsedFeed& feed;
+  FeedReader& r;
   LineFinder lines;
   uint32_t index = 0;  // attributes seen, 1-based: the fallback "line"
 
@@ -107,19 +101,19 @@ struct EventReader {
     ++index;
     *line = index;
     if (!attr.is_object()) return fmt::format("attribute {} is not a JSON object", index);
-    *line = lines.line_of(string_of(attr, "uuid"), index);
-    std::string type = string_of(attr, "type");
+    *line = lines.line_of(json_string(attr, "uuid"), index);
+    std::string type = json_string(attr, "type");
     auto value = attr.find("value");
     if (type.empty() || value == attr.end() || !value->is_string())
       return fmt::format("attribute {} has no \"type\" and \"value\" strings", index);
     if (truthy(attr, "deleted")) {
-      ++feed.skipped["deleted"];
+      r.skip("deleted");
       return {};
     }
     auto to_ids = to_ids_of(attr);
     if (!to_ids) return fmt::format("{} attribute: to_ids is {}, expected true or false", type, attr["to_ids"].dump());
-    if (!*to_ids) {
-      ++feed.skipped["to_ids=0"];
+    if (!*to_ids && !r.options().include_not_for_ids) {
+      r.skip("to_ids=0");
       return {};
     }
     std::vector<Ioc> iocs;
@@ -128,23 +122,21 @@ struct EventReader {
     if (!misp_attribute_iocs(type, value->get_ref<const std::string&>(), iocs, skip, error))
       return fmt::format("{}: {}", type, error);
     if (skip) {
-      ++feed.skipped[type];
+      r.skip(type);
       return {};
     }
-    std::string label = string_of(attr, "comment");
+    std::string label = json_string(attr, "comment");
     if (label.empty()) label = object_label;
-    for (Ioc& ioc : iocs) {
-      ioc.line = *line;
-      ioc.label = label;
-      feed.iocs.push_back(std::move(ioc));
-    }
+    if (!*to_ids) r.feed().not_for_ids += iocs.size();
+    for (Ioc& ioc : iocs) r.keep(std::move(ioc), *line, label);
     return {};
   }
 
   std::string event(const json& ev, uint32_t* line) {
     *line = 0;
     if (!ev.is_object()) return "\"Event\" is not a JSON object";
-    if (feed.advisory.empty()) feed.advisory = string_of(ev, "info");
+    ParsedFeed& feed = r.feed();
+    if (feed.advisory.empty()) feed.advisory = json_string(ev, "info");
     if (feed.group.empty()) feed.group = event_group(ev);
     if (auto attrs = ev.find("Attribute"); attrs != ev.end()) {
       if (!attrs->is_array()) return "Event.Attribute is not an array";
@@ -155,11 +147,11 @@ struct EventReader {
       if (!objects->is_array()) return "Event.Object is not an array";
       for (const json& o : *objects) {
         if (!o.is_object()) return "an Event.Object entry is not a JSON object";
-        std::string label = string_of(o, "comment");
-        if (label.empty()) label = string_of(o, "name");
+        std::string label = json_string(o, "comment");
+        if (label.empty()) label = json_string(o, "name");
         auto attrs = o.find("Attribute");
         if (attrs == o.end()) continue;
-        if (!attrs->is_array()) return fmt::format("Object '{}': Attribute is not an array", string_of(o, "name"));
+        if (!attrs->is_array()) return fmt::format("Object '{}': Attribute is not an array", json_string(o, "name"));
         for (const json& a : *attrs)
           if (auto e = attribute(a, label, line); !e.empty()) return e;
       }
@@ -171,41 +163,28 @@ struct EventReader {
 }  // namespace
 
 FeedParseResult parse_misp_json(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kMispJson;
-  content = strip_utf8_bom(content);
-  auto fail = [&](uint32_t line, std::string reason) {
-    result.error = FeedError{opts.file_name, line, std::move(reason)};
-    result.feed.iocs.clear();
-    return result;
-  };
-  json doc;
-  uint32_t bad_line = 0;
-  std::string bad_reason;
-  if (!parse_json_document(content, &doc, &bad_line, &bad_reason)) return fail(bad_line, bad_reason);
-  try {
-    EventReader reader{opts, result.feed, LineFinder(content)};
+  FeedReader r(content, FeedFormat::kMispJson, opts);
+  r.read_json([&](const json& doc) {
+    EventReader reader{r, LineFinder(r.content())};
     std::vector<const json*> events;
     if (doc.is_object() && doc.contains("Event")) {
       events.push_back(&doc["Event"]);
     } else if (doc.is_object() && doc.contains("response") && doc["response"].is_array()) {
-      for (const json& r : doc["response"]) {
-        if (!r.is_object() || !r.contains("Event")) return fail(0, "a \"response\" entry has no \"Event\"");
-        events.push_back(&r["Event"]);
+      for (const json& resp : doc["response"]) {
+        if (!resp.is_object() || !resp.contains("Event")) return r.fail(0, "a \"response\" entry has no \"Event\"");
+        events.push_back(&resp["Event"]);
       }
     } else {
-      return fail(0, "not a MISP event: expected {\"Event\": {...}} or {\"response\": [{\"Event\": {...}}]}");
+      return r.fail(0, "not a MISP event: expected {\"Event\": {...}} or {\"response\": [{\"Event\": {...}}]}");
     }
-    if (events.empty()) return fail(0, "the MISP response holds no event");
+    if (events.empty()) return r.fail(0, "the MISP response holds no event");
     for (const json* ev : events) {
       uint32_t line = 0;
-      if (std::string e = reader.event(*ev, &line); !e.empty()) return fail(line, std::move(e));
+      if (std::string e = reader.event(*ev, &line); !e.empty()) return r.fail(line, std::move(e));
     }
-  } catch (const std::exception& e) {
-    // Defensive: the checks above should leave nothing for nlohmann to throw.
-    return fail(0, fmt::format("unexpected JSON structure: {}", without_exception_id(e.what())));
-  }
-  return result;
+    return true;
+  });
+  return r.finish();
 }
 
 }  // namespace iocgate

@@ -9,15 +9,17 @@
 
 #include <fmt/format.h>
 
+#include "feeds/feed_expiry.h"
 #include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+// JSON whitespace, for detection and the JSON fallback.
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-size_t skip_blank(std::string_view s, size_t i) {
-  while (i < s.size() && is_blank(s[i])) ++i;
+size_t skip_json_space(std::string_view s, size_t i) {
+  while (i < s.size() && is_json_space(s[i])) ++i;
   return i;
 }
 
@@ -25,9 +27,9 @@ size_t skip_blank(std::string_view s, size_t i) {
 // not throw or cost a full parse, and the STIX parser reports real syntax errors.
 bool mentions_bundle_type(std::string_view s) {
   for (size_t at = s.find("\"type\""); at != std::string_view::npos; at = s.find("\"type\"", at + 1)) {
-    size_t i = skip_blank(s, at + 6);
+    size_t i = skip_json_space(s, at + 6);
     if (i >= s.size() || s[i] != ':') continue;
-    i = skip_blank(s, i + 1);
+    i = skip_json_space(s, i + 1);
     if (s.substr(i, 8) == "\"bundle\"") return true;
   }
   return false;
@@ -35,7 +37,7 @@ bool mentions_bundle_type(std::string_view s) {
 
 // The first key of a JSON object starting at s[i] == '{', or "" when there is none.
 std::string_view first_json_key(std::string_view s, size_t i) {
-  i = skip_blank(s, i + 1);
+  i = skip_json_space(s, i + 1);
   if (i >= s.size() || s[i] != '"') return {};
   size_t end = s.find('"', i + 1);
   if (end == std::string_view::npos) return {};
@@ -48,7 +50,7 @@ bool all_digits(std::string_view s) {
 
 FeedFormat detect_json(std::string_view s, size_t first) {
   std::string_view first_line = s.substr(first, s.find('\n', first) - first);
-  while (!first_line.empty() && is_blank(first_line.back())) first_line.remove_suffix(1);
+  while (!first_line.empty() && is_json_space(first_line.back())) first_line.remove_suffix(1);
   // JSON lines: one complete object on the first line, keyed by cidr (or asn, refused by
   // the parser with its reason).
   if (first_line.size() > 2 && first_line.back() == '}' &&
@@ -76,7 +78,7 @@ FeedFormat detect_text(std::string_view s) {
     return FeedFormat::kFeodoCsv;
   if (contains(head, "ioc_value") && contains(head, "ioc_type")) return FeedFormat::kThreatfoxCsv;
   if (contains(head, "id,dateadded,url,url_status")) return FeedFormat::kUrlhausCsv;
-  size_t first = skip_blank(s, 0);
+  size_t first = skip_json_space(s, 0);
   std::string_view rest = s.substr(first);
   if (rest.starts_with("[Adblock") || rest.starts_with("!") || rest.starts_with("||")) return FeedFormat::kAdblock;
   if (rest.starts_with("= ") || contains(head, "\n|===")) return FeedFormat::kText;
@@ -85,27 +87,10 @@ FeedFormat detect_text(std::string_view s) {
     return FeedFormat::kFireholSet;
   if (contains(head, "; Spamhaus") || contains(head, " ; SBL")) return FeedFormat::kSpamhausDrop;
   if (contains(head, "Feodo Tracker") && rest.starts_with("#")) return FeedFormat::kFeodoPlain;
+  if (looks_like_ioc_table(s)) return FeedFormat::kTable;
   return FeedFormat::kPlain;
 }
 
-constexpr std::array<std::pair<FeedFormat, const char*>, 16> kFormatNames{{
-    {FeedFormat::kAuto, "auto"},
-    {FeedFormat::kPlain, "plain"},
-    {FeedFormat::kMispCsv, "misp-csv"},
-    {FeedFormat::kStix21, "stix2.1"},
-    {FeedFormat::kMispJson, "misp-json"},
-    {FeedFormat::kFireholSet, "firehol"},
-    {FeedFormat::kSpamhausDrop, "spamhaus-drop"},
-    {FeedFormat::kSpamhausJson, "spamhaus-json"},
-    {FeedFormat::kFeodoCsv, "feodo-csv"},
-    {FeedFormat::kFeodoPlain, "feodo-plain"},
-    {FeedFormat::kThreatfoxCsv, "threatfox-csv"},
-    {FeedFormat::kThreatfoxJson, "threatfox-json"},
-    {FeedFormat::kUrlhausCsv, "urlhaus-csv"},
-    {FeedFormat::kAdblock, "adblock"},
-    {FeedFormat::kRpz, "rpz"},
-    {FeedFormat::kText, "text"},
-}};
 
 // Within one feed a repeated IoC is counted, not kept twice: the first listing (its line
 // and label) is the provenance.
@@ -124,11 +109,26 @@ void drop_duplicates(ParsedFeed& feed) {
   feed.iocs = std::move(kept);
 }
 
+// Documents are told by their magic bytes: "%PDF-", or a ZIP whose member names (stored
+// uncompressed in the headers) are those of a workbook or a Word document.
+std::optional<FeedFormat> detect_binary(std::string_view s) {
+  if (s.substr(0, 1024).find("%PDF-") != std::string_view::npos) return FeedFormat::kPdf;
+  if (!s.starts_with("PK\x03\x04")) return std::nullopt;
+  if (contains(s, "xl/workbook.xml")) return FeedFormat::kXlsx;
+  if (contains(s, "word/document.xml")) return FeedFormat::kDocx;
+  return std::nullopt;
+}
+
+bool is_binary_format(FeedFormat f) { return f == FeedFormat::kPdf || f == FeedFormat::kXlsx || f == FeedFormat::kDocx; }
+
 // UTF-16 and binary files are refused up front with the reason, instead of a confusing
 // complaint about their first "IoC".
 std::optional<std::string> encoding_error(std::string_view content) {
   if (content.starts_with("\xFF\xFE") || content.starts_with("\xFE\xFF"))
     return "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8";
+  if (content.starts_with("PK\x03\x04"))
+    return "the file is a ZIP archive but not an XLSX workbook or a DOCX document (no xl/workbook.xml or "
+           "word/document.xml); unpack it and check the feed inside";
   size_t nul = content.find('\0');
   if (nul != std::string_view::npos)
     return fmt::format("the file contains a NUL byte at offset {}: it is binary or UTF-16, not a UTF-8 text feed", nul);
@@ -151,6 +151,10 @@ FeedParseResult parse_feed_as(std::string_view content, FeedFormat format, const
     case FeedFormat::kAdblock: return parse_adblock(content, opts);
     case FeedFormat::kRpz: return parse_rpz(content, opts);
     case FeedFormat::kText: return parse_free_text(content, opts);
+    case FeedFormat::kTable: return parse_ioc_table(content, opts);
+    case FeedFormat::kPdf: return parse_pdf(content, opts);
+    case FeedFormat::kXlsx: return parse_xlsx(content, opts);
+    case FeedFormat::kDocx: return parse_docx(content, opts);
     case FeedFormat::kPlain:
     case FeedFormat::kAuto: break;
   }
@@ -159,19 +163,6 @@ FeedParseResult parse_feed_as(std::string_view content, FeedFormat format, const
 
 }  // namespace
 
-const char* feed_format_name(FeedFormat f) {
-  for (const auto& [format, name] : kFormatNames)
-    if (format == f) return name;
-  return "unknown";
-}
-
-std::optional<FeedFormat> feed_format_from_name(std::string_view name) {
-  for (const auto& [format, n] : kFormatNames)
-    if (name == n) return format;
-  if (name == "stix" || name == "stix21") return FeedFormat::kStix21;
-  return std::nullopt;
-}
-
 std::string FeedError::message() const {
   std::string_view name = file.empty() ? std::string_view("<feed>") : std::string_view(file);
   if (line == 0) return fmt::format("{}: {}", name, reason);
@@ -179,14 +170,16 @@ std::string FeedError::message() const {
 }
 
 FeedFormat detect_feed_format(std::string_view content) {
+  if (auto binary = detect_binary(content)) return *binary;
   content = strip_utf8_bom(content);
-  size_t first = skip_blank(content, 0);
+  size_t first = skip_json_space(content, 0);
   if (first < content.size() && (content[first] == '{' || content[first] == '[')) return detect_json(content, first);
   return detect_text(content);
 }
 
 FeedParseResult parse_feed(std::string_view content, const ParseOptions& opts) {
-  if (auto why = encoding_error(content)) {
+  const bool binary = is_binary_format(opts.format) || (opts.format == FeedFormat::kAuto && detect_binary(content));
+  if (auto why = binary ? std::nullopt : encoding_error(content)) {
     FeedParseResult r;
     r.error = FeedError{opts.file_name, 0, std::move(*why)};
     return r;
@@ -197,13 +190,14 @@ FeedParseResult parse_feed(std::string_view content, const ParseOptions& opts) {
     // JSON that no reader claims goes to the STIX parser anyway: it explains what the
     // document is instead of the plain parser complaining about a '{' line.
     std::string_view body = strip_utf8_bom(content);
-    size_t first = skip_blank(body, 0);
+    size_t first = skip_json_space(body, 0);
     if (format == FeedFormat::kPlain && first < body.size() && (body[first] == '{' || body[first] == '['))
       format = FeedFormat::kStix21;
   }
   FeedParseResult r = parse_feed_as(content, format, opts);
   if (r.ok()) {
     drop_duplicates(r.feed);
+    r.feed.expired = feed_fully_expired(r.feed);
   } else if (opts.format == FeedFormat::kAuto && format == FeedFormat::kPlain) {
     // Free text is never chosen silently: a list with a typo must be refused, not re-read
     // as prose with the typo dropped. Say how to read an advisory instead.

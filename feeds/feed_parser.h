@@ -34,5 +34,13 @@ FeedParseResult parse_urlhaus_csv(std::string_view content, const ParseOptions& 
 FeedParseResult parse_adblock(std::string_view content, const ParseOptions& opts);
 FeedParseResult parse_rpz(std::string_view content, const ParseOptions& opts);
 FeedParseResult parse_free_text(std::string_view content, const ParseOptions& opts);
+// A delimited IoC table: header by column names (English, Vietnamese) or by content.
+FeedParseResult parse_ioc_table(std::string_view content, const ParseOptions& opts);
+// True when the first row of `content` is a delimited header naming a value column.
+bool looks_like_ioc_table(std::string_view content);
+// Documents (feeds/document_*.cc): bounded in size, pages and entries; see docs/FEEDS.md.
+FeedParseResult parse_pdf(std::string_view content, const ParseOptions& opts);
+FeedParseResult parse_xlsx(std::string_view content, const ParseOptions& opts);
+FeedParseResult parse_docx(std::string_view content, const ParseOptions& opts);
 
 }  // namespace iocgate

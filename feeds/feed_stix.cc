@@ -6,14 +6,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "feeds/domain_name.h"
 #include "feeds/feed_parser.h"
+#include "feeds/feed_reader.h"
+#include "feeds/ioc_value.h"
 #include "feeds/ip_prefix.h"
-#include "feeds/json_error.h"
 #include "feeds/rfc3339_time.h"
 #include "feeds/stix_pattern.h"
 #include "feeds/url_host.h"
-#include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
@@ -35,24 +34,18 @@ std::optional<Ioc> comparison_ioc(const StixComparison& c, std::string& error, b
         return ioc_from_prefix(*p, IocForm::kAddress);
       }
     }
-    auto name = normalize_domain(c.value, error);
-    if (!name) return std::nullopt;
-    Ioc ioc;
-    ioc.kind = IocKind::kDomain;
-    ioc.form = IocForm::kDomain;
-    ioc.domain = std::move(*name);
-    return ioc;
+    return domain_ioc(c.value, error);
   }
   if (c.object_type == "url") return ioc_from_url(c.value, false, error);
-  auto p = parse_ip_prefix(c.value, error);
-  if (!p) return std::nullopt;
+  auto ioc = prefix_ioc(c.value, error);
+  if (!ioc) return std::nullopt;
   IocKind want = c.object_type == "ipv4-addr" ? IocKind::kIpv4 : IocKind::kIpv6;
-  if (p->kind != want) {
+  if (ioc->kind != want) {
     error = fmt::format("{} value '{}' is an {} address", c.object_type, c.value,
-                        p->kind == IocKind::kIpv4 ? "IPv4" : "IPv6");
+                        ioc->kind == IocKind::kIpv4 ? "IPv4" : "IPv6");
     return std::nullopt;
   }
-  return ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress);
+  return ioc;
 }
 
 std::string not_a_bundle_reason(const json& doc) {
@@ -72,11 +65,11 @@ std::string not_a_bundle_reason(const json& doc) {
 }
 
 // Parses one indicator into `feed`; returns an error reason (without FILE:LINE) or "".
-std::string parse_indicator(const json& obj, uint32_t index, int64_t now, ParsedFeed& feed) {
+std::string parse_indicator(const json& obj, uint32_t index, int64_t now, FeedReader& r) {
   std::string id = "indicator (no id)";
   if (auto it = obj.find("id"); it != obj.end() && it->is_string()) id = it->get<std::string>();
   if (auto it = obj.find("revoked"); it != obj.end() && it->is_boolean() && it->get<bool>()) {
-    ++feed.skipped["revoked"];
+    r.skip("revoked");
     return {};
   }
   // STIX 2.0 has no pattern_type: its patterns are STIX patterns.
@@ -84,7 +77,7 @@ std::string parse_indicator(const json& obj, uint32_t index, int64_t now, Parsed
     if (!it->is_string()) return fmt::format("{}: pattern_type is not a string", id);
     const auto& pt = it->get_ref<const std::string&>();
     if (pt != "stix") {
-      ++feed.skipped["pattern_type=" + pt];
+      r.skip("pattern_type=" + pt);
       return {};
     }
   }
@@ -96,7 +89,7 @@ std::string parse_indicator(const json& obj, uint32_t index, int64_t now, Parsed
     if (it->is_string()) t = parse_rfc3339(it->get_ref<const std::string&>());
     if (!t) return fmt::format("{}: valid_until {} is not an RFC 3339 timestamp", id, it->dump());
     if (*t <= now) {
-      ++feed.skipped["expired"];
+      r.skip("expired");
       return {};
     }
     valid_until = *t;
@@ -132,65 +125,49 @@ std::string parse_indicator(const json& obj, uint32_t index, int64_t now, Parsed
       bool as_address = false;
       auto ioc = comparison_ioc(c, error, &as_address);
       if (!ioc) return fmt::format("{}: {}", id, error);
-      if (as_address && feed.notes.size() < 100)
-        feed.notes.push_back(fmt::format("{}: domain-name '{}' is an IP address; taken as an address", index, c.value));
-      ioc->line = index;
-      ioc->label = label;
+      if (as_address) r.note(fmt::format("{}: domain-name '{}' is an IP address; taken as an address", index, c.value));
       ioc->valid_until = valid_until;
-      feed.iocs.push_back(std::move(*ioc));
+      r.keep(std::move(*ioc), index, label);
     }
   }
-  for (const auto& r : reasons) ++feed.skipped[r];
+  for (const auto& reason : reasons) r.skip(reason);
   return {};
 }
 
 }  // namespace
 
 FeedParseResult parse_stix21(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kStix21;
-  content = strip_utf8_bom(content);
-  auto fail = [&](uint32_t line, std::string reason) {
-    result.error = FeedError{opts.file_name, line, std::move(reason)};
-    result.feed.iocs.clear();
-    return result;
-  };
-  json doc;
-  uint32_t bad_line = 0;
-  std::string bad_reason;
-  if (!parse_json_document(content, &doc, &bad_line, &bad_reason)) return fail(bad_line, bad_reason);
-  try {
+  FeedReader r(content, FeedFormat::kStix21, opts);
+  r.read_json([&](const json& doc) {
     bool bundle = doc.is_object() && ((doc.contains("type") && doc["type"] == "bundle") || doc.contains("objects"));
-    if (!bundle) return fail(0, not_a_bundle_reason(doc));
+    if (!bundle) return r.fail(0, not_a_bundle_reason(doc));
     auto objects = doc.find("objects");
-    if (objects == doc.end()) return result;  // an empty bundle is a valid, empty feed
-    if (!objects->is_array()) return fail(0, "\"objects\" is not an array");
+    if (objects == doc.end()) return true;  // an empty bundle is a valid, empty feed
+    if (!objects->is_array()) return r.fail(0, "\"objects\" is not an array");
     const int64_t now = opts.now_unix != 0 ? opts.now_unix : static_cast<int64_t>(std::time(nullptr));
     uint32_t index = 0;
     for (const json& obj : *objects) {
       ++index;
-      if (!obj.is_object()) return fail(index, "object is not a JSON object");
+      if (!obj.is_object()) return r.fail(index, "object is not a JSON object");
       auto type = obj.find("type");
-      if (type == obj.end() || !type->is_string()) return fail(index, "object has no \"type\" string");
+      if (type == obj.end() || !type->is_string()) return r.fail(index, "object has no \"type\" string");
       const std::string& t = type->get_ref<const std::string&>();
       if (t != "indicator") {
         // Feed-level provenance: the first report names the advisory, the first
         // intrusion set, threat actor or campaign names the group.
         auto name = obj.find("name");
         if (name == obj.end() || !name->is_string()) continue;
-        if (t == "report" && result.feed.advisory.empty()) result.feed.advisory = name->get<std::string>();
-        if ((t == "intrusion-set" || t == "threat-actor" || t == "campaign") && result.feed.group.empty())
-          result.feed.group = name->get<std::string>();
+        if (t == "report" && r.feed().advisory.empty()) r.feed().advisory = name->get<std::string>();
+        if ((t == "intrusion-set" || t == "threat-actor" || t == "campaign") && r.feed().group.empty())
+          r.feed().group = name->get<std::string>();
         continue;
       }
-      std::string error = parse_indicator(obj, index, now, result.feed);
-      if (!error.empty()) return fail(index, std::move(error));
+      std::string error = parse_indicator(obj, index, now, r);
+      if (!error.empty()) return r.fail(index, std::move(error));
     }
-  } catch (const std::exception& e) {
-    // Defensive: the checks above should leave nothing for nlohmann to throw.
-    return fail(0, fmt::format("unexpected JSON structure: {}", without_exception_id(e.what())));
-  }
-  return result;
+    return true;
+  });
+  return r.finish();
 }
 
 }  // namespace iocgate

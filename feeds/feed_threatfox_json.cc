@@ -3,101 +3,71 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "feeds/domain_name.h"
 #include "feeds/feed_parser.h"
-#include "feeds/ip_prefix.h"
-#include "feeds/json_error.h"
+#include "feeds/feed_reader.h"
+#include "feeds/ioc_value.h"
+#include "feeds/json_document.h"
 #include "feeds/url_host.h"
-#include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
 
 using nlohmann::json;
 
-std::string string_of(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Returns an error reason or "".
-std::string read_entry(const json& e, uint32_t index, ParsedFeed& feed) {
+std::string read_entry(const json& e, uint32_t index, FeedReader& r) {
   if (!e.is_object()) return fmt::format("entry {} is not a JSON object", index);
-  std::string type = string_of(e, "ioc_type");
-  std::string value = e.contains("ioc_value") ? string_of(e, "ioc_value") : string_of(e, "ioc");
+  std::string type = json_string(e, "ioc_type");
+  std::string value = e.contains("ioc_value") ? json_string(e, "ioc_value") : json_string(e, "ioc");
   if (type.empty() || value.empty()) return fmt::format("entry {} has no \"ioc_type\" and \"ioc_value\" (or \"ioc\")", index);
   std::string error;
   std::optional<Ioc> ioc;
   if (type == "ip:port") {
-    size_t colon = value.rfind(':');
-    std::string_view host = std::string_view(value).substr(0, colon);
-    if (colon == std::string::npos) return fmt::format("ip:port '{}' has no port", value);
-    auto p = parse_ip_prefix(host, error);
-    if (p && p->is_cidr) error = fmt::format("'{}' is a CIDR, not an address", host);
-    if (p && !p->is_cidr) ioc = ioc_from_prefix(*p, IocForm::kAddress);
+    ioc = address_port_ioc(value, error);
   } else if (type == "domain") {
-    if (auto name = normalize_domain(value, error)) {
-      ioc.emplace();
-      ioc->kind = IocKind::kDomain;
-      ioc->form = IocForm::kDomain;
-      ioc->domain = std::move(*name);
-    }
+    ioc = domain_ioc(value, error);
   } else if (type == "url") {
     ioc = ioc_from_url(value, false, error);
   } else {
-    ++feed.skipped[type];
+    r.skip(type);
     return {};
   }
   if (!ioc) return fmt::format("{}: {}", type, error);
-  ioc->line = index;
-  ioc->label = string_of(e, "malware_printable");
-  feed.iocs.push_back(std::move(*ioc));
+  r.keep(std::move(*ioc), index, json_string(e, "malware_printable"));
   return {};
 }
 
 }  // namespace
 
 FeedParseResult parse_threatfox_json(std::string_view content, const ParseOptions& opts) {
-  FeedParseResult result;
-  result.feed.format = FeedFormat::kThreatfoxJson;
-  result.feed.advisory = "abuse.ch ThreatFox";
-  content = strip_utf8_bom(content);
-  auto fail = [&](uint32_t line, std::string reason) {
-    result.error = FeedError{opts.file_name, line, std::move(reason)};
-    result.feed.iocs.clear();
-    return result;
-  };
-  json doc;
-  uint32_t bad_line = 0;
-  std::string bad_reason;
-  if (!parse_json_document(content, &doc, &bad_line, &bad_reason)) return fail(bad_line, bad_reason);
-  try {
-    if (!doc.is_object()) return fail(0, "not a ThreatFox export: the JSON top level is not an object");
+  FeedReader r(content, FeedFormat::kThreatfoxJson, opts);
+  r.feed().advisory = "abuse.ch ThreatFox";
+  r.read_json([&](const json& doc) {
+    if (!doc.is_object()) return r.fail(0, "not a ThreatFox export: the JSON top level is not an object");
     uint32_t index = 0;
     if (doc.contains("query_status")) {
       const json& status = doc["query_status"];
       if (!status.is_string() || (status != "ok" && status != "no_result"))
-        return fail(0, fmt::format("ThreatFox API response with query_status {}: no data", status.dump()));
+        return r.fail(0, fmt::format("ThreatFox API response with query_status {}: no data", status.dump()));
+      if (status == "no_result") return true;
       auto data = doc.find("data");
-      if (status == "no_result") return result;
-      if (data == doc.end() || !data->is_array()) return fail(0, "ThreatFox API response without a \"data\" array");
+      if (data == doc.end() || !data->is_array()) return r.fail(0, "ThreatFox API response without a \"data\" array");
       for (const json& e : *data)
-        if (auto why = read_entry(e, ++index, result.feed); !why.empty()) return fail(index, std::move(why));
-      return result;
+        if (auto why = read_entry(e, ++index, r); !why.empty()) return r.fail(index, std::move(why));
+      return true;
     }
     for (const auto& [id, entries] : doc.items()) {
       // The export is keyed by numeric IoC ids; anything else is another document.
       bool numeric = !id.empty();
       for (char c : id) numeric = numeric && c >= '0' && c <= '9';
-      if (!numeric) return fail(0, fmt::format("not a ThreatFox export: key \"{}\" is not an IoC id", id));
-      if (!entries.is_array()) return fail(0, fmt::format("not a ThreatFox export: \"{}\" does not hold an array", id));
+      if (!numeric) return r.fail(0, fmt::format("not a ThreatFox export: key \"{}\" is not an IoC id", id));
+      if (!entries.is_array()) return r.fail(0, fmt::format("not a ThreatFox export: \"{}\" does not hold an array", id));
       for (const json& e : entries)
-        if (auto why = read_entry(e, ++index, result.feed); !why.empty()) return fail(index, std::move(why));
+        if (auto why = read_entry(e, ++index, r); !why.empty()) return r.fail(index, std::move(why));
     }
-  } catch (const std::exception& e) {
-    return fail(0, fmt::format("unexpected JSON structure: {}", without_exception_id(e.what())));
-  }
-  return result;
+    return true;
+  });
+  return r.finish();
 }
 
 }  // namespace iocgate

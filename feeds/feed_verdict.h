@@ -28,6 +28,10 @@ struct FeedVerdict {
   std::map<std::string, std::map<std::string, uint64_t>> skipped;
   std::vector<std::string> errors;         // "FILE:LINE: reason", parse error or refusals
   std::vector<std::string> forced;         // entries accepted only through --force
+  // With GuardMode::kSkipRefused: the entries left out, "FILE:LINE: 'ENTRY' reason; ...".
+  std::vector<std::string> left_out;
+  // What an operator should know although the feed is accepted (an expired advisory).
+  std::vector<std::string> warnings;
 };
 
 // The report category of a parser's skip reason ("md5" -> "not enforceable").

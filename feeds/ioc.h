@@ -44,11 +44,29 @@ enum class FeedFormat : uint8_t {
   kAdblock,         // urlhaus-filter style "||host^" list
   kRpz,             // DNS response-policy zone ("name CNAME .")
   kText,            // IoCs extracted from an advisory's prose and tables
+  kTable,           // delimited IoC table (CSV/TSV/';') with a value column
+  kPdf,             // PDF appendix: its tables, else its text
+  kXlsx,            // Excel workbook: each sheet as a table
+  kDocx,            // Word document: its tables and its paragraphs
 };
 
+// One row of the format registry (feeds/feed_formats.cc): the one table every `--format`
+// option, help text and report reads.
+struct FeedFormatInfo {
+  FeedFormat format;
+  const char* name;         // what --format takes and reports print: "misp-json"
+  const char* description;  // one line for help texts: "MISP event JSON ({\"Event\": ...})"
+};
+
+// Every format, kAuto first; ends at the entry whose name is nullptr.
+const FeedFormatInfo* feed_formats();
+
 const char* feed_format_name(FeedFormat f);
-// The format named `name` ("misp-json", "text", ...); nullopt for an unknown name.
+// The format named `name` ("misp-json", "text", ...); nullopt for an unknown name. The one
+// parser of a format name: `feed check --format` and `iocctl feed push --format` call it.
 std::optional<FeedFormat> feed_format_from_name(std::string_view name);
+// "auto, plain, misp-csv, ...": the accepted names, for an error message or help text.
+std::string feed_format_names();
 
 // A parse failure. The whole feed is rejected: one bad entry means the file is not what
 // the operator thinks it is.
@@ -74,12 +92,20 @@ struct ParsedFeed {
   // domain"), so an operator can check that nothing was lost. Capped; see notes_dropped.
   std::vector<std::string> notes;
   uint64_t notes_dropped = 0;
+  // Every entry that carried a validity (STIX valid_until) is past it and nothing is left
+  // to enforce: the advisory is over. Set by parse_feed (feed_fully_expired) for a warning.
+  bool expired = false;
+  // IoCs taken only because of ParseOptions::include_not_for_ids (they are in `iocs`).
+  uint64_t not_for_ids = 0;
 };
 
 struct ParseOptions {
   std::string file_name;              // used in error messages only
   int64_t now_unix = 0;               // for STIX valid_until; 0 = take the wall clock
   FeedFormat format = FeedFormat::kAuto;
+  // Take entries the publisher marked as not for detection (MISP to_ids=false): the
+  // operator enforces an advisory's context too. Counted in ParsedFeed::not_for_ids.
+  bool include_not_for_ids = false;
 };
 
 struct FeedParseResult {

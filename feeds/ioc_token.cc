@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 
 #include "feeds/defang.h"
+#include <algorithm>
+
 #include "feeds/domain_name.h"
+#include "feeds/ioc_value.h"
 #include "feeds/ip_prefix.h"
 #include "feeds/url_host.h"
 
@@ -26,15 +29,17 @@ const char* hash_name(std::string_view t) {
   }
 }
 
-bool is_ipv4_with_port(std::string_view t) {
-  size_t colon = t.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == t.size()) return false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    bool ok = i < colon ? ((c >= '0' && c <= '9') || c == '.') : (c >= '0' && c <= '9');
-    if (i != colon && !ok) return false;
+// The host of "host:port" / "[v6]:port" / "[v6]" as an Ioc: stealer C2 lists write the port.
+std::optional<Ioc> host_with_port(std::string_view t, std::string& error) {
+  std::string_view host = t;
+  if (t.front() == '[' && t.back() == ']') {
+    host = t.substr(1, t.size() - 2);
+  } else {
+    uint16_t port = 0;
+    if (!split_host_port(t, host, port, error)) return std::nullopt;
   }
-  return t.substr(0, colon).find('.') != std::string_view::npos;
+  if (looks_like_ip(host) || host.find(':') != std::string_view::npos) return address_ioc(host, error);
+  return domain_ioc(host, error);
 }
 
 }  // namespace
@@ -45,6 +50,10 @@ IocToken classify_ioc_token(std::string_view raw) {
   IocToken out;
   std::string token = refang(raw);
   std::string_view t(token);
+  if (t.empty()) {
+    out.error = "an empty token is not an IoC";
+    return out;
+  }
   if (has_url_scheme(t)) {
     out.ioc = ioc_from_url(t, false, out.error);
     return out;
@@ -59,35 +68,35 @@ IocToken classify_ioc_token(std::string_view raw) {
     }
     return out;
   }
-  if (is_ipv4_with_port(t)) {
-    out.error = fmt::format("'{}' is an address with a port; list the address alone", raw);
+  // One ':' is a port (an IPv6 address has two or more); '[' opens a bracketed IPv6 host.
+  const size_t colons = static_cast<size_t>(std::count(t.begin(), t.end(), ':'));
+  const size_t slash = t.find('/');
+  if (slash == std::string_view::npos && (t.front() == '[' || colons == 1)) {
+    out.ioc = host_with_port(t, out.error);
     return out;
   }
   // A ':' never occurs in a domain name: the author meant an IPv6 address.
-  if (looks_like_ip(t) || t.find(':') != std::string_view::npos) {
-    auto p = parse_ip_prefix(t, out.error);
-    if (p) out.ioc = ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress);
+  if (looks_like_ip(t) || (colons > 1 && t.front() != '[')) {
+    out.ioc = prefix_ioc(t, out.error);
     return out;
   }
   if (t.find_first_of(",\"") != std::string_view::npos) {
-    out.error = fmt::format("'{}' looks like a CSV row; the only CSV format read is MISP's "
-                            "(header 'uuid,event_id,category,type,value,...')", raw);
+    out.error = fmt::format("'{}' looks like a CSV row; read a delimited IoC table with --format table "
+                            "(a MISP export: misp-csv)", raw);
     return out;
   }
-  if (t.find('/') != std::string_view::npos) {
-    out.error = fmt::format("'{}' is not an address, CIDR or domain; a URL needs its 'scheme://'", raw);
+  if (slash != std::string_view::npos) {
+    // "evil.example/gate.php", "1.2.3.4:8080/x": a URL written without its scheme. An
+    // address with a '/' and no port is a (perhaps damaged) CIDR, never a URL.
+    std::string_view host = t.substr(0, slash);
+    if (host.find_first_not_of("0123456789.") == std::string_view::npos) {
+      out.ioc = prefix_ioc(t, out.error);
+      return out;
+    }
+    out.ioc = ioc_from_url(t, true, out.error);
     return out;
   }
-  std::string why;
-  if (auto name = normalize_domain(t, why)) {
-    Ioc ioc;
-    ioc.kind = IocKind::kDomain;
-    ioc.form = IocForm::kDomain;
-    ioc.domain = std::move(*name);
-    out.ioc = std::move(ioc);
-  } else {
-    out.error = std::move(why);
-  }
+  out.ioc = domain_ioc(t, out.error);
   return out;
 }
 

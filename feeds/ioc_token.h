@@ -16,8 +16,9 @@ struct IocToken {
   std::string error;           // set when neither: the reason, quoting the token
 };
 
-// Refangs `raw`, then: a URL -> its host; a hash -> skip; an e-mail -> skip; an address or
-// CIDR; a domain. An "address:port" is an error (lists must carry the address alone).
+// Refangs `raw`, then: a URL, with or without its scheme -> its host; a hash -> skip; an
+// e-mail -> skip; "host:port" and "[IPv6]:port" -> the host (a port alone is not enforced);
+// an address or CIDR; a domain.
 IocToken classify_ioc_token(std::string_view raw);
 
 // "md5", "sha1", "sha256", "sha512" when `t` is only hex digits of that length, else null.

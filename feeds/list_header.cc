@@ -4,24 +4,19 @@
 #include <cctype>
 #include <string>
 
+#include "feeds/text_lines.h"
 #include "feeds/utf8_bom.h"
 
 namespace iocgate {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 bool key_is(std::string_view text, std::string_view key, std::string_view& value) {
   if (text.size() <= key.size()) return false;
   for (size_t i = 0; i < key.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(text[i])) != key[i]) return false;
-  std::string_view rest = trim(text.substr(key.size()));
+  std::string_view rest = trim_blank(text.substr(key.size()));
   if (rest.empty() || rest[0] != ':') return false;
-  value = trim(rest.substr(1));
+  value = trim_blank(rest.substr(1));
   return !value.empty();
 }
 
@@ -31,18 +26,15 @@ void read_list_header(std::string_view content, ParsedFeed& feed) {
   content = strip_utf8_bom(content);
   std::string title, list_name, maintainer;
   bool first_comment = true;
-  size_t pos = 0;
-  for (int n = 0; pos < content.size() && n < 200; ++n) {
-    size_t eol = content.find('\n', pos);
-    if (eol == std::string_view::npos) eol = content.size();
-    std::string_view line = trim(content.substr(pos, eol - pos));
-    pos = eol + 1;
+  for (const TextLine& l : TextLines(content)) {
+    if (l.number > 200) break;
+    std::string_view line = trim_blank(l.text);
     if (line.empty()) continue;
     if (line[0] != '#' && line[0] != ';' && line[0] != '!') break;
     while (!line.empty() && (line[0] == '#' || line[0] == ';' || line[0] == '!')) line.remove_prefix(1);
     // abuse.ch draws a box: "# title      #".
     while (!line.empty() && (line.back() == '#' || line.back() == ' ')) line.remove_suffix(1);
-    line = trim(line);
+    line = trim_blank(line);
     if (line.empty()) continue;
     std::string_view v;
     if (key_is(line, "advisory", v)) feed.advisory = feed.advisory.empty() ? std::string(v) : feed.advisory;

@@ -3,28 +3,11 @@
 
 #include <fmt/format.h>
 
-#include "feeds/domain_name.h"
-#include "feeds/ip_prefix.h"
+#include "feeds/ioc_value.h"
 #include "feeds/url_host.h"
 
 namespace iocgate {
 namespace {
-
-std::optional<Ioc> ip_ioc(std::string_view value, std::string& error) {
-  auto p = parse_ip_prefix(value, error);
-  if (!p) return std::nullopt;
-  return ioc_from_prefix(*p, p->is_cidr ? IocForm::kCidr : IocForm::kAddress);
-}
-
-std::optional<Ioc> domain_ioc(std::string_view value, std::string& error) {
-  auto name = normalize_domain(value, error);
-  if (!name) return std::nullopt;
-  Ioc ioc;
-  ioc.kind = IocKind::kDomain;
-  ioc.form = IocForm::kDomain;
-  ioc.domain = std::move(*name);
-  return ioc;
-}
 
 // "a|b" composite values (ip-dst|port, domain|ip): MISP joins the parts with one '|'.
 bool split_pipe(std::string_view value, std::string_view& a, std::string_view& b) {
@@ -41,7 +24,7 @@ bool misp_attribute_iocs(std::string_view type, std::string_view value, std::vec
                     bool& skip, std::string& error) {
   skip = false;
   if (type == "ip-src" || type == "ip-dst") {
-    auto ioc = ip_ioc(value, error);
+    auto ioc = prefix_ioc(value, error);
     if (!ioc) return false;
     out.push_back(std::move(*ioc));
     return true;
@@ -52,13 +35,11 @@ bool misp_attribute_iocs(std::string_view type, std::string_view value, std::vec
       error = fmt::format("'{}' is not 'address|port'", value);
       return false;
     }
-    bool port_ok = !port.empty() && port.size() <= 5;
-    for (char c : port) port_ok = port_ok && c >= '0' && c <= '9';
-    if (!port_ok || std::stoi(std::string(port)) > 65535) {
+    if (!parse_port(port)) {
       error = fmt::format("'{}': '{}' is not a port number", value, port);
       return false;
     }
-    auto ioc = ip_ioc(ip, error);
+    auto ioc = prefix_ioc(ip, error);
     if (!ioc) return false;
     out.push_back(std::move(*ioc));
     return true;
@@ -77,7 +58,7 @@ bool misp_attribute_iocs(std::string_view type, std::string_view value, std::vec
     }
     auto d = domain_ioc(name, error);
     if (!d) return false;
-    auto a = ip_ioc(ip, error);
+    auto a = prefix_ioc(ip, error);
     if (!a) return false;
     out.push_back(std::move(*d));
     out.push_back(std::move(*a));

@@ -11,6 +11,7 @@ IOCGATE_PACKAGES=(
   dpdk dpdk-dev libdpdk-dev libpcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libtomlplusplus-dev
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
+  libpoppler-cpp-dev libzip-dev libpugixml-dev  # feeds: PDF, XLSX and DOCX appendices
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
   prometheus chromium  # tests: scraping /metrics, report rendering

@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedAbusech, FeodoCsv) {
   auto r = parse_fixture("feodo_ipblocklist.csv");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kFeodoCsv);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kFeodoCsv);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 192.9.135.73/32", "ipv4 85.239.243.155/32", "ipv4 178.18.246.136/32"}));
   EXPECT_EQ(r.feed.iocs[2].label, "QakBot");
   EXPECT_EQ(r.feed.iocs[0].line, 10u);
@@ -22,8 +20,7 @@ TEST(FeedAbusech, FeodoCsv) {
 
 TEST(FeedAbusech, ThreatfoxCsv) {
   auto r = parse_fixture("threatfox.csv");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kThreatfoxCsv);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kThreatfoxCsv);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 45.61.136.157/32", "domain kbfvzoboss.bid", "url-host weqwe.example-malware.top"}));
   EXPECT_EQ(r.feed.iocs[0].label, "Cobalt Strike");
   EXPECT_EQ(r.feed.skipped.at("md5_hash"), 1u);
@@ -31,8 +28,7 @@ TEST(FeedAbusech, ThreatfoxCsv) {
 
 TEST(FeedAbusech, UrlhausCsv) {
   auto r = parse_fixture("urlhaus.csv");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kUrlhausCsv);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kUrlhausCsv);
   EXPECT_EQ(rendered(r.feed), (V{"url-host 117.215.50.43/32", "url-host dl.bad-updates.example.xyz"}));
   EXPECT_EQ(r.feed.skipped.at("offline"), 1u);
 }

@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedAdblock, UrlhausFilter) {
   auto r = parse_fixture("adblock.txt");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kAdblock);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kAdblock);
   EXPECT_EQ(rendered(r.feed), (V{"domain 0022a601.pphost.net", "ipv4 1.13.187.97/32", "domain wegrowcoaching.com"}));
   EXPECT_EQ(r.feed.skipped, (std::map<std::string, uint64_t>{
                                 {"cosmetic filter", 1}, {"exception rule", 1}, {"url path rule", 1}}));

@@ -8,7 +8,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::render;
+using namespace testing_support;
+
 
 ParsedFeed feed_of(std::string_view text) {
   ParseOptions opts;
@@ -19,6 +20,28 @@ std::vector<std::string> enforced(const EnforceSet& s) {
   std::vector<std::string> out;
   for (const auto& e : s.enforce) out.push_back(std::to_string(e.feed) + " " + render(e.ioc));
   return out;
+}
+
+TEST(FeedExpiry, OneRuleForFeedsAndListings) {
+  Ioc ioc;
+  EXPECT_TRUE(ioc_live(ioc, 0, 5));       // no expiry at all
+  EXPECT_TRUE(ioc_live(ioc, 10, 9));
+  EXPECT_FALSE(ioc_live(ioc, 10, 10));    // now < expiry: the second it expires, it is gone
+  ioc.valid_until = 7;
+  EXPECT_TRUE(ioc_live(ioc, 0, 6));
+  EXPECT_FALSE(ioc_live(ioc, 0, 7));
+  EXPECT_FALSE(ioc_live(ioc, 5, 6));      // the feed expired before the IoC
+  EXPECT_TRUE(feed_live(0, 1LL << 40));
+  EXPECT_FALSE(feed_live(3, 3));
+}
+
+TEST(FeedExpiry, FeedFullyExpired) {
+  ParsedFeed f;
+  EXPECT_FALSE(feed_fully_expired(f));    // empty, but nothing expired: just empty
+  f.skipped["expired"] = 2;
+  EXPECT_TRUE(feed_fully_expired(f));
+  f.iocs.emplace_back();
+  EXPECT_FALSE(feed_fully_expired(f));    // something is still live
 }
 
 TEST(FeedExpiry, FeedExpiryAndOtherFeeds) {

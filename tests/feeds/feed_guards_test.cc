@@ -118,5 +118,23 @@ TEST(FeedGuards, ShrinkHeld) {
   EXPECT_FALSE(check_shrink(ParsedFeed{}, before, c).hold);
 }
 
+// FireHOL level1 lists bogons on purpose: with kSkipRefused the rest is enforced and each
+// refused entry is reported; the default still refuses the feed.
+TEST(FeedGuards, SkipRefusedKeepsTheRest) {
+  ParsedFeed f = feed_of("198.51.100.1\n127.0.0.0/8\n10.1.0.0/16\nevil.example\n");
+  GuardConfig c = config();
+  GuardResult all = apply_guards(f, c, {});
+  EXPECT_FALSE(all.ok());
+  c.mode = GuardMode::kSkipRefused;
+  GuardResult some = apply_guards(f, c, {});
+  EXPECT_TRUE(some.ok());
+  ASSERT_EQ(some.accepted.size(), 2u);
+  EXPECT_EQ(ioc_text(some.accepted[1]), "evil.example");
+  ASSERT_EQ(some.refused.size(), 2u);
+  EXPECT_EQ(some.refused[0].message("f.txt"),
+            "f.txt:2: '127.0.0.0/8' overlaps loopback (127.0.0.0/8); list it with --force to enforce anyway");
+  EXPECT_EQ(some.refused[1].line, 3u);
+}
+
 }  // namespace
 }  // namespace iocgate

@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedHeadedList, FireholNetsetWithCrlf) {
   auto r = parse_fixture("firehol.netset");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kFireholSet);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kFireholSet);
   EXPECT_EQ(rendered(r.feed), (V{"cidr4 1.10.16.0/20", "cidr4 1.19.0.0/16", "cidr4 2.56.192.0/22", "cidr4 5.134.128.0/19"}));
   EXPECT_EQ(r.feed.advisory, "spamhaus_drop (Spamhaus.org)");
   EXPECT_EQ(r.feed.iocs[0].line, 9u);
@@ -22,16 +20,14 @@ TEST(FeedHeadedList, FireholNetsetWithCrlf) {
 
 TEST(FeedHeadedList, EmptyFireholSetIsAValidEmptyFeed) {
   auto r = parse_fixture("firehol_empty.ipset");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kFireholSet);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kFireholSet);
   EXPECT_TRUE(r.feed.iocs.empty());
   EXPECT_EQ(r.feed.advisory, "feodo (Abuse.ch)");
 }
 
 TEST(FeedHeadedList, SpamhausDropKeepsSblIds) {
   auto r = parse_fixture("spamhaus_drop.txt");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kSpamhausDrop);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kSpamhausDrop);
   ASSERT_EQ(r.feed.iocs.size(), 4u);
   EXPECT_EQ(r.feed.iocs[0].label, "SBL256894");
   EXPECT_EQ(r.feed.iocs[0].line, 5u);
@@ -40,8 +36,7 @@ TEST(FeedHeadedList, SpamhausDropKeepsSblIds) {
 
 TEST(FeedHeadedList, FeodoPlain) {
   auto r = parse_fixture("feodo_ipblocklist.txt");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kFeodoPlain);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kFeodoPlain);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 192.9.135.73/32", "ipv4 85.239.243.155/32"}));
   EXPECT_EQ(r.feed.advisory, "abuse.ch Feodo Tracker Botnet C2 IP Blocklist (recommended)");
 }

@@ -13,7 +13,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::read_fixture;
+using namespace testing_support;
+
 
 // What an IoC slot holds decides which replacements are invalid there.
 enum class Slot { kAny, kIp, kDomain, kUrlHost, kDefanged };

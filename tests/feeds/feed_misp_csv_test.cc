@@ -7,7 +7,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::render;
+using namespace testing_support;
+
 
 constexpr std::string_view kHeader = "uuid,event_id,category,type,value,comment,to_ids,date\n";
 

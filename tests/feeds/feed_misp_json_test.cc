@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedMispJson, EventWithObjects) {
   auto r = parse_fixture("misp_event.json");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kMispJson);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kMispJson);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 198.51.100.23/32", "domain update-check.example.net", "ipv4 203.0.113.14/32",
                                  "url-host files.example.com", "domain stage.example.info",
                                  "ipv6 2001:db8:10:0:0:0:0:5/128"}));
@@ -55,6 +53,34 @@ TEST(FeedMispJson, Refusals) {
     ASSERT_FALSE(r.ok()) << in;
     EXPECT_EQ(r.error->message(), want);
   }
+}
+
+// ESET's OceanLotus event marks every attribute to_ids=false: by default nothing is
+// enforced; include_not_for_ids takes them, and says how many were taken that way.
+TEST(FeedMispJson, IncludeNotForIds) {
+  const char* event = R"({"Event":{"info":"x","Attribute":[
+    {"type":"ip-dst","value":"198.51.100.9","to_ids":false},
+    {"type":"domain","value":"ctx.example","to_ids":"0"},
+    {"type":"domain","value":"ids.example","to_ids":true},
+    {"type":"md5","value":"d41d8cd98f00b204e9800998ecf8427e","to_ids":false}]}})";
+  ParseOptions opts;
+  auto strict = parse_misp_json(event, opts);
+  ASSERT_TRUE(strict.ok());
+  EXPECT_EQ(rendered(strict.feed), (V{"domain ids.example"}));
+  EXPECT_EQ(strict.feed.skipped.at("to_ids=0"), 3u);
+  opts.include_not_for_ids = true;
+  auto all = parse_misp_json(event, opts);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(rendered(all.feed), (V{"ipv4 198.51.100.9/32", "domain ctx.example", "domain ids.example"}));
+  EXPECT_EQ(all.feed.not_for_ids, 2u);
+  EXPECT_EQ(all.feed.skipped, (std::map<std::string, uint64_t>{{"md5", 1}}));
+  // The CSV export of the same attributes agrees.
+  auto csv = parse_misp_csv("uuid,event_id,category,type,value,comment,to_ids\n"
+                            "a,1,Network activity,ip-dst,198.51.100.9,,0\nb,1,Network activity,domain,ids.example,,1\n",
+                            opts);
+  ASSERT_TRUE(csv.ok()) << csv.error->message();
+  EXPECT_EQ(rendered(csv.feed), (V{"ipv4 198.51.100.9/32", "domain ids.example"}));
+  EXPECT_EQ(csv.feed.not_for_ids, 1u);
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::render;
+using namespace testing_support;
+
 
 FeedParseResult parse(std::string_view text) {
   ParseOptions opts;
@@ -107,6 +108,21 @@ TEST(FeedPlain, HashesAndEmailsAreSkippedNotErrors) {
   EXPECT_EQ(r.feed.skipped, (std::map<std::string, uint64_t>{{"md5", 1}, {"sha1", 1}, {"sha256", 2}, {"email", 2}}));
 }
 
+// Stealer C2 lists write "ip:port"; advisories drop a URL's scheme: the host is the IoC.
+TEST(FeedPlain, HostsWithPortsAndSchemeLessUrls) {
+  auto r = parse_fixture("redline_c2.txt");
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kPlain);
+  EXPECT_EQ(rendered(r.feed), (std::vector<std::string>{
+                                  "ipv4 77.91.124.55/32", "ipv4 194.26.192.248/32", "ipv6 2001:db8:77:0:0:0:0:5/128",
+                                  "domain bad.example.com", "url-host 78.153.130.68/32",
+                                  "url-host evil-panel.example"}));
+  EXPECT_EQ(r.feed.iocs[0].label, "RedLine");
+  EXPECT_EQ(r.feed.iocs[3].line, 6u);
+  EXPECT_EQ(r.feed.advisory, "stealer-c2-2024-06");
+  EXPECT_EQ(render(parse("evil.example/gate.php").feed.iocs.at(0)), "url-host evil.example");
+  EXPECT_EQ(render(parse("[2001:db8::1]").feed.iocs.at(0)), "ipv6 2001:db8:0:0:0:0:0:1/128");
+}
+
 struct Bad {
   const char* text;
   const char* message;
@@ -132,9 +148,12 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"localhost", "feeds/ncsc.txt:1: 'localhost' is not a domain name: a single label; a feed entry needs at least two ('example.com')"},
         Bad{"bücher.example", "feeds/ncsc.txt:1: 'bücher.example' is not a domain name: it has non-ASCII characters; convert the IDN to punycode ('xn--...')"},
         Bad{"1.2.3.4 5.6.7.8", "feeds/ncsc.txt:1: '1.2.3.4' is followed by '5.6.7.8': one IoC per line; comments start with '#' or ';'"},
-        Bad{"1.2.3.4,", "feeds/ncsc.txt:1: '1.2.3.4,' looks like a CSV row; the only CSV format read is MISP's (header 'uuid,event_id,category,type,value,...')"},
-        Bad{"1.2.3.4:443", "feeds/ncsc.txt:1: '1.2.3.4:443' is an address with a port; list the address alone"},
-        Bad{"evil.example/gate.php", "feeds/ncsc.txt:1: 'evil.example/gate.php' is not an address, CIDR or domain; a URL needs its 'scheme://'"},
+        Bad{"1.2.3.4,", "feeds/ncsc.txt:1: '1.2.3.4,' looks like a CSV row; read a delimited IoC table with --format table (a MISP export: misp-csv)"},
+        Bad{"1.2.3.4:99999", "feeds/ncsc.txt:1: '1.2.3.4:99999': '99999' is not a port number"},
+        Bad{"bad.example.com:https", "feeds/ncsc.txt:1: 'bad.example.com:https': 'https' is not a port number"},
+        Bad{"2001:db8::1]:443", "feeds/ncsc.txt:1: '2001:db8::1]:443' is not an IPv6 address: group '1]' is not hexadecimal"},
+        Bad{"[2001:db8::1]443", "feeds/ncsc.txt:1: '[2001:db8::1]443': an IPv6 address with a port is written '[address]:port'"},
+        Bad{"203.0.113.0/!5", "feeds/ncsc.txt:1: '203.0.113.0/!5' is not a CIDR: prefix length '!5' is not a number"},
         Bad{"hxxp://", "feeds/ncsc.txt:1: 'http://' has no host (written 'hxxp://')"},
         Bad{"300[.]1.2.3", "feeds/ncsc.txt:1: '300.1.2.3' is not an IPv4 address: octet 300 is above 255 (written '300[.]1.2.3')"},
         Bad{"@evil.example", "feeds/ncsc.txt:1: '@evil.example' is not an e-mail address: empty local part"},

@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedRpz, Zone) {
   auto r = parse_fixture("zone.rpz");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kRpz);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kRpz);
   EXPECT_EQ(rendered(r.feed), (V{"domain 0022a601.pphost.net", "domain evil.example.com", "domain walled.example.net"}));
   EXPECT_EQ(r.feed.skipped, (std::map<std::string, uint64_t>{
                                 {"duplicate", 1}, {"rpz trigger rpz-ip", 1}, {"rpz-passthru", 1}}));

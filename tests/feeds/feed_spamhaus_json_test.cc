@@ -7,14 +7,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedSpamhausJson, DropLines) {
   auto r = parse_fixture("spamhaus_drop_v4.json");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kSpamhausJson);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kSpamhausJson);
   EXPECT_EQ(rendered(r.feed), (V{"cidr4 1.10.16.0/20", "cidr4 1.19.0.0/16", "cidr6 2a06:e480:0:0:0:0:0:0/32"}));
   EXPECT_EQ(r.feed.iocs[2].label, "SBL301772");
   EXPECT_EQ(r.feed.iocs[2].line, 3u);

@@ -8,8 +8,9 @@
 namespace iocgate {
 namespace {
 
+using namespace testing_support;
+
 using nlohmann::json;
-using testing_support::render;
 
 constexpr int64_t kNow = 1719187200;  // 2024-06-24T00:00:00Z
 
@@ -197,6 +198,21 @@ TEST(FeedStix, DocumentErrors) {
     ASSERT_FALSE(r.ok()) << in;
     EXPECT_EQ(r.error->message(), want);
   }
+}
+
+// An advisory whose every indicator is past valid_until: accepted (it is well formed), with
+// the expired signal set so that check and push can warn.
+TEST(FeedStix, FullyExpiredFeedIsSignalled) {
+  const char* bundle = R"({"type":"bundle","objects":[{"type":"indicator","id":"indicator--1",
+    "pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_until":"2024-02-01T00:00:00Z"}]})";
+  ParseOptions opts;
+  opts.now_unix = 1719187200;
+  auto r = parse_feed(bundle, opts);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.feed.iocs.empty());
+  EXPECT_TRUE(r.feed.expired);
+  opts.now_unix = 1700000000;  // before valid_until: live, not expired
+  EXPECT_FALSE(parse_feed(bundle, opts).feed.expired);
 }
 
 }  // namespace

@@ -59,6 +59,9 @@ inline FeedParseResult parse_fixture(const std::string& name, FeedFormat format 
   return parse_feed(read_fixture(name), opts);
 }
 
+// What rendered() returns, for expectations written as a list.
+using V = std::vector<std::string>;
+
 // render() of every IoC, in feed order.
 inline std::vector<std::string> rendered(const ParsedFeed& feed) {
   std::vector<std::string> out;
@@ -67,3 +70,8 @@ inline std::vector<std::string> rendered(const ParsedFeed& feed) {
 }
 
 }  // namespace iocgate::testing_support
+
+// A parse the test expects to succeed in `expected_format`: stops the test with the FeedError if not.
+#define ASSERT_ACCEPTED_AS(result, expected_format)                   \
+  ASSERT_TRUE((result).ok()) << (result).error->message();            \
+  EXPECT_EQ((result).feed.format, (expected_format))

@@ -7,9 +7,8 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 bool has_note(const ParsedFeed& f, const std::string& part) {
   for (const auto& n : f.notes)
@@ -19,8 +18,7 @@ bool has_note(const ParsedFeed& f, const std::string& part) {
 
 TEST(FeedText, AsciidocAppendixDetected) {
   auto r = parse_fixture("advisory.adoc");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kText);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kText);
   EXPECT_EQ(rendered(r.feed), (V{"ipv4 103.56.53.120/32", "domain upespr.com", "ipv4 45.154.14.235/32",
                                  "domain locvnpt.com", "ipv4 103.79.120.66/32", "ipv6 2001:db8:77:0:0:0:0:1/128",
                                  "url-host cdn.upespr.com"}));
@@ -57,6 +55,28 @@ TEST(FeedText, DefangedTyposRefuse) {
   r = parse_free_text("version 1.2.3.400 and 12:30:00\n", opts);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.feed.iocs.empty());
+}
+
+// ESET quotes URLs as AsciiDoc literals (+...+, ++...++); advisories use backticks and
+// emphasis. The markup is not part of the IoC and must not make a defanged URL a "typo".
+TEST(FeedText, AsciiDocAndMarkdownMarkup) {
+  auto r = parse_fixture("lazarus.adoc");
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kText);
+  EXPECT_EQ(rendered(r.feed), (V{"url-host www.mantis-web.org", "url-host rsdaily.net", "url-host coin-trade.us",
+                                 "ipv4 45.153.240.22/32", "domain travel-agency.tk", "url-host job-vacancy.io"}));
+  EXPECT_EQ(r.feed.advisory, "ESET-2023-DJ");
+  EXPECT_EQ(r.feed.group, "Lazarus");
+  EXPECT_EQ(r.feed.iocs[0].label, "Network");
+  EXPECT_EQ(r.feed.iocs[0].line, 15u);
+}
+
+TEST(FeedText, PortsAndSchemeLessUrlsInProse) {
+  ParseOptions opts;
+  auto r = parse_free_text("C2: bad[.]example[.]com:443, [2001:db8::7]:8443 and evil-gate[.]net/gate.php; "
+                           "the range 10.20.0[.]0/16 and 10.1.2.0/!5 (a typo, not a URL).\n", opts);
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_EQ(rendered(r.feed), (V{"domain bad.example.com", "ipv6 2001:db8:0:0:0:0:0:7/128", "url-host evil-gate.net",
+                                 "cidr4 10.20.0.0/16"}));
 }
 
 }  // namespace

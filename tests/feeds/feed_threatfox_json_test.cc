@@ -6,14 +6,12 @@
 namespace iocgate {
 namespace {
 
-using testing_support::parse_fixture;
-using testing_support::rendered;
-using V = std::vector<std::string>;
+using namespace testing_support;
+
 
 TEST(FeedThreatfoxJson, Export) {
   auto r = parse_fixture("threatfox.json");
-  ASSERT_TRUE(r.ok()) << r.error->message();
-  EXPECT_EQ(r.feed.format, FeedFormat::kThreatfoxJson);
+  ASSERT_ACCEPTED_AS(r, FeedFormat::kThreatfoxJson);
   // nlohmann orders object keys: entries come sorted by id.
   EXPECT_EQ(rendered(r.feed), (V{"domain kbfvzoboss.bid", "ipv4 45.61.136.157/32"}));
   EXPECT_EQ(r.feed.skipped.at("sha256_hash"), 1u);

@@ -150,6 +150,42 @@ TEST(SharedFeeds, Verdicts) {
   }
 }
 
+// The operator's choices of the "operator's day": FireHOL level1 without its bogons, and
+// ESET's context-only MISP events enforced anyway. The defaults above stay as they are.
+TEST(SharedFeeds, OperatorOptions) {
+  auto kinds = [](const FeedVerdict& v) {
+    std::map<std::string, uint64_t> k = v.by_kind;
+    return k;
+  };
+  auto verdict = [](const char* file, bool skip_refused, bool include_not_for_ids) {
+    ParseOptions opts;
+    opts.file_name = file;
+    opts.now_unix = 1782000000;
+    opts.include_not_for_ids = include_not_for_ids;
+    GuardConfig guards;
+    if (skip_refused) guards.mode = GuardMode::kSkipRefused;
+    return check_feed(read(corpus() / file), opts, guards, {});
+  };
+  FeedVerdict level1 = verdict("firehol-blocklist-ipsets/firehol_level1.netset", true, false);
+  EXPECT_TRUE(level1.accepted);
+  EXPECT_TRUE(level1.errors.empty());
+  EXPECT_EQ(kinds(level1), (std::map<std::string, uint64_t>{{"cidr4", 2507}}));
+  ASSERT_EQ(level1.left_out.size(), 4u);
+  EXPECT_NE(level1.left_out[0].find(":34: '0.0.0.0/8' overlaps"), std::string::npos) << level1.left_out[0];
+  EXPECT_NE(level1.left_out[3].find(":2544: '224.0.0.0/3' is a /3"), std::string::npos) << level1.left_out[3];
+
+  FeedVerdict ocean = verdict("eset-malware-ioc/oceanlotus/oceanlotus.misp.event.json", false, true);
+  EXPECT_TRUE(ocean.accepted);
+  EXPECT_EQ(kinds(ocean), (std::map<std::string, uint64_t>{{"domain", 62}, {"ipv4", 25}}));
+  EXPECT_EQ(ocean.feed.not_for_ids, 90u);
+  ASSERT_EQ(ocean.warnings.size(), 1u);
+  // Hosts of to_ids=true URLs are now also listed by to_ids=false domain attributes.
+  EXPECT_EQ(kinds(verdict("eset-malware-ioc/nukesped_lazarus/lazarus_3cx.json", false, true)),
+            (std::map<std::string, uint64_t>{{"domain", 2}, {"ipv4", 3}}));
+  EXPECT_EQ(kinds(verdict("eset-malware-ioc/moustachedbouncer/misp-moustachedbouncer.event.json", false, true)),
+            (std::map<std::string, uint64_t>{{"domain", 6}, {"ipv4", 11}}));
+}
+
 // The corpus' own cross-checks: a STIX bundle and the plain list published beside it agree.
 TEST(SharedFeeds, BundleAndListAgree) {
   auto keys = [](const std::string& file) {

@@ -1,5 +1,5 @@
-// feeds/json_error.h — turns nlohmann's parse errors into "line N: reason" for the JSON
-// feed parsers (STIX, MISP, ThreatFox, Spamhaus), without the library's exception ids.
+// feeds/json_document.h — a JSON feed as a document: nlohmann's parse errors as "line N:
+// reason" without the library's exception ids, and the typed look-ups the JSON parsers share.
 #pragma once
 
 #include <cstdint>
@@ -19,5 +19,8 @@ std::string without_exception_id(std::string_view what);
 // Parses a whole JSON feed. On failure returns false and sets *line (0: the whole file) and
 // *reason ("not valid JSON: parse error at line 2, column 1: ..."); never throws.
 bool parse_json_document(std::string_view content, nlohmann::json* doc, uint32_t* line, std::string* reason);
+
+// The string at obj[key], or "" when absent or not a string.
+std::string json_string(const nlohmann::json& obj, const char* key);
 
 }  // namespace iocgate

@@ -1,5 +1,5 @@
-// feeds/json_error.cc — see json_error.h.
-#include "feeds/json_error.h"
+// feeds/json_document.cc — see json_document.h.
+#include "feeds/json_document.h"
 
 #include <algorithm>
 
@@ -30,6 +30,11 @@ bool parse_json_document(std::string_view content, nlohmann::json* doc, uint32_t
     *reason = "not valid JSON: " + without_exception_id(e.what());
   }
   return false;
+}
+
+std::string json_string(const nlohmann::json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace iocgate

@@ -1,0 +1,7 @@
+// tests/fuzz/fuzz_feed_table.cc — arbitrary bytes to parse_ioc_table (delimited IoC tables): a result or a FeedError
+// with a reason, never a crash, leak, hang or escaping exception; accepted IoCs well formed.
+#include "tests/fuzz/feed_fuzz_check.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return iocgate::fuzz::check_feed_parser(&iocgate::parse_ioc_table, data, size);
+}
