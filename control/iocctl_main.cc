@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "config/appliance_config.h"
+#include "feeds/ioc.h"
 #include "control/ctl_client.h"
 #include "control/ctl_protocol.h"
 #include "control/ctl_request.h"
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
   feed->require_subcommand(1);
   std::string push_file, name, action = "drop", advisory, group, expires, format;
   CLI::App* push = feed->add_subcommand("push", "Add or replace a feed; returns once every worker enforces it");
-  push->add_option("file", push_file, "Feed file (plain list, MISP CSV or STIX 2.1)")->required()->check(CLI::ExistingFile);
+  push->add_option("file", push_file, "Feed file: any format `iocgate feed check` reads (lists, CSV/TSV tables, MISP, STIX, PDF, XLSX, DOCX, text, ...)")->required()->check(CLI::ExistingFile);
   push->add_option("--name", name, "Feed name (letters, digits, _ . -)")->required();
   CLI::Option* action_opt = push->add_option("--action", action, "drop (default), mirror, alert or allow; a re-push keeps the feed's")
       ->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
@@ -164,7 +165,16 @@ int main(int argc, char** argv) {
   CLI::Option* group_opt = push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'; a re-push keeps the feed's");
   CLI::Option* expires_opt = push->add_option("--expires", expires,
       "Stop enforcing at this date (YYYY-MM-DD, UTC) or RFC 3339 time; \"\" for never; a re-push keeps the feed's");
-  push->add_option("--format", format, "Feed format when detection should not decide");
+  std::string format_help = "Feed format when detection should not decide (the names `iocgate feed check` takes):";
+  for (const iocgate::FeedFormatInfo* f = iocgate::feed_formats(); f->name; ++f)
+    format_help += std::string("\n  ") + f->name + ": " + f->description;
+  push->add_option("--format", format, format_help);
+  bool skip_refused = false, include_not_for_ids = false;
+  push->add_flag("--skip-refused", skip_refused,
+                 "Enforce the feed without the entries a guard refuses (each listed with its reason); "
+                 "by default one refusal refuses the whole feed");
+  push->add_flag("--include-not-for-ids", include_not_for_ids,
+                 "Also enforce entries the publisher marked not for detection (MISP to_ids=false)");
   std::vector<std::string> force;
   bool confirm = false;
   push->add_option("--force", force, "Enforce this entry despite a guard's refusal, as the refusal quotes it (repeatable)");
@@ -239,6 +249,8 @@ int main(int argc, char** argv) {
     p.format = format;
     p.force = force;
     p.confirm = confirm;
+    p.skip_refused = skip_refused;
+    p.include_not_for_ids = include_not_for_ids;
     req = iocgate::CtlRequest{std::move(p), payload.size()};
   } else if (list->parsed()) {
     req = iocgate::CtlRequest{iocgate::FeedListRequest{}};
@@ -304,6 +316,8 @@ int print_reply(const json& reply, bool push, bool remove, bool list, bool stats
     fmt::print("feed {} ({}, {}): {} IoCs: {}\n", f.value("name", ""), f.value("format", ""), f.value("action", ""),
                f.value("iocs", 0), f.value("by_kind", ""));
     for (const auto& [why, n] : f.at("skipped").items()) fmt::print("  not enforced: {} {}\n", why, n.get<uint64_t>());
+    if (reply.contains("notes"))
+      for (const json& n : reply.at("notes")) fmt::print("  {}\n", n.get<std::string>());
     print_publish(reply);
   } else if (remove) {
     fmt::print("feed {} removed\n", name);
