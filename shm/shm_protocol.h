@@ -36,13 +36,23 @@ namespace iocgate {
   X(truncated, "frames whose headers run past their end")                          \
   X(malformed, "frames with impossible header fields")                             \
   X(fragments, "IP fragments")                                                     \
+  X(ipfrag_reassembled, "fragmented TCP/UDP datagrams reassembled and judged whole") \
+  X(ipfrag_conflict, "fragmented datagrams refused: fragments overlap with other bytes or ends") \
+  X(ipfrag_invalid, "fragmented datagrams refused: beyond 64 KiB, empty or misaligned fragments") \
+  X(ipfrag_too_many, "fragmented datagrams refused: more fragments than the limit (64)") \
+  X(ipfrag_no_room, "fragments not recorded: every reassembly context was in use")  \
+  X(ipfrag_timeout, "fragmented datagrams that never completed (reclaimed after the timeout)") \
   X(flows_created, "flows created")                                                \
   X(flows_evicted, "flows evicted from a full bucket")                             \
+  X(flows_evicted_verdict, "flows evicted that held a verdict: every way of the bucket did") \
   X(reasm_started, "TCP streams buffered to complete a ClientHello or request")    \
-  X(reasm_out_of_order, "out-of-order segments dropped while a name was incomplete") \
-  X(reasm_abandoned, "streams no longer inspected: the gap was never filled")       \
-  X(reasm_overflow, "buffered streams abandoned past the buffer size")             \
-  X(reasm_pool_empty, "buffers taken from the longest-waiting stream: pool full")  \
+  X(reasm_out_of_order, "out-of-order segments held back (not forwarded, not an IoC drop) while a name was incomplete") \
+  X(reasm_abandoned, "streams unreadable: a gap in them was never filled")          \
+  X(reasm_overflow, "streams unreadable: the message outgrew the reassembly buffer") \
+  X(reasm_conflict, "streams unreadable: retransmitted bytes differed from bytes already read") \
+  X(reasm_pool_empty, "buffers taken back from the least recently active stream: pool full") \
+  X(unreadable_dropped, "packets dropped because their stream or datagram could not be read (unreadable = drop); not IoC drops") \
+  X(unreadable_passed, "streams and fragments passed unread (unreadable = pass)")  \
   X(events_lost, "match events not recorded: the event ring was full")             \
   X(dropped_no_table, "packets dropped because no valid table is enforced (fail-closed)")
 
