@@ -32,6 +32,13 @@ Action action_of(uint32_t value) {
 
 bool is_dns_port(const PacketMeta& m) { return m.sport == 53 || m.dport == 53; }
 
+// FNV-1a: tells a name log entry overwritten by others from the flow's own name.
+uint32_t name_hash(const char* p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<uint8_t>(p[i])) * 16777619u;
+  return h;
+}
+
 // Fragments of a datagram that may carry something read here (TCP, UDP, or IPv6 extension
 // headers hiding which): reassembled. Others (ESP, ICMP, ...) are judged by address alone.
 bool reassembled(const PacketMeta& m) {
@@ -48,6 +55,7 @@ Classifier::Classifier(const ClassifierConfig& cfg)
       reasm_(cfg.reassembly_buffers),
       slot_owner_(new Flow*[cfg.reassembly_buffers]()),
       frags_(cfg.fragment_contexts, cfg.fragment_timeout),
+      names_(cfg.name_log_bytes),
       unreadable_drop_(cfg.unreadable_drop),
       own_events_(new EventRing()),
       events_(own_events_.get()) {}
@@ -204,6 +212,9 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     const bool take_a = ma.hit() && (!mb.hit() || ma.action() >= mb.action());
     f.addr_match = take_a ? ma.value : mb.value;
     f.addr_kind_src_a = take_a;
+    // A name read under an older generation is judged again: a push that lists it drops
+    // the open connection from this packet on, one that removes or allowlists it un-drops it.
+    if (f.name_len != 0 && f.generation != ~0ULL && f.key.proto == IPPROTO_TCP) rejudge_name(f);
     f.generation = generation_;
   }
 
@@ -218,8 +229,12 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     if (m.l4_proto == IPPROTO_UDP && is_dns_port(m)) {
       char name[kMaxNameLen + 1];
       size_t len = 0;
-      if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound)
+      if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound) {
         dns_match = lookup_name(name, len);
+        // A DNS flow is judged per query: the name is kept only to name the match in its
+        // events (never judged again: UDP flows are not re-judged by name).
+        if (dns_match != table::kNoMatch) remember_name(f, name, len);
+      }
     } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone) &&
                f.l7_match == table::kNoMatch) {
       hold = inspect_tcp(frame, m, f, s.src_is_a);
@@ -266,7 +281,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     f.first_side = static_cast<uint8_t>(
         kind != MatchKind::kIp ? IocSide::kName
         : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
-    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count);
+    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, kind != MatchKind::kIp);
   }
   return a;
 }
@@ -300,6 +315,7 @@ bool Classifier::evaluate(Flow& f, const uint8_t* bytes, size_t n) {
       return true;
     }
     if (st != ExtractStatus::kFound) return false;
+    remember_name(f, name, name_len);
     const uint32_t v = lookup_name(name, name_len);
     if (v != table::kNoMatch) {
       // The SNI can arrive before the rest of the ClientHello: the verdict falls on the
@@ -479,7 +495,49 @@ uint32_t Classifier::lookup_name(const char* name, size_t len) const {
   return table_->lookup_domain(name, len).value;
 }
 
-void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count) {
+void Classifier::remember_name(Flow& f, const char* name, size_t len) {
+  if (len == 0 || len > 255) return;
+  f.name_len = static_cast<uint8_t>(len);
+  f.name_pos = names_.put(name, f.name_len);
+  f.name_hash = name_hash(name, len);
+}
+
+bool Classifier::recall_name(const Flow& f, char* out) const {
+  return f.name_len != 0 && names_.get(f.name_pos, f.name_len, out) && name_hash(out, f.name_len) == f.name_hash;
+}
+
+void Classifier::rejudge_name(Flow& f) {
+  char name[kMaxNameLen + 1];
+  if (!recall_name(f, name)) {
+    ++counters_.name_lost;  // overwritten by newer names: the verdict it had stays
+    return;
+  }
+  ++counters_.name_rejudged;
+  const uint32_t v = lookup_name(name, f.name_len);
+  if (f.inspect == static_cast<uint8_t>(Inspect::kReassembling) && static_cast<InspectProto>(f.inspect_proto) == InspectProto::kTls) {
+    f.pending_match = v;  // the hello is still incomplete: its verdict waits for the rest
+    return;
+  }
+  const bool was_matched = f.l7_match != table::kNoMatch;
+  if (v != table::kNoMatch) {
+    apply_name_match(f, v);
+    // An HTTP or DNS connection is not read while a name blocks it (a request half read
+    // gives its buffer back).
+    if (f.inspect == static_cast<uint8_t>(Inspect::kIdle) || f.inspect == static_cast<uint8_t>(Inspect::kReassembling)) {
+      release_slot(f);
+      f.inspect = static_cast<uint8_t>(Inspect::kDone);
+    }
+  } else {
+    f.l7_match = table::kNoMatch;
+    // Un-dropped: a kept-alive HTTP or DNS connection is read again from its next message.
+    if (was_matched && f.inspect == static_cast<uint8_t>(Inspect::kDone) && f.unreadable == 0 &&
+        static_cast<InspectProto>(f.inspect_proto) != InspectProto::kTls)
+      f.inspect = static_cast<uint8_t>(Inspect::kIdle);
+  }
+}
+
+void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count,
+                      bool with_name) {
   MatchEvent e{};
   e.time = now;
   e.generation = f.generation;
@@ -497,6 +555,7 @@ void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan
   std::memcpy(e.server, a_client ? f.key.b : f.key.a, 16);
   e.client_port = a_client ? f.key.port_a : f.key.port_b;
   e.server_port = a_client ? f.key.port_b : f.key.port_a;
+  if (with_name && recall_name(f, e.name)) e.name_len = f.name_len;
   if (!events_->push(e)) ++counters_.events_lost;
 }
 
@@ -507,13 +566,14 @@ void Classifier::on_evicted(const Flow& f, bool held_verdict, uint64_t now) {
     slot_owner_[f.reasm_slot] = nullptr;
     reasm_.give_back(f.reasm_slot);
   }
-  if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0);
+  if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0, f.first_kind != static_cast<uint8_t>(MatchKind::kIp));
 }
 
 
 void Classifier::flush_summaries() {
   flows_.for_each([&](Flow& f) {
-    if (f.matched_packets > 0) emit(f, EventType::kSummary, f.last_seen, 0, 0);
+    if (f.matched_packets > 0)
+      emit(f, EventType::kSummary, f.last_seen, 0, 0, f.first_kind != static_cast<uint8_t>(MatchKind::kIp));
     f.matched_packets = 0;  // reported: a later eviction must not report it again
   });
 }

@@ -10,6 +10,7 @@
 #include "dataplane/flow_table.h"
 #include "dataplane/ip_reassembly.h"
 #include "dataplane/l7_extract.h"
+#include "dataplane/name_log.h"
 #include "dataplane/packet_parser.h"
 #include "dataplane/reassembly_pool.h"
 #include "shm/shm_protocol.h"
@@ -40,6 +41,9 @@ struct ClassifierConfig {
   // incomplete datagram's context may be reused. Must cover the receivers' own reassembly
   // timeout (60 s for IPv6, 30 s on Linux); the default is 65 s at up to 3 GHz.
   uint64_t fragment_timeout = 195'000'000'000ull;
+  // Bytes of the per-worker log of names flows saw, kept so that a new table generation
+  // judges open connections' names again (about 25 B a name).
+  uint32_t name_log_bytes = 1u << 22;
 };
 
 class Classifier {
@@ -104,7 +108,12 @@ class Classifier {
   void unreadable(Flow& f, uint64_t DataplaneCounters::*reason);
   uint32_t lookup_name(const char* name, size_t len) const;
   void release_slot(Flow& f);
-  void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count);
+  // `with_name`: a name match; the event carries the name the flow saw, if still logged.
+  void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count, bool with_name);
+  void remember_name(Flow& f, const char* name, size_t len);
+  // The flow's last name into out (kMaxNameLen + 1 bytes); false when none or overwritten.
+  bool recall_name(const Flow& f, char* out) const;
+  void rejudge_name(Flow& f);
   void on_evicted(const Flow& f, bool held_verdict, uint64_t now);
 
   const table::IocTableView* table_ = nullptr;
@@ -113,6 +122,7 @@ class Classifier {
   ReassemblyPool reasm_;
   std::unique_ptr<Flow*[]> slot_owner_;  // which flow holds each reassembly buffer
   IpReassembly frags_;
+  NameLog names_;
   bool unreadable_drop_;
   std::unique_ptr<EventRing> own_events_;
   EventRing* events_;

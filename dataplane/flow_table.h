@@ -93,8 +93,13 @@ struct Flow {
   uint32_t first_match;     // table::Match value of the flow's first match, for reports
   uint32_t pending_match;   // a ClientHello's SNI matched before the hello was complete:
                             // applied when the segment that completes it arrives
+  // The last name read from the stream (SNI, Host, DNS-over-TCP query), in the classifier's
+  // NameLog, so a new table generation judges it again; name_len 0 when none.
+  uint32_t name_pos;
+  uint32_t name_hash;       // of the name's bytes: tells an overwritten log entry apart
+  uint8_t name_len;
 };
-static_assert(sizeof(Flow) == 104);
+static_assert(sizeof(Flow) == 112);
 
 inline constexpr uint16_t kNoSlot = 0xffff;
 

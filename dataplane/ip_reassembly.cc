@@ -43,22 +43,22 @@ FragStatus IpReassembly::add(const PacketMeta& m, const uint8_t* frame, uint64_t
   const uint64_t h = table::mix64(w[0] ^ table::mix64(w[1] ^ table::mix64(w[2] ^ table::mix64(w[3] ^ w[4]))));
   Context* bucket = &ctx_[uint64_t{static_cast<uint32_t>(h) & mask_} * kWays];
 
-  // Find the datagram's context, or a way to start one: a free way, else one whose timeout
+  // Find the datagram's context, or a way to start one: an unused way, else one whose timeout
   // has passed (its datagram can no longer complete at the receiver either).
   Context* c = nullptr;
   Context* spare = nullptr;
   for (uint32_t i = 0; i < kWays; ++i) {
     Context& x = bucket[i];
-    const bool expired = x.state != kFree && static_cast<int64_t>(now - x.created) > static_cast<int64_t>(timeout_);
-    if (x.state != kFree && !expired && std::memcmp(&x.key, &k, sizeof(k)) == 0) {
+    const bool expired = x.state != kUnused && static_cast<int64_t>(now - x.created) > static_cast<int64_t>(timeout_);
+    if (x.state != kUnused && !expired && std::memcmp(&x.key, &k, sizeof(k)) == 0) {
       c = &x;
       break;
     }
-    if (spare == nullptr && (x.state == kFree || expired)) spare = &x;
+    if (spare == nullptr && (x.state == kUnused || expired)) spare = &x;
   }
   if (c == nullptr) {
     if (spare == nullptr) return FragStatus::kNoRoom;
-    if (spare->state != kFree) {
+    if (spare->state != kUnused) {
       if (spare->state == kCollecting) ++timed_out_;
     } else {
       ++in_use_;
@@ -114,7 +114,7 @@ FragStatus IpReassembly::add(const PacketMeta& m, const uint8_t* frame, uint64_t
   out->data = data(idx);
   out->len = c->total;
   out->next = c->next;
-  c->state = kFree;
+  c->state = kUnused;
   --in_use_;
   return FragStatus::kComplete;
 }

@@ -62,7 +62,7 @@ class IpReassembly {
     uint8_t proto;  // IPv4 only: RFC 8200 keys IPv6 datagrams by addresses and id
     uint8_t pad[2];
   };
-  enum State : uint8_t { kFree = 0, kCollecting = 1, kRefused = 2 };
+  enum State : uint8_t { kUnused = 0, kCollecting = 1, kRefused = 2 };
   struct Context {
     Key key;
     uint64_t created;

@@ -1,7 +1,7 @@
 // dataplane/reassembly_pool.h — fixed buffers that hold the first bytes of a TCP stream
 // until a ClientHello or HTTP header block is complete. Allocated once per worker; taking,
-// returning, touching and taking back the least recently used buffer are all O(1) (a free
-// stack and an intrusive LRU list), so the hot path never touches the heap or scans.
+// returning, touching and taking back the least recently used buffer are all O(1) (a stack of
+// unused slots and an intrusive LRU list), so the hot path never touches the heap or scans.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +19,10 @@ class ReassemblyPool {
 
   explicit ReassemblyPool(uint16_t count)
       : data_(new uint8_t[size_t{count} * kBufferSize]), lens_(new uint32_t[count]()),
-        free_(new uint16_t[count]), prev_(new uint16_t[count]), next_(new uint16_t[count]),
-        free_count_(count), capacity_(count) {
+        unused_(new uint16_t[count]), prev_(new uint16_t[count]), next_(new uint16_t[count]),
+        unused_count_(count), capacity_(count) {
     for (uint16_t i = 0; i < count; ++i) {
-      free_[i] = static_cast<uint16_t>(count - 1 - i);
+      unused_[i] = static_cast<uint16_t>(count - 1 - i);
       prev_[i] = next_[i] = kNone;
     }
   }
@@ -30,15 +30,15 @@ class ReassemblyPool {
   // Returns a slot index, or -1 when all buffers are in use. The slot becomes the most
   // recently used one.
   int take() {
-    if (free_count_ == 0) return -1;
-    const uint16_t s = free_[--free_count_];
+    if (unused_count_ == 0) return -1;
+    const uint16_t s = unused_[--unused_count_];
     lens_[s] = 0;
     link_tail(s);
     return s;
   }
   void give_back(uint16_t slot) {
     unlink(slot);
-    free_[free_count_++] = slot;
+    unused_[unused_count_++] = slot;
   }
   // The slot's stream was seen again: it is now the most recently used.
   void touch(uint16_t slot) {
@@ -59,7 +59,7 @@ class ReassemblyPool {
     lens_[slot] += n;
     return true;
   }
-  uint32_t in_use() const { return capacity_ - free_count_; }
+  uint32_t in_use() const { return capacity_ - unused_count_; }
   uint32_t capacity() const { return capacity_; }
 
  private:
@@ -80,9 +80,9 @@ class ReassemblyPool {
 
   std::unique_ptr<uint8_t[]> data_;
   std::unique_ptr<uint32_t[]> lens_;
-  std::unique_ptr<uint16_t[]> free_;
+  std::unique_ptr<uint16_t[]> unused_;
   std::unique_ptr<uint16_t[]> prev_, next_;  // LRU list of held slots, head = oldest
-  uint32_t free_count_;
+  uint32_t unused_count_;
   uint32_t capacity_;
   uint16_t head_ = kNone, tail_ = kNone;
 };

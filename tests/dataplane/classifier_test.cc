@@ -1206,7 +1206,24 @@ TEST(ClassifierActions, Table) { run_cases(action_cases()); }
 
 // --- table switch, no table -----------------------------------------------------------------
 
-TEST(ClassifierTableSwitch, AddressesRejudgedNamesSticky) {
+std::array<uint8_t, 16> addr16(const std::string& s) {
+  std::array<uint8_t, 16> a{};
+  if (is_v6(s)) return a6(s);
+  const auto v = a4(s);
+  std::copy(v.begin(), v.end(), a.begin());
+  return a;
+}
+
+void expect_endpoints(const MatchEvent& e, const std::string& client, uint16_t cport,
+                      const std::string& server, uint16_t sport) {
+  const auto c = addr16(client), s = addr16(server);
+  EXPECT_EQ(std::memcmp(e.client, c.data(), 16), 0) << "client " << client;
+  EXPECT_EQ(std::memcmp(e.server, s.data(), 16), 0) << "server " << server;
+  EXPECT_EQ(e.client_port, cport);
+  EXPECT_EQ(e.server_port, sport);
+}
+
+TEST(ClassifierTableSwitch, AddressesAndNamesRejudged) {
   const Table& t1 = default_table();
   auto t2 = build_table({{"block2", Action::kDrop, {v4("198.51.100.7"), dom("later.example")}}});
   Classifier cls(small_config());
@@ -1232,21 +1249,165 @@ TEST(ClassifierTableSwitch, AddressesRejudgedNamesSticky) {
                kBurstSize, &now);
   EXPECT_EQ(v[0], F) << "address no longer listed: re-judged, forwarded";
   EXPECT_EQ(v[1], D) << "address newly listed: re-judged, dropped";
-  EXPECT_EQ(v[2], D) << "current behaviour: a flow blocked by SNI stays blocked under a table "
-                        "that no longer lists the name (the name match is sticky per flow)";
-  EXPECT_EQ(v[3], F) << "current behaviour: a hello already read is not re-read, so a name "
-                        "listed by the new table does not block a flow already past its hello";
+  EXPECT_EQ(v[2], F) << "a name the new table no longer lists: the flow is no longer dropped";
+  EXPECT_EQ(v[3], D) << "a name the new table lists: the open connection is dropped from its next packet";
   EXPECT_EQ(v[4], F) << "a new flow to the delisted address";
+  EXPECT_EQ(cls.counters().name_rejudged, 2u);
 
   const auto ev = drain(cls);
-  ASSERT_EQ(ev.size(), 1u) << "only the newly listed flow is a new match";
+  ASSERT_EQ(ev.size(), 2u) << "the newly listed address and the newly listed SNI";
   EXPECT_EQ(ev[0].generation, 2u);
   EXPECT_EQ(ev[0].server_port, 80);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kIp));
+  EXPECT_EQ(ev[1].kind, static_cast<uint8_t>(MatchKind::kSni));
+  EXPECT_EQ(ev[1].generation, 2u);
+  EXPECT_EQ(ev[1].server_port, 443);
+  EXPECT_EQ(std::string(ev[1].name, ev[1].name_len), "www.later.example");
+  EXPECT_EQ(t2->view.describe(table::Match{ev[1].match}.record()), "later.example");
 
   // And back: the same flows are judged again under generation 3 = table 1.
   cls.set_table(&t1.view, 3);
-  v = classify(cls, {listed.ack(), newly.ack()}, kBurstSize, &now);
-  EXPECT_EQ(v, (std::vector<Verdict>{D, F}));
+  v = classify(cls, {listed.ack(), newly.ack(), sni.c(app_data()), late.c(app_data())}, kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{D, F, D, F}));
+}
+
+// --- names judged again when the table changes ------------------------------------------------
+
+TEST(ClassifierNameRejudge, TlsSessionToANameListedLaterIsDroppedAndReported) {
+  auto gen2 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}}});
+  auto gen3 = build_table({{"other", Action::kDrop, {dom("other.example")}}});
+  for (uint32_t burst : {kBurstSize, 1u}) {
+    SCOPED_TRACE(burst);
+    Classifier cls(small_config());
+    cls.set_table(&default_table().view, 1);
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    uint64_t now = 0;
+    EXPECT_EQ(classify(cls, {k.syn(), k.synack(), k.ack(), k.c(hello("cdn.zyber-i.com")), k.s(server_hello())}, burst, &now),
+              std::vector<Verdict>(5, F))
+        << "generation 1 does not list the SNI";
+    EXPECT_TRUE(drain(cls).empty());
+    cls.set_table(&gen2->view, 2);
+    EXPECT_EQ(classify(cls, {k.c(app_data()), k.s(app_data()), k.ack()}, burst, &now), std::vector<Verdict>(3, D))
+        << "generation 2 lists it: the open session is dropped from its next packet on";
+    const auto ev = drain(cls);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].type, static_cast<uint8_t>(EventType::kFirstMatch));
+    EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kSni));
+    EXPECT_EQ(ev[0].generation, 2u);
+    EXPECT_EQ(std::string(ev[0].name, ev[0].name_len), "cdn.zyber-i.com");
+    EXPECT_EQ(gen2->view.describe(table::Match{ev[0].match}.record()), "zyber-i.com");
+    expect_endpoints(ev[0], "192.0.2.1", 40000, "198.51.100.7", 443);
+    EXPECT_EQ(cls.counters().match_sni, 3u);
+    cls.set_table(&gen3->view, 3);
+    EXPECT_EQ(classify(cls, {k.c(app_data()), k.s(app_data())}, burst, &now), std::vector<Verdict>(2, F))
+        << "generation 3 removed it: forwarded again";
+  }
+}
+
+TEST(ClassifierNameRejudge, HttpKeepAliveConnection) {
+  auto gen2 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}}});
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+  uint64_t now = 0;
+  EXPECT_EQ(classify(cls, {k.syn(), k.synack(), k.ack(), k.c(http_get("Host: www.zyber-i.com:8080")), k.s(http_ok())},
+                     kBurstSize, &now),
+            std::vector<Verdict>(5, F));
+  cls.set_table(&gen2->view, 2);
+  EXPECT_EQ(classify(cls, {k.ack(), k.c(http_get("Host: www.example.org")), k.s(http_ok())}, kBurstSize, &now),
+            std::vector<Verdict>(3, D))
+      << "the connection's last Host is listed now: dropped from its next packet";
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kHost));
+  EXPECT_EQ(std::string(ev[0].name, ev[0].name_len), "www.zyber-i.com");
+  expect_endpoints(ev[0], "192.0.2.1", 40000, "198.51.100.7", 80);
+  // Generation 3 is table 1 again: the name is no longer listed, the connection is read again
+  // from its next request, whose listed Host then blocks it.
+  cls.set_table(&default_table().view, 3);
+  EXPECT_EQ(classify(cls, {k.ack(), k.c(http_get("Host: www.example.org")), k.s(http_ok()),
+                           k.c(http_get("Host: evil.com")), k.s(http_ok())},
+                     kBurstSize, &now),
+            (std::vector<Verdict>{F, F, F, D, D}));
+  ev = drain(cls);
+  ASSERT_EQ(ev.size(), 0u) << "the flow's first match was already reported (drop)";
+}
+
+TEST(ClassifierNameRejudge, DnsOverTcpAndAllowlist) {
+  auto gen2 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}}});
+  auto gen3 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}},
+                           {"allow", Action::kAllow, {dom("ns.zyber-i.com")}}});
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  Conn k("192.0.2.1", 40000, "198.51.100.53", 53);
+  uint64_t now = 0;
+  EXPECT_EQ(classify(cls, {k.syn(), k.synack(), k.ack(), k.c(dns_over_tcp("ns.zyber-i.com"))}, kBurstSize, &now),
+            std::vector<Verdict>(4, F));
+  cls.set_table(&gen2->view, 2);
+  EXPECT_EQ(classify(cls, {k.s(concat(Bytes{0, 12}, test::dns_header(0)))}, kBurstSize, &now), std::vector<Verdict>{D});
+  const auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kDns));
+  EXPECT_EQ(std::string(ev[0].name, ev[0].name_len), "ns.zyber-i.com");
+  cls.set_table(&gen3->view, 3);
+  EXPECT_EQ(classify(cls, {k.ack()}, kBurstSize, &now), std::vector<Verdict>{F}) << "allowlisted by generation 3";
+  EXPECT_EQ(cls.counters().allowed_packets, 1u);
+}
+
+TEST(ClassifierNameRejudge, ANameOverwrittenInTheLogKeepsItsVerdict) {
+  // A log of 4 KiB: thousands of later names overwrite the first flow's; at the next
+  // generation that flow cannot be re-judged, keeps its verdict, and is counted.
+  ClassifierConfig cfg = small_config();
+  cfg.name_log_bytes = 4096;
+  cfg.flow_capacity = 1u << 14;
+  Classifier cls(cfg);
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  Conn first("192.0.2.1", 40000, "198.51.100.7", 443);
+  EXPECT_EQ(classify(cls, {first.c(hello("www.evil.com"))}, 1, &now), std::vector<Verdict>{D});
+  for (uint16_t p = 1; p <= 400; ++p) {
+    Conn k("192.0.2.2", p, "198.51.100.7", 443);
+    classify(cls, {k.c(hello("host" + std::to_string(p) + ".example.org"))}, 1, &now);
+  }
+  auto gen2 = build_table({{"other", Action::kDrop, {dom("other.example")}}});
+  cls.set_table(&gen2->view, 2);
+  EXPECT_EQ(classify(cls, {first.s(server_hello())}, 1, &now), std::vector<Verdict>{D})
+      << "its name is gone from the log: the old verdict stays";
+  EXPECT_EQ(cls.counters().name_lost, 1u);
+}
+
+// --- the exact name in events -----------------------------------------------------------------
+
+TEST(ClassifierEvents, NameMatchesCarryTheExactNameAndBothEndpoints) {
+  auto t = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com"), v4("203.0.113.5")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t->view, 1);
+  uint64_t now = 0;
+  Conn tls("2001:db8::1", 40000, "2001:db8::7", 443);
+  Conn http("192.0.2.1", 40001, "198.51.100.7", 8080);
+  const Bytes q = udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query("WWW.Zyber-I.com"));
+  classify(cls, {tls.c(hello("cdn.zyber-i.com")), http.c(http_get("Host: a.b.zyber-i.com:8080")), q,
+                 udp("192.0.2.1", 1, "203.0.113.5", 9)},
+           kBurstSize, &now);
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 4u);
+  const std::vector<std::string> names = {"cdn.zyber-i.com", "a.b.zyber-i.com", "www.zyber-i.com", ""};
+  for (size_t i = 0; i < ev.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(std::string(ev[i].name, ev[i].name_len), names[i]);
+    if (i < 3) EXPECT_EQ(t->view.describe(table::Match{ev[i].match}.record()), "zyber-i.com");
+  }
+  expect_endpoints(ev[0], "2001:db8::1", 40000, "2001:db8::7", 443);
+  expect_endpoints(ev[1], "192.0.2.1", 40001, "198.51.100.7", 8080);
+  expect_endpoints(ev[2], "192.0.2.1", 5353, "198.51.100.53", 53);
+  EXPECT_EQ(ev[3].kind, static_cast<uint8_t>(MatchKind::kIp));
+  // Summaries carry the name too.
+  cls.flush_summaries();
+  ev = drain(cls);
+  ASSERT_EQ(ev.size(), 4u);
+  size_t named = 0;
+  for (const MatchEvent& e : ev) named += e.name_len != 0;
+  EXPECT_EQ(named, 3u);
 }
 
 TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
@@ -1280,23 +1441,6 @@ TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
 }
 
 // --- events ---------------------------------------------------------------------------------
-
-std::array<uint8_t, 16> addr16(const std::string& s) {
-  std::array<uint8_t, 16> a{};
-  if (is_v6(s)) return a6(s);
-  const auto v = a4(s);
-  std::copy(v.begin(), v.end(), a.begin());
-  return a;
-}
-
-void expect_endpoints(const MatchEvent& e, const std::string& client, uint16_t cport,
-                      const std::string& server, uint16_t sport) {
-  const auto c = addr16(client), s = addr16(server);
-  EXPECT_EQ(std::memcmp(e.client, c.data(), 16), 0) << "client " << client;
-  EXPECT_EQ(std::memcmp(e.server, s.data(), 16), 0) << "server " << server;
-  EXPECT_EQ(e.client_port, cport);
-  EXPECT_EQ(e.server_port, sport);
-}
 
 TEST(ClassifierEvents, OneFirstMatchPerFlowAndSummaryCounts) {
   const Table& t = default_table();

@@ -146,6 +146,8 @@ TEST(FlowTable, FindOrCreateReturnsTheSameFlowForBothDirections) {
   EXPECT_EQ(f->inspect, static_cast<uint8_t>(Inspect::kFresh));
   EXPECT_EQ(f->matched_packets, 0u);
   EXPECT_EQ(f->in_use, 1);
+  EXPECT_EQ(f->name_len, 0);
+  EXPECT_EQ(f->unreadable, 0);
 
   Flow* g = t.find_or_create(r, hash_flow_key(r), 11, &created, &ev, &did_evict);
   EXPECT_EQ(g, f);
