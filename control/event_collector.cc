@@ -249,6 +249,8 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   j["direction"] = o.parties.direction;
   j["host"] = o.parties.host;
   j["ioc"] = o.ioc.ioc;
+  // The exact name the flow carried (a subdomain of a listed domain, say), for name matches.
+  if (e.name_len > 0) j["seen"] = std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)));
   j["matched"] = o.kind;
   j["ioc_side"] = static_cast<IocSide>(e.ioc_side) == IocSide::kName ? "name"
                   : static_cast<IocSide>(e.ioc_side) == IocSide::kClient ? "client" : "server";
