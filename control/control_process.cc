@@ -38,6 +38,7 @@
 #include "control/feed_recovery.h"
 #include "control/feed_store.h"
 #include "control/hit_store.h"
+#include "control/ioc_explain.h"
 #include "control/metrics_server.h"
 #include "control/privileges.h"
 #include "control/review_report.h"
@@ -48,6 +49,7 @@
 #include "feeds/feed_guards.h"
 #include "feeds/feed_verdict.h"
 #include "feeds/feed_parser.h"
+#include "feeds/ioc_text.h"
 #include "feeds/ip_prefix.h"
 #include "feeds/rfc3339_time.h"
 
@@ -231,7 +233,7 @@ class ControlServer {
                            (v.errors.size() > 1 ? " (and " + std::to_string(v.errors.size() - 1) + " more)" : ""));
     ParsedFeed out = std::move(v.feed);
     out.iocs = std::move(v.enforce);
-    return out;
+    return with_edits(std::move(out), f, *guards);
   }
 
   // Every feed the last good table lists whose stored copy failed its checks keeps being
@@ -328,10 +330,13 @@ class ControlServer {
           using R = std::decay_t<decltype(r)>;
           if constexpr (std::is_same_v<R, FeedPushRequest>) return push(r, call.content, call.peer);
           else if constexpr (std::is_same_v<R, FeedListRequest>) return list();
-          else if constexpr (std::is_same_v<R, FeedShowRequest>) return show(r.name);
+          else if constexpr (std::is_same_v<R, FeedShowRequest>) return show(r);
           else if constexpr (std::is_same_v<R, FeedRemoveRequest>) return remove(r.name, call.peer);
           else if constexpr (std::is_same_v<R, StatusRequest>) return status();
           else if constexpr (std::is_same_v<R, StatsRequest>) return stats();
+          else if constexpr (std::is_same_v<R, ExplainRequest>) return explain(r);
+          else if constexpr (std::is_same_v<R, IocAddRequest>) return ioc_add(r, call.peer);
+          else if constexpr (std::is_same_v<R, IocRemoveRequest>) return ioc_remove(r, call.peer);
           else return report(r);
         },
         call.request.body);
@@ -444,27 +449,196 @@ class ControlServer {
     f.content = std::move(content);
     f.parsed = std::move(pr.feed);
 
+    // What the push adds and removes, against what the feed enforced before (its edits
+    // included); a push replaces the single-IoC edits too.
+    json diff = diff_of(current != nullptr ? current->parsed.iocs : std::vector<Ioc>{}, f.parsed.iocs);
+    if (current != nullptr && (!current->added.empty() || !current->removed.empty()))
+      notes.push_back(fmt::format("{} single-IoC edits (iocctl ioc add/remove) replaced by this file",
+                                  current->added.size() + current->removed.size()));
+    json j = commit(std::move(f), current, now, "pushed");
+    if (j.value("ok", false)) {
+      j["notes"] = notes;
+      j["diff"] = diff;
+    }
+    return j;
+  }
+
+  // Stores `f` and publishes; on a publish that wrote nothing, the store goes back to
+  // `current` (or loses `f`), so the feed store never says more than the table holds.
+  json commit(StoredFeed f, const StoredFeed* current, int64_t now, const char* what) {
     std::optional<StoredFeed> previous;
     if (current != nullptr) previous = *current;
+    const std::string name = f.name;
     if (Status s = store_.put(f); !s.ok()) return fail(s.message() + " (the live table is unchanged)");
-    stray_.erase(f.name);
-    log_line(fmt::format("feed {} pushed by {}: {} IoCs ({})", f.name, f.pushed_by, f.parsed.iocs.size(),
+    stray_.erase(name);
+    log_line(fmt::format("feed {} {} by {}: {} IoCs ({})", name, what, f.pushed_by, f.parsed.iocs.size(),
                          table::action_name(f.action)));
     PublishResult r = publisher_.publish(store_, now);
     remember(r);
     if (!r.ok && r.generation == 0) {
       // Nothing was published: put the store back as it was. If that fails too, say so:
       // the stored copy no longer matches the table, and the next start marks it degraded.
-      Status undo = previous ? (previous->degraded.empty() ? store_.put(*previous) : Status()) : store_.remove(f.name);
+      Status undo = previous ? (previous->degraded.empty() ? store_.put(*previous) : Status()) : store_.remove(name);
       if (previous && !previous->degraded.empty()) store_.keep_degraded(*previous);
       return fail(r.error + " (the live table is unchanged)" +
                   (undo.ok() ? "" : "; restoring the feed store failed too: " + undo.message()));
     }
     live_feeds_ = live_feed_names(now);
     json j = publish_reply(r);
-    j["feed"] = feed_json(*store_.find(f.name), now);
-    j["notes"] = notes;
+    j["feed"] = feed_json(*store_.find(name), now);
     return j;
+  }
+
+  // The canonical texts `after` has and `before` lacks, and the reverse (first 50 of each).
+  static json diff_of(const std::vector<Ioc>& before, const std::vector<Ioc>& after) {
+    std::set<std::string> b, a;
+    for (const Ioc& i : before) b.insert(ioc_text(i));
+    for (const Ioc& i : after) a.insert(ioc_text(i));
+    json added = json::array(), removed = json::array();
+    size_t n_added = 0, n_removed = 0;
+    for (const std::string& t : a)
+      if (!b.count(t) && n_added++ < 50) added.push_back(t);
+    for (const std::string& t : b)
+      if (!a.count(t) && n_removed++ < 50) removed.push_back(t);
+    n_added = 0, n_removed = 0;
+    for (const std::string& t : a) n_added += !b.count(t);
+    for (const std::string& t : b) n_removed += !a.count(t);
+    return {{"added", n_added}, {"removed", n_removed}, {"added_first", added}, {"removed_first", removed}};
+  }
+
+  // What a stored feed enforces: its file's verdict, plus its single-IoC edits.
+  Result<ParsedFeed> with_edits(ParsedFeed base, const StoredFeed& f, const GuardConfig& guards) const {
+    if (!f.added.empty()) {
+      std::string lines;
+      for (const std::string& t : f.added) lines += t + "\n";
+      FeedOptions o;
+      o.format = FeedFormat::kPlain;
+      o.force = f.options.force;
+      FeedVerdict v = verdict_of(lines, "(iocctl ioc add)", o, guards);
+      if (!v.accepted) return Status::error(v.errors.empty() ? "an added IoC is refused" : v.errors.front());
+      for (Ioc& i : v.enforce) {
+        i.line = 0;  // not a line of the pushed file
+        i.label = "added with iocctl ioc add";
+        base.iocs.push_back(std::move(i));
+      }
+    }
+    if (!f.removed.empty()) {
+      const std::set<std::string> gone(f.removed.begin(), f.removed.end());
+      std::erase_if(base.iocs, [&](const Ioc& i) { return gone.count(ioc_text(i)) != 0; });
+    }
+    return base;
+  }
+
+  json ioc_add(const IocAddRequest& req, const CtlPeer& peer) {
+    if (!valid_feed_name(req.feed)) return fail("feed name '" + req.feed + "': use 1 to 64 letters, digits, '_', '.', '-'");
+    const StoredFeed* current = store_.find(req.feed);
+    if (current != nullptr && !current->degraded.empty())
+      return fail("feed " + req.feed + " is degraded (" + current->degraded + "): push it again first");
+    StoredFeed f;
+    if (current != nullptr) {
+      f = *current;
+    } else {
+      f.name = req.feed;
+      f.source = "(iocctl ioc add)";
+      f.options.format = FeedFormat::kPlain;
+    }
+    if (req.action) {
+      auto a = parse_action(*req.action);
+      if (!a) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
+      if (current != nullptr && *a != current->action)
+        return fail("feed " + req.feed + " is " + table::action_name(current->action) +
+                    "; ioc add does not change a feed's action (push it with --action)");
+      f.action = *a;
+    }
+    std::vector<std::string> texts, errors;
+    for (const std::string& v : req.values) {
+      Result<Ioc> i = read_explain_value(v);
+      if (i.ok()) texts.push_back(ioc_text(*i));
+      else errors.push_back(i.message());
+    }
+    if (!errors.empty()) return fail(fmt::format("{} (nothing was added)", fmt::join(errors, "\n")));
+    for (const std::string& e : req.force) f.options.force.push_back(e);
+    std::set<std::string> listed;
+    for (const Ioc& i : f.parsed.iocs) listed.insert(ioc_text(i));
+    json added = json::array(), already = json::array();
+    for (const std::string& t : texts) {
+      auto r = std::find(f.removed.begin(), f.removed.end(), t);
+      if (r != f.removed.end()) {
+        f.removed.erase(r);
+        added.push_back(t);
+      } else if (listed.count(t) != 0) {
+        already.push_back(t);
+      } else if (std::find(f.added.begin(), f.added.end(), t) == f.added.end()) {
+        f.added.push_back(t);
+        added.push_back(t);
+        listed.insert(t);
+      }
+    }
+    if (added.empty()) return fail("every value is listed by feed " + req.feed + " already; nothing to add");
+    Result<GuardConfig> guards = guard_config_from(cfg_);
+    if (!guards.ok()) return fail(guards.message());
+    ParsedFeed base;
+    if (!f.content.empty() || current == nullptr) {
+      FeedVerdict v = verdict_of(f.content, f.source, f.options, *guards);
+      base = std::move(v.feed);
+      base.iocs = std::move(v.enforce);
+    }
+    Result<ParsedFeed> eff = with_edits(std::move(base), f, *guards);
+    if (!eff.ok()) return fail(eff.message() + "\n(nothing was added; the live table is unchanged)");
+    f.parsed = std::move(*eff);
+    f.baseline_iocs = std::max<uint64_t>(f.baseline_iocs, distinct_iocs(f.parsed));
+    f.pushed_by = peer_name(peer);
+    f.pushed_unix = std::time(nullptr);
+    json j = commit(std::move(f), current, std::time(nullptr), "edited (ioc add)");
+    if (j.value("ok", false)) j["diff"] = {{"added", added}, {"already_listed", already}};
+    return j;
+  }
+
+  json ioc_remove(const IocRemoveRequest& req, const CtlPeer& peer) {
+    const StoredFeed* current = store_.find(req.feed);
+    if (current == nullptr) return fail("no feed named '" + req.feed + "'");
+    if (!current->degraded.empty())
+      return fail("feed " + req.feed + " is degraded (" + current->degraded + "): push it again first");
+    StoredFeed f = *current;
+    std::set<std::string> listed;
+    for (const Ioc& i : f.parsed.iocs) listed.insert(ioc_text(i));
+    json removed = json::array(), not_listed = json::array();
+    std::vector<std::string> errors;
+    for (const std::string& v : req.values) {
+      Result<Ioc> i = read_explain_value(v);
+      if (!i.ok()) {
+        errors.push_back(i.message());
+        continue;
+      }
+      const std::string t = ioc_text(*i);
+      if (listed.count(t) == 0) {
+        not_listed.push_back(t);
+        continue;
+      }
+      auto a = std::find(f.added.begin(), f.added.end(), t);
+      if (a != f.added.end()) f.added.erase(a);
+      else if (std::find(f.removed.begin(), f.removed.end(), t) == f.removed.end()) f.removed.push_back(t);
+      removed.push_back(t);
+      listed.erase(t);
+    }
+    if (!errors.empty()) return fail(fmt::format("{} (nothing was removed)", fmt::join(errors, "\n")));
+    if (removed.empty())
+      return fail("none of these is listed by feed " + req.feed + " (`iocctl explain VALUE` shows which feed lists it)");
+    std::erase_if(f.parsed.iocs, [&](const Ioc& i) { return listed.count(ioc_text(i)) == 0; });
+    f.pushed_by = peer_name(peer);
+    json j = commit(std::move(f), current, std::time(nullptr), "edited (ioc remove)");
+    if (j.value("ok", false)) j["diff"] = {{"removed", removed}, {"not_listed", not_listed}};
+    return j;
+  }
+
+  json explain(const ExplainRequest& req) {
+    Result<Ioc> q = read_explain_value(req.value);
+    if (!q.ok()) return fail(q.message());
+    const uint64_t active = cb_->active_generation.load();
+    std::shared_ptr<const MappedTable> t = history_.table_of(active);
+    if (t == nullptr) t = history_.table_of(history_.newest().generation);
+    static const table::IocTableView kEmpty;
+    return explain_ioc(*q, req.value, t ? t->view() : kEmpty, t ? t->generation() : 0, store_, std::time(nullptr));
   }
 
   json list() {
@@ -474,24 +648,23 @@ class ControlServer {
     return {{"ok", true}, {"feeds", feeds}};
   }
 
-  json show(const std::string& name) {
-    const StoredFeed* f = store_.find(name);
-    if (f == nullptr) return fail("no feed named '" + name + "'");
+  json show(const FeedShowRequest& req) {
+    const StoredFeed* f = store_.find(req.name);
+    if (f == nullptr) return fail("no feed named '" + req.name + "'");
     json j = {{"ok", true}, {"feed", feed_json(*f, std::time(nullptr))}};
     json iocs = json::array();
-    for (const Ioc& i : f->parsed.iocs) {
-      if (iocs.size() == 1000) break;
-      std::string text = i.domain;
-      if (i.kind != IocKind::kDomain) {
-        char buf[64];
-        inet_ntop(i.kind == IocKind::kIpv4 ? AF_INET : AF_INET6, i.addr.data(), buf, sizeof(buf));
-        text = buf;
-        if (i.prefix_len != (i.kind == IocKind::kIpv4 ? 32 : 128)) text += "/" + std::to_string(i.prefix_len);
-      }
-      iocs.push_back({{"ioc", text}, {"line", i.line}, {"label", i.label}});
+    const size_t total = f->parsed.iocs.size();
+    const size_t first = std::min<size_t>(static_cast<size_t>(req.offset), total);
+    const size_t last = req.limit == 0 ? total : std::min<size_t>(total, first + static_cast<size_t>(req.limit));
+    for (size_t k = first; k < last; ++k) {
+      const Ioc& i = f->parsed.iocs[k];
+      iocs.push_back({{"ioc", ioc_text(i)}, {"line", i.line}, {"label", i.label}});
     }
     j["iocs"] = iocs;
-    j["iocs_truncated"] = f->parsed.iocs.size() > iocs.size();
+    j["offset"] = first;
+    j["total"] = total;
+    j["next_offset"] = last < total ? json(last) : json(nullptr);
+    j["edits"] = {{"added", f->added}, {"removed", f->removed}};
     return j;
   }
 

@@ -16,7 +16,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::array<const char*, std::variant_size_v<CtlRequestBody>> kCommandNames = {
-    "feed.push", "feed.list", "feed.show", "feed.remove", "status", "stats", "report"};
+    "feed.push", "feed.list", "feed.show", "feed.remove", "status", "stats", "report", "explain", "ioc.add",
+    "ioc.remove"};
 
 template <class T>
 using Member = std::variant<std::string T::*, std::optional<std::string> T::*, bool T::*, int64_t T::*,
@@ -59,7 +60,10 @@ std::span<const Field<FeedPushRequest>> fields_of() {
 }
 template <>
 std::span<const Field<FeedShowRequest>> fields_of() {
-  static const Field<FeedShowRequest> f[] = {{"name", "NAME", &FeedShowRequest::name, true, 256}};
+  using R = FeedShowRequest;
+  static const Field<R> f[] = {{"name", "NAME", &R::name, true, 256},
+                               {"offset", "--offset", &R::offset, false, 0, 0, int64_t{1} << 32},
+                               {"limit", "--limit", &R::limit, false, 0, 0, int64_t{1} << 32}};
   return f;
 }
 template <>
@@ -73,6 +77,32 @@ std::span<const Field<ReportRequest>> fields_of() {
   static const Field<R> f[] = {
       {"since_seconds", "--since", &R::since_seconds, false, 0, 0, kHundredYears},
       {"feed", "--feed", &R::feed, false, 256},
+  };
+  return f;
+}
+
+template <>
+std::span<const Field<ExplainRequest>> fields_of() {
+  static const Field<ExplainRequest> f[] = {{"value", "VALUE", &ExplainRequest::value, true, 4096}};
+  return f;
+}
+template <>
+std::span<const Field<IocAddRequest>> fields_of() {
+  using R = IocAddRequest;
+  static const Field<R> f[] = {
+      {"feed", "FEED", &R::feed, true, 256},
+      {"values", "VALUE", &R::values, true, 4096, 10000},
+      {"action", "--action", &R::action, false, 16},
+      {"force", "--force", &R::force, false, 1024, 4096},
+  };
+  return f;
+}
+template <>
+std::span<const Field<IocRemoveRequest>> fields_of() {
+  using R = IocRemoveRequest;
+  static const Field<R> f[] = {
+      {"feed", "FEED", &R::feed, true, 256},
+      {"values", "VALUE", &R::values, true, 4096, 10000},
   };
   return f;
 }
@@ -197,6 +227,7 @@ Result<CtlRequestBody> parse_body(const json& h, const char* cmd) {
     std::string bad = read_field(f, *it, &out);
     if (bad.empty() && f.required && it->is_string() && it->template get_ref<const std::string&>().empty())
       bad = "must not be empty";
+    if (bad.empty() && f.required && it->is_array() && it->empty()) bad = "must not be empty";
     if (!bad.empty()) return Status::error(quoted(f.key) + ": " + bad);
   }
   if constexpr (std::is_same_v<T, FeedPushRequest>) {
@@ -248,6 +279,7 @@ Result<json> encode_body(const T& body, const char* cmd) {
           } else {
             if (v.size() > f.max_items)
               bad = std::to_string(v.size()) + " given, over the limit of " + std::to_string(f.max_items);
+            if (f.required && v.empty()) bad = "give at least one";
             for (size_t i = 0; bad.empty() && i < v.size(); ++i) {
               bad = text_problem(v[i], f.max_bytes);
               if (!bad.empty()) bad = "'" + excerpt(v[i], 60) + "': " + bad;

@@ -39,7 +39,9 @@ struct FeedPushRequest {
 };
 struct FeedListRequest {};
 struct FeedShowRequest {
-  std::string name;  // required
+  std::string name;    // required
+  int64_t offset = 0;  // first entry shown
+  int64_t limit = 1000;  // entries shown; 0: every one
 };
 struct FeedRemoveRequest {
   std::string name;  // required
@@ -51,9 +53,27 @@ struct ReportRequest {
   std::string feed;               // "" for every feed
 };
 
+// `iocctl explain VALUE`: every feed entry that covers an address, prefix, domain or URL,
+// and the verdict of the table in force.
+struct ExplainRequest {
+  std::string value;  // required
+};
+// `iocctl ioc add FEED VALUE…` / `ioc remove FEED VALUE…`: single IoCs, each a publish.
+struct IocAddRequest {
+  std::string feed;                     // required; created (plain, drop) when missing
+  std::vector<std::string> values;      // required
+  std::optional<std::string> action;    // for a new feed
+  std::vector<std::string> force;
+};
+struct IocRemoveRequest {
+  std::string feed;                     // required
+  std::vector<std::string> values;      // required
+};
+
 // The alternatives' order is the wire commands' order in ctl_request.cc.
 using CtlRequestBody = std::variant<FeedPushRequest, FeedListRequest, FeedShowRequest, FeedRemoveRequest,
-                                    StatusRequest, StatsRequest, ReportRequest>;
+                                    StatusRequest, StatsRequest, ReportRequest, ExplainRequest, IocAddRequest,
+                                    IocRemoveRequest>;
 
 struct CtlRequest {
   CtlRequestBody body;

@@ -176,6 +176,12 @@ Status FeedStore::load(const FeedReader& read, std::map<std::string, std::string
       problem(meta_path + ": " + why);
       continue;
     }
+    if (auto e = m.find("edits"); e != m.end()) {
+      if (!field(*e, "added", f.added, why) || !field(*e, "removed", f.removed, why)) {
+        problem(meta_path + ": edits: " + why);
+        continue;
+      }
+    }
     const std::optional<table::Action> a = parse_action(action);
     const std::optional<FeedFormat> ff = feed_format_from_name(format);
     if (!a || !ff) {
@@ -231,7 +237,8 @@ Status FeedStore::put(const StoredFeed& feed) {
             {"content_checksum", hex64(bytes_checksum(feed.content))},
             {"iocs", feed.parsed.iocs.size()},
             {"iocs_checksum", hex64(ioc_set_checksum(feed.parsed.iocs))},
-            {"baseline_iocs", feed.baseline_iocs}};
+            {"baseline_iocs", feed.baseline_iocs},
+            {"edits", {{"added", feed.added}, {"removed", feed.removed}}}};
   m["checksum"] = meta_checksum(m);
   // Content first: metadata present means the content it describes is complete.
   if (Status s = write_atomically(base.string() + ".feed", feed.content); !s.ok()) return s;

@@ -23,7 +23,7 @@ namespace iocgate {
 #define IOCGATE_DATAPLANE_COUNTERS(X)                                              \
   X(rx_packets, "packets received")                                                \
   X(tx_packets, "packets forwarded")                                               \
-  X(dropped_packets, "packets dropped by a verdict")                               \
+  X(dropped_packets, "packets dropped by an IoC verdict")                               \
   X(mirrored_packets, "packets forwarded and copied to the mirror port")           \
   X(alerted_packets, "packets forwarded with an alert")                            \
   X(allowed_packets, "packets that matched an allowlist entry")                    \
