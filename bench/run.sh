@@ -175,5 +175,12 @@ for nbuf in 256 4096 65535; do
   echo "{\"tool\": \"callgrind_flood\", \"label\": \"cg_flood_$nbuf\", \"case\": \"flood\", \"buffers\": $nbuf, \"ir\": $ir, \"new_flows\": 4096, \"ir_per_new_flow\": $(echo "scale=1; $ir / 4096" | bc)}" >> "$OUT/results.jsonl"
 done
 
+# --- 6. the operator's commands at 1M IoCs: push until enforced, explain latency ------------
+# The real control and dataplane processes (net_null ports), driven by iocctl.
+ninja -C "$BUILD" control/iocgate control/iocctl dataplane/iocgate-dataplane >/dev/null
+if [ $QUICK = 1 ]; then NPUSH=100000; else NPUSH=1000000; fi
+run push /usr/bin/python3 bench/push_bench.py "$BUILD/control/iocgate" "$BUILD/control/iocctl" \
+  "$BUILD/dataplane/iocgate-dataplane" --hosts $NPUSH --domains $NPUSH --explains 200
+
 /usr/bin/python3 bench/summarize.py "$OUT" > "$OUT/summary.md"
 cat "$OUT/summary.md"
