@@ -130,11 +130,10 @@ class ControlServer {
         collector_(cfg, cb, history_, hits_, stats_),
         metrics_([this] { return render_prometheus(snapshot()); }, [this] { return health(); }) {}
 
-  bool start(std::string* error) {
+  Status start() {
     std::map<std::string, std::string> problems;
     if (Status s = store_.load([this](const StoredFeed& f) { return read_stored(f); }, &problems); !s.ok()) {
-      *error = s.message();
-      return false;
+      return Status::error(s.message());
     }
     publisher_.recover();
     // The last good table: the one the dataplane runs or starts from. Its events resolve
@@ -154,7 +153,7 @@ class ControlServer {
         log_line("feed store: " + why + "; no valid table holds feed '" + name + "' to carry it from: left on disk");
         stray_[name] = why;
       }
-    if (!collector_.start(error)) return false;
+    if (Status s = collector_.start(); !s.ok()) return s;
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
@@ -170,9 +169,8 @@ class ControlServer {
     o.log = log_line;
     Result<std::unique_ptr<CtlServer>> server = CtlServer::start(std::move(o));
     if (!server.ok()) {
-      *error = server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
-                                                                       cfg_.control_user + "')");
-      return false;
+      return Status::error(server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
+                                                                       cfg_.control_user + "')"));
     }
     ctl_ = std::move(*server);
     log_line("listening on " + cfg_.socket_path);
@@ -187,7 +185,7 @@ class ControlServer {
     }
     log_line("event log " + cfg_.events_path + ", review store " + cfg_.hits_dir());
     refresh_health();
-    return true;
+    return Status();
   }
 
   // /healthz: the control process serves requests.
@@ -859,9 +857,8 @@ int run_control(const ApplianceConfig& cfg) {
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
   ControlServer server(cfg, cb, owners);
-  std::string error;
-  if (!server.start(&error)) {
-    log_line(error);
+  if (Status s = server.start(); !s.ok()) {
+    log_line(s.message());
     cb->control_pid.store(0);
     // Not a configuration error: a full or read-only disk, a socket in use. systemd retries.
     return kExitTemporary;

@@ -2,6 +2,8 @@
 
 #include "control/event_collector.h"
 
+#include "feeds/ip_prefix.h"
+
 #include <arpa/inet.h>
 
 #include <chrono>
@@ -47,37 +49,20 @@ int64_t wall_now_ms() {
       .count();
 }
 
-bool InternalNetworks::parse(const std::vector<std::string>& cidrs, std::string* error) {
+Status InternalNetworks::parse(const std::vector<std::string>& cidrs) {
   nets_.clear();
   for (const std::string& c : cidrs) {
+    // The one parse of a prefix (feeds/ip_prefix), as the guards read [network] internal.
+    std::string why;
+    const std::optional<IpPrefix> p = parse_ip_prefix(c, why);
+    if (!p) return Status::error("[network] internal: '" + c + "': " + why);
     Net n{};
-    const size_t slash = c.find('/');
-    const std::string addr = c.substr(0, slash);
-    if (inet_pton(AF_INET, addr.c_str(), n.addr) == 1) n.version = 4;
-    else if (inet_pton(AF_INET6, addr.c_str(), n.addr) == 1) n.version = 6;
-    else {
-      *error = "internal network '" + c + "' is not an address or CIDR";
-      return false;
-    }
-    const int max = n.version == 4 ? 32 : 128;
-    int len = max;
-    if (slash != std::string::npos) {
-      try {
-        size_t used = 0;
-        len = std::stoi(c.substr(slash + 1), &used);
-        if (used != c.size() - slash - 1) len = -1;
-      } catch (...) {
-        len = -1;
-      }
-    }
-    if (len < 0 || len > max) {
-      *error = "internal network '" + c + "': bad prefix length";
-      return false;
-    }
-    n.len = static_cast<uint8_t>(len);
+    n.version = p->kind == IocKind::kIpv4 ? 4 : 6;
+    n.len = p->prefix_len;
+    std::memcpy(n.addr, p->addr.data(), sizeof(n.addr));
     nets_.push_back(n);
   }
-  return true;
+  return Status();
 }
 
 bool InternalNetworks::contains(uint8_t ip_version, const uint8_t* addr) const {
@@ -127,14 +112,11 @@ EventCollector::EventCollector(const ApplianceConfig& cfg, ControlBlock* cb, Tab
 
 EventCollector::~EventCollector() { stop(); }
 
-bool EventCollector::start(std::string* error) {
-  if (!nets_.parse(cfg_.internal_networks, error)) return false;
-  if (!log_.error().empty()) {
-    *error = "event log: " + log_.error();
-    return false;
-  }
+Status EventCollector::start() {
+  if (Status s = nets_.parse(cfg_.internal_networks); !s.ok()) return s.prefixed(cfg_.path + ": ");
+  if (!log_.error().empty()) return Status::error("event log: " + log_.error());
   if (cb_ != nullptr) thread_ = std::thread([this] { run(); });
-  return true;
+  return Status();
 }
 
 void EventCollector::stop() {

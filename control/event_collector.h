@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "config/appliance_config.h"
 #include "control/event_log.h"
 #include "control/hit_store.h"
@@ -29,8 +30,8 @@ namespace iocgate {
 // CIDRs of the operator's own hosts.
 class InternalNetworks {
  public:
-  // False with *error naming the bad entry.
-  bool parse(const std::vector<std::string>& cidrs, std::string* error);
+  // An error naming the bad entry.
+  Status parse(const std::vector<std::string>& cidrs);
   bool contains(uint8_t ip_version, const uint8_t* addr) const;
   bool empty() const { return nets_.empty(); }
 
@@ -60,7 +61,7 @@ class EventCollector {
                  HitStats& stats);
   ~EventCollector();
 
-  bool start(std::string* error);  // parses the networks, starts the thread
+  Status start();  // parses the networks, starts the thread
   void stop();                     // drains what is left, flushes the store
 
   // One event from `worker`, at wall-clock `wall_ms`. Public for tests.

@@ -117,7 +117,7 @@ void IocTableBuilder::add(uint32_t feed, const Ioc& ioc) {
   }
 }
 
-std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
+Result<TableBlob> IocTableBuilder::build() const {
   auto strongest = [&](Action a, uint32_t feed) {
     return std::max(a, feeds_[feed].action);
   };
@@ -225,16 +225,14 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
 
   for (const Group& g : gd) {
     if (names[g.first]->name.empty() || names[g.first]->name.size() > 253) {
-      *error = "domain of " + std::to_string(names[g.first]->name.size()) +
-               " bytes at line " + std::to_string(names[g.first]->line) + " (1 to 253 allowed)";
-      return std::nullopt;
+      return Status::error("domain of " + std::to_string(names[g.first]->name.size()) +
+               " bytes at line " + std::to_string(names[g.first]->line) + " (1 to 253 allowed)");
     }
   }
   const uint64_t record_count = g4.size() + g6.size() + gd.size();
   if (record_count > kMaxRecords) {
-    *error = "too many distinct IoCs: " + std::to_string(record_count) + " (limit " +
-             std::to_string(kMaxRecords) + ")";
-    return std::nullopt;
+    return Status::error("too many distinct IoCs: " + std::to_string(record_count) + " (limit " +
+             std::to_string(kMaxRecords) + ")");
   }
 
   // --- sizes and layout ---

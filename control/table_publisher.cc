@@ -40,8 +40,11 @@ PublishResult TablePublisher::publish(const FeedStore& store, int64_t now, bool 
     for (const Ioc& ioc : f.parsed.iocs)
       if (ioc_live(ioc, f.expires_unix, now)) builder.add(id, ioc);
   }
-  auto blob = builder.build(&r.error);
-  if (!blob) return r;
+  auto blob = builder.build();
+  if (!blob.ok()) {
+    r.error = blob.message();
+    return r;
+  }
   const auto* h = reinterpret_cast<const table::Header*>(blob->data());
   r.v4 = h->v4_entries;
   r.v6 = h->v6_entries;

@@ -27,7 +27,7 @@ struct AllowEntry {
 struct OwnNetwork {
   IpPrefix prefix;
   std::string text;
-  std::string source = "config internal_networks";
+  std::string source = "config [network] internal";
 };
 
 // What a refusal does to the feed. The default refuses the whole feed for one bad entry:

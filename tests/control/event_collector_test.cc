@@ -53,7 +53,8 @@ struct Fixture {
     store = std::make_unique<HitStore>(cfg.hits_dir());
     collector = std::make_unique<EventCollector>(cfg, nullptr, history, *store, stats);
     std::string err;
-    EXPECT_TRUE(collector->start(&err)) << err;
+    Status started = collector->start();
+    EXPECT_TRUE(started.ok()) << started.message();
     publish(1, true);
   }
 
@@ -67,8 +68,8 @@ struct Fixture {
     b.add(apt, dom("evil.example"));
     b.add(bot, v4("10.9.9.9"));
     std::string err;
-    auto blob = b.build(&err);
-    ASSERT_TRUE(blob) << err;
+    auto blob = b.build();
+    ASSERT_TRUE(blob) << blob.message();
     const TrustedOwners owners = trusted_owners("root", "root");
     TableStore tables(cfg, owners);
     std::string warning;
@@ -214,7 +215,8 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
 TEST(InternalNetworks, PrefixesOfBothFamilies) {
   InternalNetworks n;
   std::string err;
-  ASSERT_TRUE(n.parse({"10.0.0.0/8", "192.168.1.128/25", "fd00::/8", "203.0.113.9"}, &err)) << err;
+  Status parsed = n.parse({"10.0.0.0/8", "192.168.1.128/25", "fd00::/8", "203.0.113.9"});
+  ASSERT_TRUE(parsed.ok()) << parsed.message();
   uint8_t a[16];
   auto has4 = [&](const char* s) { inet_pton(AF_INET, s, a); return n.contains(4, a); };
   auto has6 = [&](const char* s) { inet_pton(AF_INET6, s, a); return n.contains(6, a); };
@@ -225,8 +227,8 @@ TEST(InternalNetworks, PrefixesOfBothFamilies) {
   EXPECT_TRUE(has4("203.0.113.9"));
   EXPECT_TRUE(has6("fd12::1"));
   EXPECT_FALSE(has6("2001:db8::1"));
-  EXPECT_FALSE(n.parse({"10.0.0.0/33"}, &err));
-  EXPECT_FALSE(n.parse({"example.com"}, &err));
+  EXPECT_FALSE(n.parse({"10.0.0.0/33"}).ok());
+  EXPECT_FALSE(n.parse({"example.com"}).ok());
 }
 
 }  // namespace

@@ -103,8 +103,8 @@ std::unique_ptr<Table> build_table(const std::vector<FeedSpec>& feeds) {
     for (const Ioc& i : f.iocs) b.add(id, i);
   }
   std::string err;
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob.has_value()) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob.ok()) << blob.message();
   auto t = std::make_unique<Table>();
   t->blob = std::move(*blob);
   EXPECT_TRUE(t->view.attach(t->blob.data(), t->blob.size(), &err)) << err;
