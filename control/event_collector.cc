@@ -182,12 +182,19 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
     open_.erase(it);
     resolved = true;
   } else {
+    // The event's own generation when it is kept; else the key (name or address) in the
+    // newest table; else the key alone. Never a record index read in another table.
     if (auto r = history_.resolve(e.generation, e.match)) {
       o.ioc = std::move(*r);
       resolved = true;
+    } else if (auto k = history_.resolve_by_key(e)) {
+      o.ioc = std::move(*k);
+      resolved = true;
     } else {
-      o.ioc.ioc = fmt::format("? (generation {} record {})", e.generation, table::Match{e.match}.record());
-      o.ioc.feed = "?";
+      const uint8_t* addr = static_cast<IocSide>(e.ioc_side) == IocSide::kClient ? e.client : e.server;
+      o.ioc.ioc = e.name_len > 0 ? std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)))
+                                 : format_address(e.ip_version, addr);
+      o.ioc.feed = "(no longer listed)";
       o.ioc.action = table::action_name(table::Match{e.match}.action());
     }
     o.kind = match_kind_name(e.kind);

@@ -196,15 +196,28 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
   f.collector->handle(event(EventType::kFirstMatch, 1, f.rec_bot, MatchKind::kIp, IocSide::kClient, "10.9.9.9", 1,
                             "192.0.2.1", 6667),
                       0, kT0);
+  // A generation no longer kept: resolved by its key (the server's address) in the newest
+  // table, never by its record index in another table.
   f.collector->handle(event(EventType::kFirstMatch, 77, f.rec_c2, MatchKind::kIp, IocSide::kServer, "10.0.0.5", 2,
                             "198.51.100.7", 80),
                       0, kT0);
+  // Unknown generation and a key no table lists: reported as the key itself, unresolved.
+  f.collector->handle(event(EventType::kFirstMatch, 0, f.rec_c2, MatchKind::kIp, IocSide::kServer, "10.0.0.6", 3,
+                            "192.0.2.99", 80),
+                      0, kT0);
   const auto recs = f.store->read(0, "");
-  ASSERT_EQ(recs.size(), 2u);
+  ASSERT_EQ(recs.size(), 3u);
+  bool by_key = false, unlisted = false;
+  for (const HitRecord& r : recs) {
+    by_key |= r.host == "10.0.0.5" && r.ioc == "198.51.100.7" && r.feed == "apt";
+    unlisted |= r.host == "10.0.0.6" && r.ioc == "192.0.2.99" && r.feed == "(no longer listed)";
+  }
+  EXPECT_TRUE(by_key);
+  EXPECT_TRUE(unlisted);
   ReportScope scope;
   scope.generated_ms = kT0;
   const auto rep = build_review_report(recs, scope);
-  ASSERT_EQ(rep["hosts"].size(), 2u);
+  ASSERT_EQ(rep["hosts"].size(), 3u);
   EXPECT_EQ(rep["hosts"][0]["host"], "10.9.9.9");
   EXPECT_TRUE(rep["hosts"][0]["infected"]);
   StatsSnapshot s;

@@ -1410,6 +1410,39 @@ TEST(ClassifierEvents, NameMatchesCarryTheExactNameAndBothEndpoints) {
   EXPECT_EQ(named, 3u);
 }
 
+// An event's record index belongs to the table of the generation the event names: a flow
+// that matched under generation 1 and lived on through generations 2 and 3 (whose tables put
+// other IoCs at that index) reports its summary with generation 1, never with 3.
+TEST(ClassifierEvents, ASummaryNamesTheGenerationOfItsRecord) {
+  auto t1 = build_table({{"advisory", Action::kDrop, {v4("203.0.113.5"), dom("evil.example")}}});
+  auto t3 = build_table({{"other", Action::kAlert, {v4("198.51.100.1"), v4("198.51.100.2"), dom("aaa.example")}},
+                         {"advisory", Action::kDrop, {v4("203.0.113.5"), dom("evil.example")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t1->view, 1);
+  uint64_t now = 0;
+  Conn ip("192.0.2.1", 40000, "203.0.113.5", 443);
+  Conn tls("192.0.2.1", 40001, "198.51.100.9", 443);
+  classify(cls, {ip.syn(), tls.syn(), tls.c(hello("www.evil.example"))}, kBurstSize, &now);
+  auto first = drain(cls);
+  ASSERT_EQ(first.size(), 2u);
+  for (const MatchEvent& e : first) EXPECT_EQ(e.generation, 1u);
+  cls.set_table(&t1->view, 2);
+  classify(cls, {ip.c(Bytes(10, 'x')), tls.c(Bytes(10, 'y'))}, kBurstSize, &now);
+  cls.set_table(&t3->view, 3);
+  classify(cls, {ip.c(Bytes(10, 'x')), tls.c(Bytes(10, 'y'))}, kBurstSize, &now);
+  drain(cls);  // generation 3 re-judged both: no new first match (same actions)
+  cls.flush_summaries();
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 2u);
+  for (const MatchEvent& e : ev) {
+    EXPECT_EQ(static_cast<EventType>(e.type), EventType::kSummary);
+    // The generation its record belongs to: never 3 with a record index of generation 1.
+    EXPECT_EQ(e.generation, 1u);
+    const std::string ioc = t1->view.describe(table::Match{e.match}.record());
+    EXPECT_TRUE(ioc == "203.0.113.5" || ioc == "evil.example") << ioc;
+  }
+}
+
 TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
   Classifier cls(small_config());
   cls.set_table(nullptr, 0);
