@@ -144,8 +144,9 @@ class ControlServer {
       // Every stored generation the workers' rings may still name, oldest first.
       std::vector<uint64_t> gens = publisher_.table_store().generations();
       for (auto g = gens.rbegin(); g != gens.rend(); ++g)
-        if (*g != found->table->generation())
-          (void)history_.add_file(publisher_.table_store().path_of(*g), owners_, {cfg_.instance, *g});  // refused ones are in `refused`
+        if (*g < found->table->generation())
+          if (Status s = history_.add_file(publisher_.table_store().path_of(*g), owners_, {cfg_.instance, *g}); !s.ok())
+            log_line("table store: an older generation cannot resolve events: " + s.message());
       if (Status s = history_.add_file(found->table->path(), owners_, {cfg_.instance, found->table->generation()});
           !s.ok())
         log_line("cannot keep the stored table for event reports: " + s.message());
