@@ -377,7 +377,7 @@ class ControlServer {
     }
     if (req.action) {
       auto action = parse_action(*req.action);
-      if (!action) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
+      if (!action) return fail("\"action\": '" + *req.action + "': use drop, reject, mirror, alert or allow");
       f.action = *action;
     }
     if (req.advisory) f.advisory = *req.advisory;
@@ -548,7 +548,7 @@ class ControlServer {
     }
     if (req.action) {
       auto a = parse_action(*req.action);
-      if (!a) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
+      if (!a) return fail("\"action\": '" + *req.action + "': use drop, reject, mirror, alert or allow");
       if (current != nullptr && *a != current->action)
         return fail("feed " + req.feed + " is " + table::action_name(current->action) +
                     "; ioc add does not change a feed's action (push it with --action)");

@@ -106,6 +106,7 @@ std::optional<table::Action> parse_action(const std::string& text) {
   if (text == "drop") return table::Action::kDrop;
   if (text == "mirror") return table::Action::kMirror;
   if (text == "alert") return table::Action::kAlert;
+  if (text == "reject") return table::Action::kReject;
   if (text == "allow") return table::Action::kAllow;
   return std::nullopt;
 }

@@ -103,7 +103,7 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
     if (s.meta.ip_version != 0) a = reassembled(s.meta) ? judge_fragment(frames[i], s, now) : judge(frames[i], s, now);
     // Held back, not judged: an out-of-order segment (the sender resends it) or an
     // unreadable stream under the "drop" policy. An IoC drop or allow still decides.
-    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kAllow) {
+    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kReject && a != Action::kAllow) {
       verdicts[i] = Verdict::kDrop;
       if (s.hold == Hold::kUnreadable) ++counters_.unreadable_dropped;
       continue;
@@ -112,6 +112,10 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
       case Action::kDrop:
         verdicts[i] = Verdict::kDrop;
         ++counters_.dropped_packets;
+        break;
+      case Action::kReject:
+        verdicts[i] = Verdict::kReject;
+        ++counters_.rejected_packets;
         break;
       case Action::kMirror:
         verdicts[i] = Verdict::kMirror;

@@ -145,6 +145,7 @@ int run_replay(const ReplayOptions& opts) {
   {
     rte_mempool* pool = create_mbuf_pool("replay_pool", 8191, static_cast<int>(rte_socket_id()), &error);
     WorkerPorts ports;
+    ports.answer_rejects = false;  // a capture has no one to answer: the dropped file shows them
     uint16_t in_port = 0, drop_port = 0;
     if (pool == nullptr || !find_port("net_pcap_replay_in", &in_port) ||
         (!opts.dropped.empty() && !find_port("net_pcap_replay_drop", &drop_port))) {

@@ -1443,6 +1443,29 @@ TEST(ClassifierEvents, ASummaryNamesTheGenerationOfItsRecord) {
   }
 }
 
+// A reject feed blocks like a drop feed, with its own verdict (the worker answers the client)
+// and its own counter; an allowlist still wins over it.
+TEST(ClassifierActions, RejectIsItsOwnVerdictAndCounter) {
+  auto t = build_table({{"refuse", Action::kReject, {v4("203.0.113.66"), dom("evil.example")}},
+                        {"ours", Action::kAllow, {v4("203.0.113.67")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t->view, 1);
+  uint64_t now = 0;
+  Conn c("192.0.2.1", 40000, "203.0.113.66", 443);
+  Conn ok("192.0.2.1", 40001, "203.0.113.67", 443);
+  const auto v = classify(cls, {c.syn(), udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query("www.evil.example")),
+                                ok.syn()},
+                          kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{Verdict::kReject, Verdict::kReject, F}));
+  EXPECT_EQ(cls.counters().rejected_packets, 2u);
+  // A ClientHello whose SNI the reject feed lists: the hello itself is rejected (reset).
+  Conn tls("192.0.2.1", 40002, "198.51.100.10", 443);
+  const auto w = classify(cls, {tls.syn(), tls.synack(), tls.c(hello("www.evil.example"))}, kBurstSize, &now);
+  EXPECT_EQ(w, (std::vector<Verdict>{F, F, Verdict::kReject}));
+  EXPECT_EQ(cls.counters().rejected_packets, 3u);
+  EXPECT_EQ(cls.counters().dropped_packets, 0u) << "counted apart from drops";
+}
+
 TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
   Classifier cls(small_config());
   cls.set_table(nullptr, 0);

@@ -59,11 +59,12 @@ BAD_IP = "203.0.113.66"       # listed in the drop feed
 NEAR_IP = "203.0.113.67"      # its neighbour: not listed
 GOOD_CLIENT = "203.0.113.20"  # an outside client that is not listed (inbound checks)
 MIRROR_IP = "203.0.113.77"    # listed in the mirror feed
+REJECT_IP = "203.0.113.99"    # listed in the reject feed
 LATE_IP = "203.0.113.88"      # listed in the feed pushed while clients run
 BAD_IP6, NEAR_IP6, WEB6 = "2001:db8:81::66", "2001:db8:81::67", "2001:db8:81::10"
-OUT_ADDRS = [WEB, DNS, BAD_IP, NEAR_IP, GOOD_CLIENT, MIRROR_IP, LATE_IP]
+OUT_ADDRS = [WEB, DNS, BAD_IP, NEAR_IP, GOOD_CLIENT, MIRROR_IP, LATE_IP, REJECT_IP]
 OUT_ADDRS6 = [WEB6, BAD_IP6, NEAR_IP6]
-NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", "evil.example.org",
+NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", "evil.example.org", "rejected.example",
          "late.example", "mirrored.example"]
 
 check = Checks()
@@ -475,6 +476,50 @@ def check_live_push(bed, work):
     return 3  # late.example by system resolver (A+AAAA may both be counted), 203.0.113.88
 
 
+def timed(fn, *args):
+    t = time.time()
+    r = fn(*args)
+    return r, time.time() - t
+
+
+def check_reject(bed, work):
+    """A reject feed: clients fail at once (a TCP reset, an NXDOMAIN) instead of timing out."""
+    feed = os.path.join(work, "reject.txt")
+    with open(feed, "w") as f:
+        f.write(f"rejected.example\n{REJECT_IP}\n")
+    r = bed.iocctl("feed", "push", feed, "--name", "refuse", "--action", "reject")
+    check("reject: feed pushed and enforced", r.get("ok") and r.get("enforced"), f"generation {r.get('generation')}")
+
+    def counted(fn):
+        """Runs fn and returns (its result, seconds, counter deltas) once the workers copied them out."""
+        before = bed.iocctl("stats")["counters"]
+        res, secs = timed(fn)
+        time.sleep(1.5)  # the workers copy their counters out every few hundred loops
+        after = bed.iocctl("stats")["counters"]
+        return res, secs, {k: after.get(k, 0) - before.get(k, 0) for k in
+                           ("rejected_packets", "reject_replies", "reject_replies_failed", "dropped_packets")}
+
+    res, secs, d = counted(lambda: sh("dig", f"@{DNS}", "rejected.example", "A", "+time=2", "+tries=1", ns=NS_IN,
+                                      check_rc=False))
+    check("reject: dig gets NXDOMAIN at once from the appliance (one rejected query, one answer)",
+          "status: NXDOMAIN" in res.stdout and secs < 1.0 and d["rejected_packets"] == 1 and d["reject_replies"] == 1,
+          f"{secs:.2f} s, {json.dumps(d)}: " + (re.search(r"status: \w+", res.stdout) or re.search(r".*", res.stdout)).group(0))
+    (ok, detail), secs, d = counted(lambda: curl(NS_IN, f"http://{REJECT_IP}/"))
+    check("reject: curl to the listed address is refused at once (the SYN rejected, both ends reset)",
+          not ok and secs < 1.0 and re.search(r"reset|refused|couldn't connect", detail, re.I) is not None and
+          d["rejected_packets"] >= 1 and d["reject_replies"] >= 2, f"{secs:.2f} s, {json.dumps(d)}: {detail[-80:]}")
+    (ok, detail), secs, d = counted(lambda: curl(NS_IN, "https://rejected.example/", "--resolve",
+                                                 f"rejected.example:443:{WEB}"))
+    check("reject: HTTPS whose SNI is listed is reset at the ClientHello, at once",
+          not ok and secs < 1.0 and re.search(r"reset|SSL|closed", detail, re.I) is not None and
+          d["rejected_packets"] >= 1 and d["reject_replies"] >= 2, f"{secs:.2f} s, {json.dumps(d)}: {detail[-80:]}")
+    check("reject: no answer failed, nothing counted as a plain drop", d["reject_replies_failed"] == 0 and
+          d["dropped_packets"] == 0, json.dumps(d))
+    ok, _ = curl(NS_IN, "http://good.example/")
+    check("reject: unlisted traffic unaffected", ok)
+    bed.iocctl("feed", "remove", "refuse")
+
+
 def check_mirror(bed):
     results_before = len(check.results)
     ok, body = curl(NS_IN, f"http://{MIRROR_IP}/", "-H", "Host: good.example")
@@ -542,6 +587,7 @@ def run(args, bed, work):
     check_outbound()
     check_inbound()
     check_mirror(bed)
+    check_reject(bed, work)
     check_live_push(bed, work)
 
     st = bed.iocctl("status")
