@@ -97,7 +97,8 @@ json feed_json(const StoredFeed& f, int64_t now) {
             {"baseline_iocs", f.baseline_iocs},
             {"by_kind", summarize_iocs(f.parsed)},
             {"skipped", skipped},
-            {"degraded", !f.degraded.empty()}};
+            {"degraded", !f.degraded.empty()},
+            {"role", f.options.infected_hosts ? "infected" : "block"}};
   if (!f.degraded.empty()) {
     j["problem"] = f.degraded;
     j["repair"] = repair_hint(f);
@@ -224,6 +225,9 @@ class ControlServer {
     opts.include_not_for_ids = o.include_not_for_ids;
     GuardConfig guards = base;
     if (o.skip_refused) guards.mode = GuardMode::kSkipRefused;
+    // A watch list names the operator's own hosts: the own-network guard would refuse them
+    // all. Every other guard still applies (loopback, multicast, over-broad prefixes, ...).
+    if (o.infected_hosts) guards.own_networks.clear();
     return check_feed(content, opts, guards, std::set<std::string>(o.force.begin(), o.force.end()));
   }
 
@@ -253,6 +257,7 @@ class ControlServer {
       f.advisory = rec.advisory;
       f.group = rec.group;
       f.source = "(recovered from table generation " + std::to_string(view.header().generation) + ")";
+      f.options.infected_hosts = (view.feed(i).flags & table::kFeedInfectedHosts) != 0;
       f.parsed.iocs = std::move(rec.iocs);
       f.baseline_iocs = f.parsed.iocs.size();
       auto p = problems.find(name);
@@ -382,6 +387,18 @@ class ControlServer {
     }
     if (req.advisory) f.advisory = *req.advisory;
     if (req.group) f.group = *req.group;
+    if (current != nullptr) f.options.infected_hosts = current->options.infected_hosts;
+    if (req.role) {
+      if (*req.role != "block" && *req.role != "infected")
+        return fail("\"role\": '" + *req.role + "': use block (a list of IoCs) or infected (own hosts to watch)");
+      f.options.infected_hosts = *req.role == "infected";
+      // A new watch list alerts unless told to mirror; it never blocks the operator's hosts.
+      if (f.options.infected_hosts && !req.action && current == nullptr) f.action = table::Action::kAlert;
+    }
+    if (f.options.infected_hosts && f.action != table::Action::kAlert && f.action != table::Action::kMirror)
+      return fail(std::string("a list of infected own hosts (--role infected) is watched, never blocked: use --action alert "
+                              "(record every flow) or mirror (and copy it to the mirror port), not ") +
+                  table::action_name(f.action));
     const bool confirm = req.confirm;
     const int64_t now = std::time(nullptr);
     if (req.expires) {
@@ -404,9 +421,11 @@ class ControlServer {
       if (!ff) return fail("\"format\": unknown format '" + req.format + "' (`iocgate feed check --help` lists them)");
       f.options.format = *ff;
     }
+    const bool infected_hosts = f.options.infected_hosts;
     f.options.force = req.force;
     f.options.include_not_for_ids = req.include_not_for_ids;
     f.options.skip_refused = req.skip_refused;
+    f.options.infected_hosts = infected_hosts;
     // Guards: nothing over-broad, special-purpose, own or allowlisted reaches the table
     // unless the operator forced that entry: the same verdict `feed check --config` gives.
     Result<GuardConfig> guards = guard_config_from(cfg_);
@@ -421,6 +440,12 @@ class ControlServer {
     if (v.feed.expired && !confirm)
       return fail("every IoC of this feed has already expired (its valid_until dates have passed): it would enforce "
                   "nothing; --confirm to store it anyway (the live table is unchanged)");
+    if (f.options.infected_hosts)
+      for (const Ioc& i : v.enforce)
+        if (i.kind == IocKind::kDomain)
+          return fail(f.source + ":" + std::to_string(i.line) + ": '" + ioc_text(i) +
+                      "' is a name; a list of infected own hosts (--role infected) holds addresses (the live table is "
+                      "unchanged)");
     // The stored format is the one read, so a reload reads it the same way.
     f.options.format = v.format;
     ParsedFeed parsed = std::move(v.feed);

@@ -55,6 +55,7 @@ std::span<const Field<FeedPushRequest>> fields_of() {
       {"confirm", "--confirm", &R::confirm},
       {"skip_refused", "--skip-refused", &R::skip_refused},
       {"include_not_for_ids", "--include-not-for-ids", &R::include_not_for_ids},
+      {"role", "--role", &R::role, false, 16},
   };
   return f;
 }

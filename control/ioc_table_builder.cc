@@ -297,6 +297,7 @@ Result<TableBlob> IocTableBuilder::build() const {
     feed_records[i].advisory_off = pool.add(feeds_[i].advisory);
     feed_records[i].group_off = pool.add(feeds_[i].group);
     feed_records[i].action = static_cast<uint8_t>(feeds_[i].action);
+    feed_records[i].flags = feeds_[i].infected_hosts ? kFeedInfectedHosts : 0;
     feed_records[i].ioc_count = feed_counts_[i];
   }
   std::vector<uint32_t> name_offs(gd.size());

@@ -19,6 +19,7 @@ struct FeedMeta {
   Action action = Action::kDrop;
   std::string advisory;  // e.g. "941/CATTT-NCSC"
   std::string group;     // e.g. "Mustang Panda"
+  bool infected_hosts = false;  // a watch list of own hosts (table::kFeedInfectedHosts)
 };
 
 // An owned, 64-byte aligned table blob, ready to be copied into shared memory or a file.

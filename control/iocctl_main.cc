@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
     format_help += std::string("\n  ") + f->name + ": " + f->description;
   push->add_option("--format", format, format_help);
   bool skip_refused = false, include_not_for_ids = false;
+  std::string role;
+  CLI::Option* role_opt = push->add_option("--role", role,
+      "block (default): IoCs to act on; infected: the operator's own hosts seen infected (the monthly botnet "
+      "list): never blocked (alert or mirror), exempt from the own-network guard, flagged and listed first in the "
+      "review report; a re-push keeps the feed's")->check(CLI::IsMember({"block", "infected"}));
   push->add_flag("--skip-refused", skip_refused,
                  "Enforce the feed without the entries a guard refuses (each listed with its reason); "
                  "by default one refusal refuses the whole feed");
@@ -301,6 +306,7 @@ int main(int argc, char** argv) {
     p.confirm = confirm;
     p.skip_refused = skip_refused;
     p.include_not_for_ids = include_not_for_ids;
+    if (role_opt->count() != 0) p.role = role;
     req = iocgate::CtlRequest{std::move(p), payload.size()};
   } else if (list->parsed()) {
     req = iocgate::CtlRequest{iocgate::FeedListRequest{}};

@@ -74,7 +74,8 @@ std::optional<ResolvedIoc> TableHistory::resolve_in(const table::IocTableView& v
     if (feed >= v.feed_count()) return;
     const table::FeedRecord& fr = v.feed(feed);
     out.listings.push_back({v.string_at(fr.name_off), v.string_at(fr.advisory_off), v.string_at(fr.group_off),
-                            table::action_name(static_cast<table::Action>(fr.action)), line});
+                            table::action_name(static_cast<table::Action>(fr.action)), line,
+                            (fr.flags & table::kFeedInfectedHosts) != 0});
   };
   listing(r.feed, r.line);
   for (auto [l, end] = v.more_listings(m.record()); l != end; ++l) listing(l->feed, l->line);

@@ -29,6 +29,7 @@ struct ResolvedIoc {
   struct Listing {
     std::string feed, advisory, group, action;  // action: the feed's
     uint32_t line = 0;
+    bool infected_hosts = false;  // the feed is a watch list of own hosts (table::kFeedInfectedHosts)
   };
   std::vector<Listing> listings;  // every feed that lists the key, the deciding one first
   // Resolved from the key (the event's address or name) in the newest table, because the

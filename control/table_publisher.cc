@@ -36,7 +36,7 @@ PublishResult TablePublisher::publish(const FeedStore& store, int64_t now, bool 
   table::IocTableBuilder builder;
   for (const auto& [name, f] : store.feeds()) {
     if (!feed_live(f.expires_unix, now)) continue;
-    const uint32_t id = builder.add_feed({name, f.action, f.advisory, f.group});
+    const uint32_t id = builder.add_feed({name, f.action, f.advisory, f.group, f.options.infected_hosts});
     for (const Ioc& ioc : f.parsed.iocs)
       if (ioc_live(ioc, f.expires_unix, now)) builder.add(id, ioc);
   }

@@ -112,13 +112,18 @@ struct Listing {
 };
 static_assert(sizeof(Listing) == 12);
 
+// FeedRecord::flags: the feed lists the operator's own hosts seen infected (a watch list):
+// never blocked, every flow of those hosts recorded, the hosts first in the review report.
+inline constexpr uint8_t kFeedInfectedHosts = 1;
+
 // Per-feed metadata for reports: strings are offsets into the string pool (NUL-terminated).
 struct FeedRecord {
   uint32_t name_off;
   uint32_t advisory_off;
   uint32_t group_off;
   uint8_t action;      // Action
-  uint8_t pad[3];
+  uint8_t flags;       // kFeedInfectedHosts, ...
+  uint8_t pad[2];
   uint64_t ioc_count;  // entries this feed contributed (before de-duplication)
 };
 static_assert(sizeof(FeedRecord) == 24);
