@@ -65,6 +65,7 @@ BAD_IP6, NEAR_IP6, WEB6 = "2001:db8:81::66", "2001:db8:81::67", "2001:db8:81::10
 OUT_ADDRS = [WEB, DNS, BAD_IP, NEAR_IP, GOOD_CLIENT, MIRROR_IP, LATE_IP, REJECT_IP]
 OUT_ADDRS6 = [WEB6, BAD_IP6, NEAR_IP6]
 NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", "evil.example.org", "rejected.example",
+         "stream.example",
          "late.example", "mirrored.example"]
 
 check = Checks()
@@ -520,6 +521,46 @@ def check_reject(bed, work):
     bed.iocctl("feed", "remove", "refuse")
 
 
+def check_open_connection_cut(bed, work):
+    """A TLS download opened before the push, to a name the push lists: its packets stop
+    within 1 s of the push (the name is judged again by the new table), and the report names
+    its host."""
+    out = os.path.join(work, "stream.bin")
+    dl = subprocess.Popen(["ip", "netns", "exec", NS_IN, "curl", "-sS", "-k", "--limit-rate", "1M", "--max-time", "40",
+                           "-o", out, "https://stream.example/big"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    bed.procs.append(("stream", dl))
+    size = lambda: os.path.getsize(out) if os.path.exists(out) else 0  # noqa: E731
+    deadline = time.time() + 10
+    while size() < 1 << 20 and time.time() < deadline:
+        time.sleep(0.1)
+    grew_before = size()
+    feed = os.path.join(work, "stream-feed.txt")
+    with open(feed, "w") as f:
+        f.write("stream.example\n")
+    t0 = time.time()
+    r = bed.iocctl("feed", "push", feed, "--name", "stream-c2", "--advisory", "NETNS-STREAM")
+    time.sleep(max(0.0, t0 + 1.0 - time.time()))
+    at_1s = size()
+    time.sleep(2.0)
+    at_3s = size()
+    check("cut: the download was running before the push", grew_before >= 1 << 20 and r.get("enforced"),
+          f"{grew_before} bytes before")
+    check("cut: an open TLS connection to a name the push lists stops within 1 s of the push",
+          at_3s == at_1s and dl.poll() is None, f"{at_1s} bytes at +1 s, {at_3s} at +3 s")
+    dl.kill()
+    dl.wait()
+    time.sleep(2.5)  # the review store flushes every 2 s
+    rep = bed.ctl_cmd("report", "--since", "1h", "--format", "json", check=False, as_json=False)[1]
+    try:
+        hosts = json.loads(rep)["hosts"]
+    except (json.JSONDecodeError, KeyError):
+        hosts = []
+    seen = [c for h in hosts if h["host"] == INSIDE_HOST for c in h.get("contacts", []) if c.get("ioc") == "stream.example"]
+    check("cut: the review report names the host and the name", seen, json.dumps(seen)[:300])
+    bed.iocctl("feed", "remove", "stream-c2")
+
+
 def check_mirror(bed):
     results_before = len(check.results)
     ok, body = curl(NS_IN, f"http://{MIRROR_IP}/", "-H", "Host: good.example")
@@ -588,6 +629,7 @@ def run(args, bed, work):
     check_inbound()
     check_mirror(bed)
     check_reject(bed, work)
+    check_open_connection_cut(bed, work)
     check_live_push(bed, work)
 
     st = bed.iocctl("status")
