@@ -2,6 +2,8 @@
 
 #include "control/event_collector.h"
 
+#include <filesystem>
+
 #include "feeds/ip_prefix.h"
 
 #include <arpa/inet.h>
@@ -108,12 +110,24 @@ EventLogConfig event_log_config(const ApplianceConfig& cfg) {
 
 EventCollector::EventCollector(const ApplianceConfig& cfg, ControlBlock* cb, TableHistory& history,
                                HitStore& store, HitStats& stats)
-    : cfg_(cfg), cb_(cb), history_(history), store_(store), stats_(stats), log_(event_log_config(cfg)) {}
+    : cfg_(cfg),
+      cb_(cb),
+      history_(history),
+      store_(store),
+      stats_(stats),
+      log_(event_log_config(cfg)),
+      open_(cfg.hits_dir() + "/open-flows.journal", kMaxOpenFlows) {}
 
 EventCollector::~EventCollector() { stop(); }
 
 Status EventCollector::start() {
   if (Status s = nets_.parse(cfg_.internal_networks); !s.ok()) return s.prefixed(cfg_.path + ": ");
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.hits_dir(), ec);
+  if (Status s = open_.load(); !s.ok()) return s.prefixed("open flows: ");
+  if (open_.torn_lines() != 0)
+    std::fprintf(stderr, "iocgate control: open flows: %llu torn journal line(s) skipped (a kill -9 mid-write)\n",
+                 static_cast<unsigned long long>(open_.torn_lines()));
   if (!log_.error().empty()) return Status::error("event log: " + log_.error());
   if (cb_ != nullptr) thread_ = std::thread([this] { run(); });
   return Status();
@@ -167,19 +181,22 @@ void EventCollector::tick(int64_t now_ms) {
   if (now_ms - last_flush_ms_ >= kFlushEveryMs) {
     std::string error;
     if (!store_.flush(now_ms, &error)) std::fprintf(stderr, "iocgate control: review store: %s\n", error.c_str());
+    if (Status s = open_.flush(); !s.ok())
+      std::fprintf(stderr, "iocgate control: open flows: %s\n", s.message().c_str());
     last_flush_ms_ = now_ms;
   }
 }
 
 void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_ms) {
   const bool summary = static_cast<EventType>(e.type) == EventType::kSummary;
-  Open o;
+  OpenFlow o;
   bool resolved = false;
   const std::string key = flow_key(e, worker);
-  auto it = summary ? open_.find(key) : open_.end();
-  if (it != open_.end()) {
-    o = std::move(it->second);
-    open_.erase(it);
+  const OpenFlow* known = summary ? open_.find(key) : nullptr;
+  const bool was_open = open_.find(key) != nullptr;
+  if (known != nullptr) {
+    o = *known;
+    open_.erase(key);
     resolved = true;
   } else {
     // The event's own generation when it is kept; else the key (name or address) in the
@@ -198,20 +215,23 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
       o.ioc.action = table::action_name(table::Match{e.match}.action());
     }
     o.kind = match_kind_name(e.kind);
-    o.parties = flow_parties(e, nets_);
+    const FlowParties parties = flow_parties(e, nets_);
+    o.host = parties.host;
+    o.direction = parties.direction;
+    o.ioc_is_host = parties.ioc_is_host;
   }
   stats_.count_event(summary, resolved);
 
   HitRecord h;
-  h.host = o.parties.host;
+  h.host = o.host;
   h.ioc = o.ioc.ioc;
   h.kind = o.kind;
   h.feed = o.ioc.feed;
   h.advisory = o.ioc.advisory;
   h.group = o.ioc.group;
   h.action = o.ioc.action;
-  h.direction = o.parties.direction;
-  h.ioc_is_host = o.parties.ioc_is_host;
+  h.direction = o.direction;
+  h.ioc_is_host = o.ioc_is_host;
   h.last_ms = wall_ms;
   if (summary) {
     // The first match already counted the flow and its first packet.
@@ -221,7 +241,7 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
     // dropped SNI) counts as a flow of the new IoC too, but its packet is already counted.
     h.first_ms = wall_ms;
     h.flows = 1;
-    h.packets = open_.count(key) != 0 ? 0 : 1;
+    h.packets = was_open ? 0 : 1;
   }
   store_.add(h);
   stats_.add(h.feed, h.advisory, h.group, h.ioc, h.kind, h.host, h.flows, h.packets);
@@ -235,8 +255,8 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   j["server"] = format_address(e.ip_version, e.server);
   j["server_port"] = e.server_port;
   j["vlan"] = e.vlan_count > 0 ? nlohmann::json(e.vlan) : nlohmann::json(nullptr);
-  j["direction"] = o.parties.direction;
-  j["host"] = o.parties.host;
+  j["direction"] = o.direction;
+  j["host"] = o.host;
   j["ioc"] = o.ioc.ioc;
   // The exact name the flow carried (a subdomain of a listed domain, say), for name matches.
   if (e.name_len > 0) j["seen"] = std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)));
@@ -249,8 +269,8 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   j["action"] = o.ioc.action;
   j["generation"] = e.generation;
   j["worker"] = worker;
-  log_.write(j.dump(), wall_ms);
-  if (open_.size() < kMaxOpenFlows) open_.insert_or_assign(key, std::move(o));
+  log_.write(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), wall_ms);
+  open_.put(key, std::move(o));
 }
 
 }  // namespace iocgate

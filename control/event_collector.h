@@ -21,6 +21,7 @@
 #include "config/appliance_config.h"
 #include "control/event_log.h"
 #include "control/hit_store.h"
+#include "control/open_flows.h"
 #include "control/stats.h"
 #include "control/table_history.h"
 #include "shm/control_block.h"
@@ -70,11 +71,6 @@ class EventCollector {
   void tick(int64_t now_ms);
 
  private:
-  struct Open {
-    ResolvedIoc ioc;
-    std::string kind;
-    FlowParties parties;
-  };
   void run();
   size_t drain();
   int64_t wall_ms_of(uint64_t tsc);
@@ -86,7 +82,7 @@ class EventCollector {
   HitStats& stats_;
   EventLog log_;
   InternalNetworks nets_;
-  std::unordered_map<std::string, Open> open_;
+  OpenFlows open_;  // each open matched flow's first match, on disk across restarts
   std::atomic<bool> stop_{false};
   std::thread thread_;
   int64_t last_flush_ms_ = 0;
