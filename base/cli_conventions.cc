@@ -59,20 +59,27 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& e, const s
              "\nThe commands are: " + command_list(*deepest) + "." + more;
     }
   }
-  // An option no command on the path knows.
+  // An option the command does not know: mistyped, or one of a command before it.
   for (const CLI::App* a = deepest; a != nullptr; a = a->get_parent()) {
     for (const std::string& arg : a->remaining()) {
       if (arg.size() < 2 || arg[0] != '-' || arg == "--") continue;
       const std::string word = option_word(arg);
+      for (const CLI::App* owner = a->get_parent(); owner != nullptr && a == deepest; owner = owner->get_parent())
+        for (const CLI::Option* o : owner->get_options())
+          if (!o->get_group().empty() && o->check_name(word))
+            return path + ": '" + word + "' is an option of '" + path_of(*owner, program) +
+                   "': give it before the command that follows it, e.g. " + path_of(*owner, program) + " " + word +
+                   (o->get_expected_max() == 0 ? "" : " VALUE") + " " + deepest->get_name() + " ..." + more;
       std::vector<std::string> names;
-      for (const CLI::App* owner = deepest; owner != nullptr; owner = owner->get_parent())
-        for (const CLI::Option* o : owner->get_options()) {
-          if (o->get_group().empty()) continue;
-          for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
-          for (const std::string& s : o->get_snames()) names.push_back("-" + s);
-        }
+      for (const CLI::Option* o : a->get_options()) {
+        if (o->get_group().empty()) continue;
+        for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+        for (const std::string& s : o->get_snames()) names.push_back("-" + s);
+      }
       const std::string guess = closest(word, names);
-      return path + ": unknown option '" + word + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?") + more;
+      const std::string where = path_of(*a, program);
+      return where + ": unknown option '" + word + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+             "\nSee '" + where + " --help'.\n";
     }
   }
   if (deepest->get_require_subcommand_min() > 0 && deepest->get_subcommands().empty() &&

@@ -27,9 +27,9 @@ GuardConfig config() {
 
 TEST(FeedGuards, EachRuleExplainsItself) {
   const std::pair<const char*, const char*> cases[] = {
-      {"10.0.0.0/8", "f.txt:1: '10.0.0.0/8' overlaps the operator's own network 10.0.0.0/8 (config internal_networks); "
+      {"10.0.0.0/8", "f.txt:1: '10.0.0.0/8' overlaps the operator's own network 10.0.0.0/8 (config [network] internal); "
                      "list it with --force to enforce anyway"},
-      {"10.1.2.3", "f.txt:1: '10.1.2.3' overlaps the operator's own network 10.0.0.0/8 (config internal_networks); "
+      {"10.1.2.3", "f.txt:1: '10.1.2.3' overlaps the operator's own network 10.0.0.0/8 (config [network] internal); "
                    "list it with --force to enforce anyway"},
       {"4.0.0.0/6", "f.txt:1: '4.0.0.0/6' is a /6: prefixes shorter than /8 block too much (guard min_prefix_v4); "
                     "list it with --force to enforce anyway"},
@@ -110,7 +110,7 @@ TEST(FeedGuards, ShrinkHeld) {
   EXPECT_EQ(d.message, "the update removes 2 of 4 IoCs (50%)");
   d = check_shrink(before, feed_of("1.1.1.1\n"), c);
   EXPECT_TRUE(d.hold);
-  EXPECT_EQ(d.message, "the update removes 3 of 4 IoCs (75%, more than the 50% allowed by max_shrink_fraction); "
+  EXPECT_EQ(d.message, "the update removes 3 of 4 IoCs (75%, more than the 50% allowed by [guards] max_shrink_percent); "
                        "held for confirmation");
   d = check_shrink(before, ParsedFeed{}, c);
   EXPECT_TRUE(d.hold);
