@@ -40,6 +40,7 @@ if [ ! -f "$base" ]; then
     echo "0 passed, 1 failed"
     exit 1
   fi
+  chmod 0755 "$staging"
   tar -C "$staging" -czf "$base.tmp" . && mv "$base.tmp" "$base"
   rm -rf "$staging"
   echo "debootstrap of bookworm (minbase) from $mirror: $(since "$t0"), cached in $base"
@@ -57,6 +58,7 @@ cleanup() {
 trap cleanup EXIT
 t1=$(now)
 tar -C "$root" -xzf "$base"
+chmod 0755 "$root"  # mktemp's 0700 (also the tarball's '.') would lock users out of its /
 mount -t proc proc "$root/proc"
 mount -t sysfs -o ro sysfs "$root/sys"
 mount --bind /dev "$root/dev"
@@ -96,11 +98,14 @@ st=$(in_root stat -c '%U:%G %a' /var/lib/iocgate)
 check "state_dir /var/lib/iocgate is iocgate:iocgate 0750" "$([ "$st" = "iocgate:iocgate 750" ]; echo $?)" "$st"
 in_root dpkg-query -W -f='${Conffiles}\n' iocgate | grep -q ' /etc/iocgate/iocgate.toml '
 check "/etc/iocgate/iocgate.toml is a conffile" $? ""
-postinst=$(cat "$root/var/lib/dpkg/info/iocgate.postinst")
-! grep -Eq '(start|enable).*iocgate-dataplane|iocgate-dataplane.*(start|enable)' <<<"$(grep -v '^#' <<<"$postinst" | grep -E 'deb-systemd-(invoke|helper)')"
-check "the postinst never enables or starts the dataplane" $? ""
-grep -E 'deb-systemd-helper .*enable.*iocgate-control|_dh_action=.*start' <<<"$postinst" >/dev/null
-check "the postinst enables and starts the control unit" $? ""
+# deb-systemd-helper enables units with symlinks whether or not systemd runs: the control
+# unit is enabled, the dataplane is not; and no maintainer script starts the dataplane.
+wants=$root/etc/systemd/system/multi-user.target.wants
+[ -L "$wants/iocgate-control.service" ] && [ ! -e "$wants/iocgate-dataplane.service" ]
+check "installed: iocgate-control.service enabled, iocgate-dataplane.service not" $? "$(ls "$wants" 2>/dev/null | grep iocgate | tr '\n' ' ')"
+starts=$(grep -h 'deb-systemd-invoke' "$root"/var/lib/dpkg/info/iocgate.{postinst,preinst} 2>/dev/null | grep -v '^ *#')
+! grep -q 'dataplane\|\$unit' <<<"$starts" && grep -q "iocgate-control.service" <<<"$starts"
+check "the postinst starts only the control unit (when systemd runs)" $? "$(tr -s ' \t\n' ' ' <<<"$starts")"
 # An unconfigured box: the dataplane and its pre-start refuse (exit 2) instead of taking a NIC.
 in_root iocgate-setup-nics --config /etc/iocgate/iocgate.toml >/dev/null 2>&1
 r1=$?
@@ -158,8 +163,10 @@ du=$root/lib/systemd/system/iocgate-dataplane.service
 user=$(unit_value "$cu" User) group=$(unit_value "$cu" Group)
 # What systemd does for the control unit: RuntimeDirectory= and StateDirectory= owned by
 # its user, UMask=, then ExecStart= as User=/Group= with the group list of the user.
-install -d -m "$(unit_value "$cu" RuntimeDirectoryMode)" -o "$user" -g "$group" "$root/run/$(unit_value "$cu" RuntimeDirectory)"
+in_root install -d -m "$(unit_value "$cu" RuntimeDirectoryMode)" -o "$user" -g "$group" "/run/$(unit_value "$cu" RuntimeDirectory)"
 t3=$(now)
+: >"$root/control.log"
+: >"$root/dataplane.log"
 # shellcheck disable=SC2046
 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 sh -c "umask $(unit_value "$cu" UMask); \
   exec setpriv --reuid=$user --regid=$group --init-groups --inh-caps=-all --no-new-privs $(unit_cmd "$cu" ExecStart)" \
@@ -177,10 +184,11 @@ for _ in $(seq 1 150); do
   kill -0 $dp_pid 2>/dev/null && kill -0 $ctl_pid 2>/dev/null || break
   sleep 0.2
 done
-check "both processes start from the units' command lines" $up "$(since "$t3")$( [ $up -ne 0 ] && tail -3 "$root/control.log" "$root/dataplane.log")"
+check "both processes start from the units' command lines" $up "$(since "$t3")$( [ $up -ne 0 ] && tail -n 3 "$root/control.log" "$root/dataplane.log")"
 # chroot, env, sh and setpriv each exec the next: the pid is the control process's.
-cuser=$(ps -o user= -p $ctl_pid | tr -d ' ')
-check "the control process runs as the iocgate user" "$([ "$cuser" = iocgate ]; echo $?)" "$cuser"
+# (uids compared: the host may name the chroot's uid otherwise.)
+cuid=$(ps -o uid= -p $ctl_pid | tr -d ' ') iuid=$(in_root id -u iocgate)
+check "the control process runs as the iocgate user" "$([ -n "$cuid" ] && [ "$cuid" = "$iuid" ]; echo $?)" "uid $cuid"
 
 # --- An operator (group iocgate, not root) pushes a feed and reads the status.
 in_root useradd -m -s /bin/bash -G iocgate alice
@@ -220,7 +228,7 @@ complete_line() {
   "$f" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
   echo "[$line] ${COMPREPLY[*]}"
 }
-echo "commands: $(compgen -c iocg | sort -u | tr '\n' ' ')"
+echo "commands: $(compgen -c ioc | sort -u | tr '\n' ' ')"
 complete_line "iocctl "
 complete_line "iocctl feed show "
 complete_line "iocctl feed push x --action "
