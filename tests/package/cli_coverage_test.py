@@ -211,6 +211,10 @@ code = open(os.path.join(SRC, "control", "iocctl_main.cc")).read()
 defined = sorted(int(c) for c in re.findall(r"constexpr int kExit\w+ = (\d+);", code))
 check("docs/CLI.md's iocctl exit codes are those iocctl_main.cc defines", documented == defined,
       f"documented {documented}, defined {defined}")
+appliance_md = open(os.path.join(SRC, "docs", "APPLIANCE.md")).read()
+copy = re.search(r"^## Exit codes of iocctl\n(.*?)(?:^## |\Z)", appliance_md, re.M | re.S).group(1)
+rows = lambda text: [l for l in text.split("\n") if l.startswith("| ")]
+check("docs/APPLIANCE.md's iocctl exit-code table is docs/CLI.md's", rows(copy) == rows(table), "")
 for program in PROGRAMS:
     text = rendered_man(MAN[program])
     check(f"man {MAN[program]} has an EXIT STATUS with codes", re.search(r"^EXIT STATUS\n(.|\n)*?^       0 ", text, re.M)
