@@ -134,9 +134,10 @@ for unit in $(grep '^/lib/systemd/system/.*\.service$' <<<"$files"); do
 done
 verify=$(in_root systemd-analyze verify $(grep '^/lib/systemd/system/.*\.service$' <<<"$files") 2>&1)
 check "systemd-analyze verify accepts the installed units" "$([ -z "$verify" ]; echo $?)" "$verify"
-for f in grafana-dashboard.json; do
-  grep -q "^/usr/share/iocgate/$f$" <<<"$files"
-  check "/usr/share/iocgate/$f installed" $? ""
+for f in "$here"/../../appliance/*.json "$here"/../../appliance/*.yml "$here"/../../appliance/*.yaml; do
+  [ -f "$f" ] || continue
+  grep -q "^/usr/share/iocgate/$(basename "$f")$" <<<"$files"
+  check "/usr/share/iocgate/$(basename "$f") installed" $? ""
 done
 man_out=$(in_root sh -c 'MANWIDTH=80 man -P cat iocctl 2>&1')
 grep -q '^EXIT STATUS' <<<"$man_out" && grep -q 'feed push' <<<"$man_out"
@@ -192,14 +193,18 @@ check "the control process runs as the iocgate user" "$([ -n "$cuid" ] && [ "$cu
 
 # --- An operator (group iocgate, not root) pushes a feed and reads the status.
 in_root useradd -m -s /bin/bash -G iocgate alice
-printf '198.51.100.7\nevil.example\n203.0.113.0/24\n' >"$root/tmp/advisory.txt"
+# The demo's advisory (README "Quick start": the push after ./demo.sh), 77 IoCs.
+/usr/bin/python3 "$here/../integration/gen_traffic.py" --seed 20240624 --out "$root/tmp/sample" >/dev/null
+cp "$root/tmp/sample/feed.txt" "$root/tmp/advisory.txt"
 chmod 0644 "$root/tmp/advisory.txt"
 as_alice() { chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/home/alice TERM=dumb \
   setpriv --reuid=alice --regid=alice --init-groups "$@"; }
 t4=$(now)
 push=$(as_alice iocctl feed push /tmp/advisory.txt --name pkgtest-941 --action drop --advisory 941/TEST 2>&1)
 rc=$?
-check "iocctl feed push (as a member of group iocgate) exits 0: enforced" $rc "$(since "$t4"); $(tail -2 <<<"$push" | tr '\n' ' ')"
+check "iocctl feed push (as a member of group iocgate) exits 0: enforced" $rc "$(since "$t4"); $(head -1 <<<"$push"); $(tail -2 <<<"$push" | tr '\n' ' ')"
+grep -q '^feed pkgtest-941 (plain, drop): 77 IoCs' <<<"$push"
+check "the push took the demo advisory's 77 IoCs" $? ""
 status=$(as_alice iocctl status 2>&1)
 rc=$?
 check "iocctl status exits 0 (enforcing, every worker on the published generation)" $rc "$(sed -n 's/^state: *//p' <<<"$status")"
