@@ -1,8 +1,8 @@
 // base/cli_conventions.h — what every iocgate command line does alike (docs/CLI.md): --version
 // from meson's project version, `help [COMMAND...]`, mistyped commands and options named with
 // the closest match, exit 2 for every usage error, and the command tree as JSON for the
-// generated man pages and shell completion. Header-only CLI11 plus one small object: the
-// dataplane links it without growing (tests/structure/link_graph_test.sh).
+// generated man pages and shell completion. Header-only CLI11 plus one small object, no JSON
+// or formatting library: the dataplane links it too (tests/structure/link_graph_test.sh).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -32,8 +32,9 @@ std::optional<int> parse(CLI::App& app, const std::string& program, int argc, ch
 // dispatches on argv before parse() (iocgate hands `replay` over) calls it first.
 void rewrite_help(int& argc, char**& argv);
 
-// Levenshtein distance, and the candidate closest to `word` when it is plausibly a typo of it
-// (distance at most a third of its length, at least 1; or `word` is a prefix of it), else "".
+// Edit distance (optimal string alignment: a swap of two neighbours is one edit), and the
+// candidate closest to `word` when it is plausibly a typo of it (at most a third of its
+// length plus one edits away, or `word` begins it), else "".
 size_t edit_distance(std::string_view a, std::string_view b);
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
 
