@@ -103,7 +103,7 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
     if (s.meta.ip_version != 0) a = reassembled(s.meta) ? judge_fragment(frames[i], s, now) : judge(frames[i], s, now);
     // Held back, not judged: an out-of-order segment (the sender resends it) or an
     // unreadable stream under the "drop" policy. An IoC drop or allow still decides.
-    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kAllow) {
+    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kReject && a != Action::kAllow) {
       verdicts[i] = Verdict::kDrop;
       if (s.hold == Hold::kUnreadable) ++counters_.unreadable_dropped;
       continue;
@@ -112,6 +112,10 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
       case Action::kDrop:
         verdicts[i] = Verdict::kDrop;
         ++counters_.dropped_packets;
+        break;
+      case Action::kReject:
+        verdicts[i] = Verdict::kReject;
+        ++counters_.rejected_packets;
         break;
       case Action::kMirror:
         verdicts[i] = Verdict::kMirror;
@@ -212,6 +216,12 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     const bool take_a = ma.hit() && (!mb.hit() || ma.action() >= mb.action());
     f.addr_match = take_a ? ma.value : mb.value;
     f.addr_kind_src_a = take_a;
+    // Stored match values now lie `delta` generations further back.
+    if (f.generation != ~0ULL) {
+      const uint64_t delta = generation_ - f.generation;
+      f.first_gen_back = static_cast<uint16_t>(std::min<uint64_t>(f.first_gen_back + delta, kGenBackUnknown));
+      f.l7_gen_back = static_cast<uint8_t>(std::min<uint64_t>(f.l7_gen_back + delta, 0xff));
+    }
     // A name read under an older generation is judged again: a push that lists it drops
     // the open connection from this packet on, one that removes or allowlists it un-drops it.
     if (f.name_len != 0 && f.generation != ~0ULL && f.key.proto == IPPROTO_TCP) rejudge_name(f);
@@ -255,6 +265,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   // Count the match that decided, and report the flow's first match once.
   MatchKind kind;
   uint32_t decided;  // the match value that decided: reported with the flow's first match
+  bool from_l7 = false;  // decided by the flow's sticky name match, as old as l7_gen_back
   if (dns >= l7 && dns >= addr && dns != Action::kNone) {
     kind = MatchKind::kDns;
     decided = dns_match;
@@ -263,6 +274,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     // SNI, Host, or DNS over TCP: the flow's sticky name match.
     kind = static_cast<MatchKind>(f.l7_kind);
     decided = f.l7_match;
+    from_l7 = true;
     if (kind == MatchKind::kSni) ++counters_.match_sni;
     else if (kind == MatchKind::kHost) ++counters_.match_host;
     else ++counters_.match_dns;
@@ -278,6 +290,8 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     f.reported_action = static_cast<uint8_t>(a);
     f.first_kind = static_cast<uint8_t>(kind);
     f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
+    // An address or DNS question verdict is this generation's; a name's is as old as its l7_match.
+    f.first_gen_back = !from_l7 ? 0 : (f.l7_gen_back == 0xff ? kGenBackUnknown : f.l7_gen_back);
     f.first_side = static_cast<uint8_t>(
         kind != MatchKind::kIp ? IocSide::kName
         : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
@@ -350,6 +364,7 @@ size_t Classifier::message_length(InspectProto proto, const uint8_t* bytes, size
 void Classifier::apply_name_match(Flow& f, uint32_t v) {
   const auto proto = static_cast<InspectProto>(f.inspect_proto);
   f.l7_match = v;
+  f.l7_gen_back = 0;
   f.pending_match = table::kNoMatch;
   f.l7_kind = static_cast<uint8_t>(proto == InspectProto::kTls    ? MatchKind::kSni
                                    : proto == InspectProto::kHttp ? MatchKind::kHost
@@ -529,6 +544,7 @@ void Classifier::rejudge_name(Flow& f) {
     }
   } else {
     f.l7_match = table::kNoMatch;
+    f.l7_gen_back = 0;
     // Un-dropped: a kept-alive HTTP or DNS connection is read again from its next message.
     if (was_matched && f.inspect == static_cast<uint8_t>(Inspect::kDone) && f.unreadable == 0 &&
         static_cast<InspectProto>(f.inspect_proto) != InspectProto::kTls)
@@ -540,7 +556,11 @@ void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan
                       bool with_name) {
   MatchEvent e{};
   e.time = now;
-  e.generation = f.generation;
+  // The generation whose table the record index belongs to; 0 when it is too far back to
+  // know (the control process then resolves the IoC from the event's own addresses or name).
+  e.generation = f.first_gen_back == kGenBackUnknown || f.first_gen_back > f.generation
+                     ? 0
+                     : f.generation - f.first_gen_back;
   e.type = static_cast<uint8_t>(type);
   e.packets = type == EventType::kFirstMatch ? 1 : f.matched_packets;
   e.match = f.first_match;

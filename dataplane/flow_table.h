@@ -98,10 +98,16 @@ struct Flow {
   uint32_t name_pos;
   uint32_t name_hash;       // of the name's bytes: tells an overwritten log entry apart
   uint8_t name_len;
+  // Generations between `generation` and the table a stored match value came from, so an
+  // event names the generation its record index belongs to (never an index of one table with
+  // the number of another). Saturated (0xff / 0xffff): unknown, and the event says so.
+  uint8_t l7_gen_back;      // of l7_match: 0 when it was (re)judged by `generation`
+  uint16_t first_gen_back;  // of first_match
 };
 static_assert(sizeof(Flow) == 112);
 
 inline constexpr uint16_t kNoSlot = 0xffff;
+inline constexpr uint16_t kGenBackUnknown = 0xffff;
 
 // A flow whose eviction would lose a verdict: it matched, or it is dropped as unreadable.
 // Its address verdict would be found again, but not a name read from a ClientHello, nor the
