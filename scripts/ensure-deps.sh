@@ -17,6 +17,9 @@ IOCGATE_PACKAGES=(
   prometheus chromium  # tests: scraping /metrics, report rendering
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
+  # tests/package: the Debian package, lintian, the chroot it is installed in, man pages and
+  # bash completion as an operator reads and uses them
+  dpkg-dev debhelper lintian debootstrap man-db bash-completion
 )
 
 missing=()
