@@ -26,8 +26,16 @@ int64_t mtime_ns(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
+std::string str(const json& j, const char* k) {
+  const auto it = j.find(k);
+  if (it == j.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number()) return it->dump();
+  return "";
+}
+
 std::string endpoint(const json& j, const char* addr, const char* port) {
-  const std::string a = j.value(addr, "");
+  const std::string a = str(j, addr);
   const int p = j.contains(port) && j[port].is_number_integer() ? j[port].get<int>() : 0;
   if (p == 0) return a;
   return a.find(':') != std::string::npos ? fmt::format("[{}]:{}", a, p) : fmt::format("{}:{}", a, p);
@@ -45,17 +53,15 @@ bool feed_matches(const json& j, const std::vector<std::string>& feeds) {
   return false;
 }
 
-std::string str(const json& j, const char* k) {
-  const auto it = j.find(k);
-  if (it == j.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number()) return it->dump();
-  return "";
+// Control characters from a hostile name seen in traffic (or a damaged file) never reach the
+// terminal raw.
+std::string printable(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
 }
 
-}  // namespace
-
-std::optional<std::string> follow_line(std::string_view line, const FollowOptions& o) {
+std::optional<std::string> readable(std::string_view line, const FollowOptions& o) {
   const json j = line.size() <= kMaxLineBytes ? json::parse(line.begin(), line.end(), nullptr, false) : json();
   if (!j.is_object()) {
     if (!o.feeds.empty()) return std::nullopt;
@@ -79,9 +85,14 @@ std::optional<std::string> follow_line(std::string_view line, const FollowOption
   for (const char* k : {"advisory", "group"})
     if (!str(j, k).empty()) extra += (extra.empty() ? "" : ", ") + str(j, k);
   if (!extra.empty()) s += " [" + extra + "]";
-  // Control characters from a hostile name seen in traffic never reach the terminal raw.
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> follow_line(std::string_view line, const FollowOptions& o) {
+  std::optional<std::string> s = readable(line, o);
+  if (s && !o.json) *s = printable(std::move(*s));
   return s;
 }
 

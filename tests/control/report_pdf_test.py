@@ -122,7 +122,9 @@ LAYOUT_SCRIPT = """<script>
 </script>"""
 
 
-def check_language(lang, page, report, work, keep):
+def check_language(lang, page, report, work, keep=None, check=check):
+    """All the checks of one rendered page; `check(name, ok, detail)` records each (the
+    observability test passes its own)."""
     html_text = open(page, encoding="utf-8").read()
     png = os.path.join(work, f"report-{lang}.png")
     pdf = os.path.join(work, f"report-{lang}.pdf")
@@ -140,7 +142,7 @@ def check_language(lang, page, report, work, keep):
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     size = (float(m.group(1)), float(m.group(2))) if m else (0, 0)
     check(f"{lang}: pdf: {pages} A4 landscape pages",
-          pages >= 2 and abs(size[0] - A4_LANDSCAPE[0]) < 2 and abs(size[1] - A4_LANDSCAPE[1]) < 2, info)
+          pages >= 1 and abs(size[0] - A4_LANDSCAPE[0]) < 2 and abs(size[1] - A4_LANDSCAPE[1]) < 2, info)
 
     text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", pdf, "-"], capture_output=True,
                           text=True).stdout
@@ -188,7 +190,7 @@ def check_language(lang, page, report, work, keep):
     if lang == "vi":
         check("vi: the Vietnamese labels and dates are in the PDF",
               "Thứ tự ưu tiên xử lý máy" in flat and "Theo khuyến cáo" in flat and
-              re.search(r"\b30/06/2024 19:00:00\b", flat) is not None, flat[:400])
+              re.search(r"\b\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\b", flat) is not None, flat[:400])
     if keep:
         for f in (png, pdf):
             shutil.copy(f, keep)
