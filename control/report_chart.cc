@@ -128,7 +128,12 @@ std::string svg_time_chart(const TimeChart& c) {
 
 std::string svg_bar_chart(const BarChart& c) {
   const size_t n = c.labels.size();
-  const double row = 20, top = 24, label_w = 300, value_w = 150;
+  // The value labels after the bars get the room their longest needs: SVG text never wraps,
+  // so a bar may not push its label off the page.
+  size_t longest = 0;
+  for (const std::string& v : c.value_labels) longest = std::max(longest, chars(v));
+  const double row = 20, top = 24, label_w = 300;
+  const double value_w = std::max(150.0, 7.5 * static_cast<double>(longest) + 16);
   const double height = top + row * static_cast<double>(n) + 6;
   uint64_t max = 0;
   for (size_t i = 0; i < n; ++i) {

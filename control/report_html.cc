@@ -277,8 +277,8 @@ std::string host_section(const json& h, size_t bins, const std::vector<std::stri
     est.cell(5, {flows});
     est.cell(6, {packets});
     for (const json& x : c["listings"]) est.cell(7, {x.value("feed", "")});
-    std::string ioc = value_html(c.value("ioc", ""));
-    ioc += "<span class=\"sub\">" + text_html(how);
+    std::string ioc = c.value("folded", false) ? text_html(tr(l, "other_contacts")) : value_html(c.value("ioc", ""));
+    ioc += "<span class=\"sub\">" + (c.value("folded", false) ? std::string() : text_html(how));
     if (!seen.empty() && seen != c.value("ioc", "")) ioc += " · " + text_html(tr(l, "seen")) + " " + value_html(seen);
     ioc += "</span>";
     std::string listed;
@@ -287,7 +287,8 @@ std::string host_section(const json& h, size_t bins, const std::vector<std::stri
             text_html(action) +
             (outcome.empty() ? "" : "<span class=\"sub\">" + text_html(tr(l, "outcome." + outcome)) + "</span>") +
             "</td><td>" + text_html(tr(l, "dir." + c.value("direction", std::string()))) + "</td><td>" +
-            value_html(first) + "<span class=\"sub\">" + value_html(last) + "</span></td><td class=\"n\">" +
+            value_html(first) + (last == first ? "" : "<span class=\"sub\">" + value_html(last) + "</span>") +
+            "</td><td class=\"n\">" +
             value_html(flows) + "</td><td class=\"n\">" + value_html(packets) + "</td><td>" + listed + "</td></tr>\n";
   }
   o += fmt::format("<table class=\"detail {}\"><thead><tr>", est.size_class());
@@ -329,6 +330,16 @@ std::string render_report_html(const json& r, const RenderOptions& opt) {
                format_count(f.value("flows", uint64_t{0}), l)},
               m) +
          "</p>\n";
+  if (const json& lim = r.value("limits", json::object());
+      lim.value("lines_of_hosts_over_limit", 0) > 0 || lim.value("lines_in_other_contacts", 0) > 0) {
+    auto n = [&](const char* k) { return format_count(lim.value(k, uint64_t{0}), l); };
+    o += "<p class=\"note removed\">" +
+         fill(l, "limits_note",
+              {n("max_hosts"), n("max_contacts"), n("lines_of_hosts_over_limit"), n("flows_of_hosts_over_limit"),
+               n("lines_in_other_contacts")},
+              m) +
+         "</p>\n";
+  }
   if (r["store"].value("damaged_lines", 0) > 0)
     o += "<p class=\"note removed\">" +
          fill(l, "damaged", {format_count(r["store"].value("damaged_lines", uint64_t{0}), l)}, m) + "</p>\n";
@@ -400,11 +411,11 @@ std::string render_report_html(const json& r, const RenderOptions& opt) {
     est.cell(8, {"calls a-long-ioc-name"});  // the reasons wrap; room for a few words
     rows += fmt::format("<tr><td class=\"n\">{}</td><td><a href=\"#host-{}\">{}</a></td><td>{}</td><td>{}</td>"
                         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-                        "<td>{}<span class=\"sub\">{}</span></td></tr>\n",
+                        "<td>{}{}</td></tr>\n",
                         value_html(std::to_string(h.value("rank", 0))), h.value("rank", 0), value_html(h.value("host", "")),
                         class_badge(h.value("class", std::string()), l), why, ucount(h, "iocs", l),
                         ucount(h, "flows", l), ucount(h, "blocked_flows", l), ucount(h, "alerted_flows", l),
-                        value_html(first), value_html(last));
+                        value_html(first), last == first ? "" : "<span class=\"sub\">" + value_html(last) + "</span>");
   }
   o += fmt::format("<table class=\"rank {}\"><thead><tr>", est.size_class());
   o += "<th class=\"n\">" + text_html(tr(l, "rank")) + "</th><th>" + text_html(tr(l, "host")) + "</th><th>" +

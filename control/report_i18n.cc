@@ -82,6 +82,14 @@ constexpr Label kLabels[] = {
     {"how", "How", "Khớp qua"},
     {"removed_feed", "removed feed", "nguồn đã gỡ"},
     {"other_peers", "other peers", "các địa chỉ khác"},
+    {"other_contacts", "other contacts", "các kết nối khác"},
+    {"limits_note",
+     "This report holds at most {} hosts and {} contact rows: {} line(s) ({} flows) of further hosts count in the "
+     "totals and the summaries' flows only, and {} line(s) are in \"other contacts\" rows. Narrow it with --since, "
+     "--until, --host or --feed.",
+     "Báo cáo chỉ chứa tối đa {} máy và {} dòng kết nối: {} dòng ({} luồng) của các máy khác chỉ được tính vào tổng "
+     "và số luồng của phần tổng hợp, và {} dòng nằm trong các dòng \"các kết nối khác\". Hãy thu hẹp bằng --since, "
+     "--until, --host hoặc --feed."},
     {"line", "line {}", "dòng {}"},
     {"class.infected", "infected", "bị nhiễm"},
     {"class.beaconing", "beaconing", "kết nối lặp lại"},
@@ -122,6 +130,8 @@ constexpr Label kLabels[] = {
                     "{} alert only, {} allowed), {} packets",
      "{} máy nội bộ đã kết nối tới IoC: {} bị nhiễm, {} kết nối lặp lại, {} đơn lẻ; {} luồng ({} đã chặn, {} chỉ cảnh "
      "báo, {} cho phép), {} gói tin"},
+    {"bin.minute", "minute", "phút"},
+    {"bin.minutes", "{} minutes", "{} phút"},
     {"bin.hour", "hour", "giờ"},
     {"bin.hours", "{} hours", "{} giờ"},
     {"bin.day", "day", "ngày"},
@@ -208,6 +218,10 @@ std::string format_interval(int64_t s, Lang l) {
 }
 
 std::string format_bin(int64_t bin_ms, Lang l) {
+  if (bin_ms < 3600000) {
+    const int64_t m = bin_ms / 60000;
+    return m == 1 ? tr(l, "bin.minute") : fmt::format(fmt::runtime(tr(l, "bin.minutes")), m);
+  }
   const int64_t h = bin_ms / 3600000;
   if (h == 1) return tr(l, "bin.hour");
   if (h < 24) return fmt::format(fmt::runtime(tr(l, "bin.hours")), h);

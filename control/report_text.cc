@@ -161,6 +161,13 @@ std::string render_report_text(const json& r, const RenderOptions& opt) {
               m) +
          "\n";
   if (r["store"].value("damaged_lines", 0) > 0) o += fill(l, "damaged", {n(r["store"], "damaged_lines")}, m) + "\n";
+  if (const json& lim = r.value("limits", json::object());
+      lim.value("lines_of_hosts_over_limit", 0) > 0 || lim.value("lines_in_other_contacts", 0) > 0)
+    o += fill(l, "limits_note",
+              {n(lim, "max_hosts"), n(lim, "max_contacts"), n(lim, "lines_of_hosts_over_limit"),
+               n(lim, "flows_of_hosts_over_limit"), n(lim, "lines_in_other_contacts")},
+              m) +
+         "\n";
   if (r["hosts"].empty()) {
     o += "\n" + tr(l, "no_hits") + "\n";
     return o;
@@ -233,7 +240,8 @@ std::string render_report_text(const json& r, const RenderOptions& opt) {
       for (const json& x : c["listings"]) listed += (listed.empty() ? "" : "; ") + listing_text(x, l);
       const std::string action = c.value("action", "");
       const std::string outcome = c.value("outcome", "");
-      t.row({c.value("ioc", ""), tr(l, "how." + c.value("matched", std::string())),
+      t.row({c.value("folded", false) ? tr(l, "other_contacts") : c.value("ioc", ""),
+             c.value("folded", false) ? "-" : tr(l, "how." + c.value("matched", std::string())),
              c.value("seen", "").empty() ? "-" : c.value("seen", ""), peer_text(c, l),
              tr(l, "act." + action) + (outcome.empty() ? "" : " (" + tr(l, "outcome." + outcome) + ")"),
              tr(l, "dir." + c.value("direction", std::string())), format_time(c.value("first_ms", int64_t{0}), l, off),

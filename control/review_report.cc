@@ -40,8 +40,10 @@ struct Axis {
   size_t bins = 1;
 
   Axis(int64_t since, int64_t until, int offset_min) {
-    static constexpr int64_t kLadder[] = {kHourMs, 3 * kHourMs, 6 * kHourMs, 12 * kHourMs, kDayMs, 7 * kDayMs,
-                                          30 * kDayMs, 365 * kDayMs};
+    static constexpr int64_t kMinMs = 60000;
+    static constexpr int64_t kLadder[] = {kMinMs,      5 * kMinMs,  10 * kMinMs, 15 * kMinMs, 30 * kMinMs,
+                                          kHourMs,     3 * kHourMs, 6 * kHourMs, 12 * kHourMs, kDayMs,
+                                          7 * kDayMs, 30 * kDayMs, 365 * kDayMs};
     const int64_t off = int64_t{offset_min} * 60000;
     for (int64_t b : kLadder) {
       bin_ms = b;
@@ -75,55 +77,11 @@ struct Flows {
 
 struct Contact {
   HitRecord r;
+  bool folded = false;  // "other contacts" of a host, past kMaxContacts
 };
 
 struct Bin {
   uint64_t flows = 0, blocked = 0, alerted = 0;
-};
-
-// Everything the lines give, before the ranking and the summaries.
-class Accumulator {
- public:
-  Accumulator(const ReportQuery& q, const HostFilter& hosts)
-      : q_(q), hosts_(hosts), axis_(q.since_ms, q.until_ms, q.utc_offset_minutes), global_(axis_.bins) {}
-
-  void add(const HitRecord& line) {
-    if (line.direction == "external") return;  // neither end is ours: not a host to review
-    if (!hosts_.empty() && !hosts_.contains(line.host)) return;
-    if (matching_listings(line, q_).empty()) return;
-    HitRecord r = line;
-    // A summary line (packets of a flow that began earlier) counts as seen at its time.
-    if (r.first_ms == 0) r.first_ms = r.last_ms;
-    // Peers beyond the limit of one contact fold into one row, as the store does.
-    if (contacts_.find(r.key()) == contacts_.end()) {
-      size_t& n = variants_[r.contact_key()];
-      if (n >= HitRecord::kMaxVariants) r.fold_variant();
-      if (contacts_.find(r.key()) == contacts_.end()) ++n;
-    }
-    auto [it, created] = contacts_.try_emplace(r.key(), Contact{r});
-    if (!created) it->second.r.merge(r);
-    if (r.flows == 0) return;
-    const std::string_view outcome = action_outcome(r.action);
-    Bin& g = global_[axis_.index(time_of(r))];
-    Bin& h = host_bins_[r.host][axis_.index(time_of(r))];
-    for (Bin* b : {&g, &h}) {
-      b->flows += r.flows;
-      b->blocked += outcome == "blocked" ? r.flows : 0;
-      b->alerted += outcome == "alerted" ? r.flows : 0;
-    }
-    // Calling home is what the host does: flows a listed peer opened to it, flows an
-    // allowlist let through, and flows of a host listed itself (infected says more) are not.
-    if (r.direction != "inbound" && outcome != "allowed" && !r.ioc_is_host) beacons_[{r.host, r.ioc}].add(r.first_ms);
-  }
-
-  const ReportQuery& q_;
-  const HostFilter& hosts_;
-  Axis axis_;
-  std::vector<Bin> global_;
-  std::map<HitKey, Contact> contacts_;
-  std::map<ContactKey, size_t> variants_;
-  std::map<std::string, std::map<size_t, Bin>> host_bins_;
-  std::map<std::pair<std::string, std::string>, BeaconDetector> beacons_;
 };
 
 // Host classes, in the order hosts are cleaned.
@@ -144,6 +102,7 @@ struct Host {
   Flows f;
   std::set<std::string> iocs;
   int64_t first = INT64_MAX, last = 0;
+  std::map<size_t, Bin> bins;
   HostClass cls = HostClass::kOneOff;
   bool infected = false, beaconing = false;
   json reasons = json::array();
@@ -157,6 +116,152 @@ struct Summary {
   std::set<std::string> hosts, hosts_alerted, iocs, feeds, advisories, groups;
   Flows f;
   bool removed = false;
+};
+
+// Everything the lines give, before the ranking. Hosts, summaries, totals and the timeline
+// add up per line, so they stay exact when the detail rows are bounded.
+class Accumulator {
+ public:
+  // A report is read by a person and sent in one reply: past these, lines still count in
+  // the totals, the summaries' flows and the timeline, and the report says what it left out.
+  static constexpr size_t kMaxHosts = 20000;     // inbound-only hosts (a scan) get half
+  static constexpr size_t kMaxContacts = 50000;  // detail rows; the rest fold per host
+
+  Accumulator(const ReportQuery& q, const HostFilter& hosts)
+      : q_(q), filter_(hosts), axis_(q.since_ms, q.until_ms, q.utc_offset_minutes), global_(axis_.bins) {}
+
+  void add(const HitRecord& line) {
+    if (line.direction == "external") return;  // neither end is ours: not a host to review
+    if (!filter_.empty() && !filter_.contains(line.host)) return;
+    const std::vector<HitListing> listings = matching_listings(line, q_);
+    if (listings.empty()) return;
+    HitRecord r = line;
+    // A summary line (packets of a flow that began earlier) counts as seen at its time.
+    if (r.first_ms == 0) r.first_ms = r.last_ms;
+    const std::string_view outcome = action_outcome(r.action);
+    total_.add(r);
+    // The sets of hosts and IoCs only change with a contact not seen before (or one whose
+    // other listings may have grown): a known contact's line only adds counts.
+    const bool fresh = !r.also.empty() || contacts_.find(r.key()) == contacts_.end();
+    if (fresh) all_iocs_.insert(r.ioc);
+    if (r.flows != 0) bin(global_[axis_.index(r.first_ms)], r, outcome);
+
+    auto h = hosts_.find(r.host);
+    if (h == hosts_.end()) {
+      const bool scan = r.direction == "inbound" && !r.infected();
+      if (hosts_.size() >= (scan ? kMaxHosts / 2 : kMaxHosts)) {
+        ++over_lines_;
+        over_.add(r);
+        summarize(r, listings, outcome, false, true);
+        return;
+      }
+      h = hosts_.emplace(r.host, Host{}).first;
+      h->second.name = r.host;
+    }
+    Host& host = h->second;
+    host.f.add(r);
+    if (fresh) host.iocs.insert(r.ioc);
+    host.first = std::min(host.first, r.first_ms);
+    host.last = std::max(host.last, r.last_ms);
+    if (r.flows != 0) bin(host.bins[axis_.index(r.first_ms)], r, outcome);
+    if (r.infected() && !host.infected) {
+      host.infected = true;
+      host.reasons.push_back({{"kind", "infected"}, {"feed", r.feed}, {"ioc", r.ioc},
+                              {"rule", r.schema >= 2 ? "watch-list" : "botnet-name"}});
+    }
+    if (outcome == "alerted" && r.flows != 0) hosts_alerted_.insert(r.host);
+    summarize(r, listings, outcome, true, fresh);
+    contact(r, outcome);
+  }
+
+  static void bin(Bin& b, const HitRecord& r, std::string_view outcome) {
+    b.flows += r.flows;
+    b.blocked += outcome == "blocked" ? r.flows : 0;
+    b.alerted += outcome == "alerted" ? r.flows : 0;
+  }
+
+  // Each listing the filter keeps puts the line under its advisory, group and feed (once per
+  // name), and links those three to each other.
+  void summarize(const HitRecord& r, const std::vector<HitListing>& ls, std::string_view outcome, bool tracked,
+                 bool fresh) {
+    std::vector<std::pair<const std::map<std::string, Summary>*, const std::string*>> counted;
+    for (const HitListing& l : ls) {
+      for (auto [m, name] : {std::pair{&by_advisory_, &l.advisory}, {&by_group_, &l.group}, {&by_feed_, &l.feed}}) {
+        if (std::any_of(counted.begin(), counted.end(), [&](const auto& c) { return c.first == m && *c.second == *name; }))
+          continue;
+        counted.emplace_back(m, name);
+        auto it = m->find(*name);
+        if (it == m->end()) {
+          it = m->emplace(*name, Summary{}).first;
+          it->second.name = *name;
+        }
+        Summary& s = it->second;
+        s.f.add(r);
+        if (outcome == "alerted" && r.flows != 0 && tracked) s.hosts_alerted.insert(r.host);
+        if (!fresh) continue;
+        for (const HitListing& x : ls) {
+          if (m == &by_advisory_ ? x.advisory != *name : m == &by_group_ ? x.group != *name : x.feed != *name) continue;
+          if (m != &by_feed_) s.feeds.insert(x.feed);
+          if (m != &by_advisory_ && !x.advisory.empty()) s.advisories.insert(x.advisory);
+          if (m != &by_group_ && !x.group.empty()) s.groups.insert(x.group);
+        }
+        if (tracked) s.hosts.insert(r.host);
+        s.iocs.insert(r.ioc);
+      }
+    }
+  }
+
+  void contact(HitRecord r, std::string_view outcome) {
+    bool folded = false;
+    if (contacts_.find(r.key()) == contacts_.end()) {
+      // Peers beyond the limit of one contact fold into one row, as the store does.
+      size_t& n = variants_[r.contact_key()];
+      if (n >= HitRecord::kMaxVariants) r.fold_variant();
+      if (contacts_.find(r.key()) == contacts_.end()) {
+        if (contacts_.size() >= kMaxContacts) {
+          ++folded_lines_;
+          fold_contact(r);
+          folded = true;
+        } else {
+          ++n;
+        }
+      }
+    }
+    auto [it, created] = contacts_.try_emplace(r.key(), Contact{r, folded});
+    if (!created) it->second.r.merge(r);
+    // Calling home is what the host does: flows a listed peer opened to it, flows an
+    // allowlist let through, and flows of a host listed itself (infected says more) are not.
+    if (r.flows != 0 && !it->second.folded && r.direction != "inbound" && outcome != "allowed" && !r.ioc_is_host)
+      beacons_[{r.host, r.ioc}].add(r.first_ms);
+  }
+
+  // One "other contacts" row per host, direction and action.
+  static void fold_contact(HitRecord& r) {
+    r.ioc = "*";
+    r.kind.clear();
+    r.feed.clear();
+    r.advisory.clear();
+    r.group.clear();
+    r.line = 0;
+    r.also.clear();
+    r.seen.clear();
+    r.peer.clear();
+    r.port = 0;
+    r.proto.clear();
+  }
+
+  const ReportQuery& q_;
+  const HostFilter& filter_;
+  Axis axis_;
+  std::vector<Bin> global_;
+  std::map<std::string, Host> hosts_;
+  std::map<std::string, Summary> by_advisory_, by_group_, by_feed_;
+  Flows total_, over_;
+  std::set<std::string> all_iocs_, hosts_alerted_;
+  uint64_t over_lines_ = 0, folded_lines_ = 0;
+  std::map<HitKey, Contact> contacts_;
+  std::map<ContactKey, size_t> variants_;
+  std::map<std::pair<std::string, std::string>, BeaconDetector> beacons_;
 };
 
 json listing_json(const HitListing& l, bool decided, const std::set<std::string>& current, bool all_current) {
@@ -214,21 +319,8 @@ json finish(Accumulator& acc, const ReportQuery& q, const ReportCatalog& c, cons
   std::set<std::string> current;
   for (const ReportCatalog::Feed& f : c.current) current.insert(f.name);
 
-  std::map<std::string, Host> hosts;
-  for (const auto& [k, ct] : acc.contacts_) {
-    Host& h = hosts[ct.r.host];
-    h.name = ct.r.host;
-    h.contacts.push_back(&ct);
-    h.f.add(ct.r);
-    h.iocs.insert(ct.r.ioc);
-    h.first = std::min(h.first, ct.r.first_ms);
-    h.last = std::max(h.last, ct.r.last_ms);
-    if (ct.r.infected() && !h.infected) {
-      h.infected = true;
-      h.reasons.push_back({{"kind", "infected"}, {"feed", ct.r.feed}, {"ioc", ct.r.ioc},
-                           {"rule", ct.r.schema >= 2 ? "watch-list" : "botnet-name"}});
-    }
-  }
+  std::map<std::string, Host>& hosts = acc.hosts_;
+  for (const auto& [k, ct] : acc.contacts_) hosts.at(ct.r.host).contacts.push_back(&ct);
   for (const auto& [key, d] : acc.beacons_) {
     if (!d.repeated()) continue;
     Host& h = hosts[key.first];
@@ -272,33 +364,12 @@ json finish(Accumulator& acc, const ReportQuery& q, const ReportCatalog& c, cons
     return a->f.flows > b->f.flows;
   });
 
-  std::map<std::string, Summary> by_advisory, by_group, by_feed;
-  Flows total;
-  std::set<std::string> all_iocs, hosts_alerted;
-  for (const auto& [k, ct] : acc.contacts_) {
-    total.add(ct.r);
-    all_iocs.insert(ct.r.ioc);
-    const bool alerted = action_outcome(ct.r.action) == "alerted" && ct.r.flows > 0;
-    if (alerted) hosts_alerted.insert(ct.r.host);
-    // Each listing the filter keeps puts the contact under its advisory, group and feed
-    // (once per name), and links those three to each other.
-    const std::vector<HitListing> ls = matching_listings(ct.r, q);
-    std::set<std::pair<std::map<std::string, Summary>*, std::string>> counted;
-    for (const HitListing& l : ls) {
-      for (auto [m, name] : {std::pair{&by_advisory, l.advisory}, {&by_group, l.group}, {&by_feed, l.feed}}) {
-        Summary& s = (*m)[name];
-        s.name = name;
-        if (m != &by_feed) s.feeds.insert(l.feed);
-        if (m != &by_advisory && !l.advisory.empty()) s.advisories.insert(l.advisory);
-        if (m != &by_group && !l.group.empty()) s.groups.insert(l.group);
-        if (!counted.insert({m, name}).second) continue;
-        s.hosts.insert(ct.r.host);
-        if (alerted) s.hosts_alerted.insert(ct.r.host);
-        s.iocs.insert(ct.r.ioc);
-        s.f.add(ct.r);
-      }
-    }
-  }
+  std::map<std::string, Summary>& by_advisory = acc.by_advisory_;
+  std::map<std::string, Summary>& by_group = acc.by_group_;
+  std::map<std::string, Summary>& by_feed = acc.by_feed_;
+  const Flows& total = acc.total_;
+  const std::set<std::string>& all_iocs = acc.all_iocs_;
+  const std::set<std::string>& hosts_alerted = acc.hosts_alerted_;
   for (auto& [n, s] : by_feed) s.removed = !all_current && current.count(n) == 0;
 
   json out = {{"schema", 2},
@@ -319,7 +390,13 @@ json finish(Accumulator& acc, const ReportQuery& q, const ReportCatalog& c, cons
                 {"beacon_min_contacts", BeaconDetector::kMinContacts},
                 {"beacon_regular_share", BeaconDetector::kRegularShare},
                 {"beacon_spread", BeaconDetector::kSpread}}},
-              {"store", {{"lines", scanned.lines}, {"damaged_lines", scanned.damaged}, {"files", scanned.files}}}};
+              {"store", {{"lines", scanned.lines}, {"damaged_lines", scanned.damaged}, {"files", scanned.files}}},
+              {"limits",
+               {{"max_hosts", Accumulator::kMaxHosts},
+                {"max_contacts", Accumulator::kMaxContacts},
+                {"lines_of_hosts_over_limit", acc.over_lines_},
+                {"flows_of_hosts_over_limit", acc.over_.flows},
+                {"lines_in_other_contacts", acc.folded_lines_}}}};
 
   json hl = json::array();
   uint64_t n_infected = 0, n_beaconing = 0, n_one_off = 0, n_allowed = 0;
@@ -337,12 +414,13 @@ json finish(Accumulator& acc, const ReportQuery& q, const ReportCatalog& c, cons
       const HitRecord& r = ct->r;
       json ls = json::array();
       const auto match = matching_listings(r, q);
-      for (const HitListing& l : r.listings()) {
+      for (const HitListing& l : ct->folded ? std::vector<HitListing>{} : r.listings()) {
         json lj = listing_json(l, l.feed == r.feed, current, all_current);
         lj["matches_filter"] = std::any_of(match.begin(), match.end(), [&](const HitListing& m) { return m.feed == l.feed; });
         ls.push_back(std::move(lj));
       }
-      contacts.push_back({{"ioc", r.ioc},
+      contacts.push_back({{"folded", ct->folded},
+                          {"ioc", r.ioc},
                           {"matched", r.kind},
                           {"seen", r.seen},
                           {"peer", r.peer},
@@ -356,7 +434,7 @@ json finish(Accumulator& acc, const ReportQuery& q, const ReportCatalog& c, cons
                           {"group", r.group},
                           {"line", r.line},
                           {"listings", std::move(ls)},
-                          {"removed_feed", !all_current && current.count(r.feed) == 0},
+                          {"removed_feed", !ct->folded && !all_current && current.count(r.feed) == 0},
                           {"ioc_is_host", r.ioc_is_host},
                           {"infected", r.infected()},
                           {"first_seen", utc(r.first_ms)},
@@ -368,7 +446,7 @@ json finish(Accumulator& acc, const ReportQuery& q, const ReportCatalog& c, cons
                           {"schema", r.schema}});
     }
     json tl = json::array();
-    for (const auto& [i, b] : acc.host_bins_[h->name]) tl.push_back({i, b.flows, b.blocked, b.alerted});
+    for (const auto& [i, b] : h->bins) tl.push_back({i, b.flows, b.blocked, b.alerted});
     hl.push_back({{"rank", ++rank},
                   {"host", h->name},
                   {"class", class_name(h->cls)},

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "control/hit_totals.h"
+#include "control/infected_hosts.h"
 #include "control/stats.h"
 #include "tests/control/test_dir.h"
 
@@ -386,6 +387,32 @@ TEST(HitTotals, RebuiltFromTheStoreTheyMatchTheEvents) {
     EXPECT_EQ(a.hosts[i].host, b.hosts[i].host);
     EXPECT_EQ(a.hosts[i].hits.flows, b.hosts[i].hits.flows);
   }
+}
+
+TEST(InfectedHosts, NewOnlyWhenNotInTheStoreAndActiveFor24Hours) {
+  TempDir d;
+  HitStore s(d.path());
+  HitRecord known = hit("10.0.0.9", "10.0.0.9", "watch", kT0 - 30 * kHour, 1, 1);
+  known.role = "infected";
+  s.add(known);
+  std::string err;
+  ASSERT_TRUE(s.flush(kT0 - 30 * kHour, &err));
+  InfectedHosts inf;
+  inf.seed(rebuild_hit_totals(s));
+  EXPECT_EQ(inf.newly_seen(), 0u);
+  EXPECT_EQ(inf.active(kT0), 0u);  // last seen 30 h ago
+  known.last_ms = known.first_ms = kT0 - kHour;
+  inf.observe(known);              // seen again: active, not new
+  EXPECT_EQ(inf.newly_seen(), 0u);
+  EXPECT_EQ(inf.active(kT0), 1u);
+  HitRecord fresh = hit("10.0.0.10", "10.0.0.10", "watch", kT0, 1, 1);
+  fresh.role = "infected";
+  inf.observe(fresh);
+  inf.observe(fresh);
+  EXPECT_EQ(inf.newly_seen(), 1u);
+  EXPECT_EQ(inf.active(kT0), 2u);
+  inf.observe(hit("10.0.0.11", "198.51.100.1", "apt", kT0, 1, 1));  // a contact, not an infection
+  EXPECT_EQ(inf.newly_seen(), 1u);
 }
 
 }  // namespace

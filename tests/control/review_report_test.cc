@@ -275,10 +275,11 @@ TEST(ReviewReport, DetailRowsCarryTheNameSeenPeerActionAndListings) {
 }
 
 TEST(ReviewReport, TimelineBinsFollowThePeriodAndTheOffset) {
-  const json rep = build(fleet(), query(kT0, kT0 + 24 * kHour));
+  // Three days: hourly bins (the finer steps would need more than 96).
+  const json rep = build(fleet(), query(kT0, kT0 + 72 * kHour));
   const json& t = rep["timeline"];
   EXPECT_EQ(t["bin_ms"], kHour);
-  EXPECT_EQ(t["bins"], 24);
+  EXPECT_EQ(t["bins"], 72);
   EXPECT_EQ(t["start_ms"], kT0);
   EXPECT_EQ(t["flows"][2], 30);    // the beacon, 02:00-02:30
   EXPECT_EQ(t["alerted"][2], 30);
@@ -292,6 +293,8 @@ TEST(ReviewReport, TimelineBinsFollowThePeriodAndTheOffset) {
   EXPECT_EQ(h[0], json::array({1, 1, 1, 0}));
   EXPECT_EQ(h[2], json::array({9, 1, 1, 0}));
 
+  EXPECT_EQ(build(fleet(), query(kT0, kT0 + 24 * kHour))["timeline"]["bin_ms"], 15 * kMin);
+  EXPECT_EQ(build(fleet(), query(kT0, kT0 + kHour))["timeline"]["bin_ms"], kMin);
   // A week at +07:00: 3-hour bins starting on a local 3-hour boundary.
   ReportQuery w = query(kT0 - 7 * 24 * kHour + 30 * kMin, kT0 + 30 * kMin);
   w.utc_offset_minutes = 7 * 60;
@@ -689,6 +692,53 @@ TEST(ReviewReport, TheFirstInterfaceStillWorks) {
   EXPECT_FALSE(j["hosts"][1]["contacts"][0]["removed_feed"]);
   scope.feed = "nonesuch";
   EXPECT_TRUE(build_review_report(r, scope)["hosts"].empty());
+}
+
+TEST(ReviewReport, BoundedRowsWithExactTotalsUnderAScan) {
+  // A listed address scanning 25,000 internal addresses (inbound), one host contacting
+  // 60,000 listed addresses, and an infected host seen last: the rows are bounded, the
+  // totals exact, the limits said, and the infected host still ranked.
+  std::vector<HitRecord> v;
+  v.reserve(86000);
+  for (int i = 0; i < 25000; ++i) {
+    HitRecord r = line("10." + std::to_string(1 + i / 65536) + "." + std::to_string(i / 256 % 256) + "." +
+                           std::to_string(i % 256),
+                       "192.0.2.99", "apt31", kT0 + i);
+    r.direction = "inbound";
+    v.push_back(r);
+  }
+  for (int i = 0; i < 60000; ++i)
+    v.push_back(line("10.200.0.1", "198.51." + std::to_string(i / 256) + "." + std::to_string(i % 256), "apt",
+                     kT0 + 30000 + i));
+  HitRecord bot = line("10.200.0.9", "10.200.0.9", "watch", kT0 + 100000, 1, 1);
+  bot.role = "infected";
+  v.push_back(bot);
+  const json rep = build(v);
+  const json& t = rep["totals"];
+  EXPECT_EQ(t["flows"], 25000 + 60000 + 1);
+  const json& lim = rep["limits"];
+  EXPECT_EQ(lim["lines_of_hosts_over_limit"], 25000 - 10000);  // a scan gets half the hosts
+  EXPECT_EQ(lim["flows_of_hosts_over_limit"], 15000);
+  EXPECT_GT(lim["lines_in_other_contacts"].get<uint64_t>(), 0u);
+  EXPECT_EQ(t["hosts"], 10000 + 2);
+  EXPECT_EQ(rep["hosts"][0]["host"], "10.200.0.9");
+  EXPECT_EQ(rep["hosts"][0]["class"], "infected");
+  EXPECT_EQ(entry(rep["advisories"], "advisory", "CISA AA24-057A")["flows"], 25000);  // flows stay exact
+  size_t rows = 0;
+  uint64_t flows = 0;
+  for (const json& h : rep["hosts"])
+    for (const json& c : h["contacts"]) {
+      ++rows;
+      flows += c["flows"].get<uint64_t>();
+    }
+  EXPECT_LE(rows, 50000u + 3);
+  EXPECT_EQ(flows, 10000u + 60000 + 1);  // every tracked host's flows, folded rows included
+  const json& big = host_of(rep, "10.200.0.1");
+  EXPECT_EQ(big["flows"], 60000);
+  EXPECT_EQ(big["iocs"], 60000);
+  EXPECT_TRUE(std::any_of(big["contacts"].begin(), big["contacts"].end(), [](const json& c) { return c["folded"] == true; }));
+  EXPECT_NE(render_report_text(rep).find("This report holds at most 20,000 hosts and 50,000 contact rows"),
+            std::string::npos);
 }
 
 }  // namespace
