@@ -38,6 +38,7 @@
 #include "control/feed_recovery.h"
 #include "control/feed_store.h"
 #include "control/hit_store.h"
+#include "control/hit_totals.h"
 #include "control/ioc_explain.h"
 #include "control/metrics_server.h"
 #include "control/privileges.h"
@@ -160,6 +161,15 @@ class ControlServer {
         log_line("feed store: " + why + "; no valid table holds feed '" + name + "' to carry it from: left on disk");
         stray_[name] = why;
       }
+    {
+      // The counters continue from what the review store holds (a restart does not reset
+      // them), and a host already flagged infected is not new.
+      const HitTotals totals = rebuild_hit_totals(hits_);
+      seed_hit_stats(totals, &stats_);
+      stats_.seed_infected(totals);
+      if (totals.scanned.damaged != 0)
+        log_line("review store: " + std::to_string(totals.scanned.damaged) + " damaged line(s) skipped in the counters");
+    }
     if (Status s = collector_.start(); !s.ok()) return s;
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
