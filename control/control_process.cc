@@ -843,12 +843,16 @@ class ControlServer {
 
   json report(const ReportRequest& req) {
     const int64_t now_ms = wall_now_ms();
-    ReportScope scope;
-    scope.generated_ms = now_ms;
-    scope.since_ms = now_ms - req.since_seconds * 1000;
-    scope.feed = req.feed;
-    scope.instance = cfg_.instance;
-    return {{"ok", true}, {"report", build_review_report(hits_.read(scope.since_ms, scope.feed), scope)}};
+    Result<ReportQuery> q = report_query_of(req, now_ms, cfg_.instance);
+    if (!q.ok()) return fail(q.message());
+    // The names the report may be asked for: an unknown one is an error, not an empty report.
+    ReportCatalog c;
+    for (const auto& [name, f] : store_.feeds()) c.current.push_back({name, f.advisory, f.group});
+    c.seen = hits_.names();
+    c.forgotten = read_forget_audit(cfg_.hits_dir());
+    Result<json> r = build_review_report(hits_, *q, c);
+    if (!r.ok()) return fail(r.message());
+    return {{"ok", true}, {"report", std::move(*r)}};
   }
 
   const ApplianceConfig& cfg_;
