@@ -38,6 +38,7 @@
 #include "control/feed_recovery.h"
 #include "control/feed_store.h"
 #include "control/hit_store.h"
+#include "control/hit_totals.h"
 #include "control/ioc_explain.h"
 #include "control/metrics_server.h"
 #include "control/privileges.h"
@@ -160,6 +161,15 @@ class ControlServer {
         log_line("feed store: " + why + "; no valid table holds feed '" + name + "' to carry it from: left on disk");
         stray_[name] = why;
       }
+    {
+      // The counters continue from what the review store holds (a restart does not reset
+      // them), and a host already flagged infected is not new.
+      const HitTotals totals = rebuild_hit_totals(hits_);
+      seed_hit_stats(totals, &stats_);
+      stats_.seed_infected(totals);
+      if (totals.scanned.damaged != 0)
+        log_line("review store: " + std::to_string(totals.scanned.damaged) + " damaged line(s) skipped in the counters");
+    }
     if (Status s = collector_.start(); !s.ok()) return s;
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
@@ -833,12 +843,16 @@ class ControlServer {
 
   json report(const ReportRequest& req) {
     const int64_t now_ms = wall_now_ms();
-    ReportScope scope;
-    scope.generated_ms = now_ms;
-    scope.since_ms = now_ms - req.since_seconds * 1000;
-    scope.feed = req.feed;
-    scope.instance = cfg_.instance;
-    return {{"ok", true}, {"report", build_review_report(hits_.read(scope.since_ms, scope.feed), scope)}};
+    Result<ReportQuery> q = report_query_of(req, now_ms, cfg_.instance);
+    if (!q.ok()) return fail(q.message());
+    // The names the report may be asked for: an unknown one is an error, not an empty report.
+    ReportCatalog c;
+    for (const auto& [name, f] : store_.feeds()) c.current.push_back({name, f.advisory, f.group});
+    c.seen = hits_.names();
+    c.forgotten = read_forget_audit(cfg_.hits_dir());
+    Result<json> r = build_review_report(hits_, *q, c);
+    if (!r.ok()) return fail(r.message());
+    return {{"ok", true}, {"report", std::move(*r)}};
   }
 
   const ApplianceConfig& cfg_;

@@ -35,6 +35,7 @@ struct Field {
 };
 
 constexpr int64_t kHundredYears = int64_t{100} * 366 * 86400;
+constexpr int64_t kYear9999Ms = int64_t{253402300799999};  // 9999-12-31T23:59:59.999Z
 
 template <class T>
 std::span<const Field<T>> fields_of() {
@@ -78,6 +79,13 @@ std::span<const Field<ReportRequest>> fields_of() {
   static const Field<R> f[] = {
       {"since_seconds", "--since", &R::since_seconds, false, 0, 0, kHundredYears},
       {"feed", "--feed", &R::feed, false, 256},
+      {"since_ms", "--since", &R::since_ms, false, 0, 0, kYear9999Ms},
+      {"until_ms", "--until", &R::until_ms, false, 0, 0, kYear9999Ms},
+      {"feeds", "--feed", &R::feeds, false, 256, 256},
+      {"advisories", "--advisory", &R::advisories, false, 1024, 256},
+      {"groups", "--group", &R::groups, false, 1024, 256},
+      {"hosts", "--host", &R::hosts, false, 64, 1024},
+      {"utc_offset", "--utc-offset", &R::utc_offset, false, 8},
   };
   return f;
 }

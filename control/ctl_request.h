@@ -50,8 +50,15 @@ struct FeedRemoveRequest {
 struct StatusRequest {};
 struct StatsRequest {};
 struct ReportRequest {
-  int64_t since_seconds = 86400;  // 0 to 100 years
-  std::string feed;               // "" for every feed
+  int64_t since_seconds = 86400;  // 0 to 100 years back from now; when since_ms is 0
+  std::string feed;               // one more feed to keep (the first iocctl's --feed); "" for none
+  int64_t since_ms = 0;           // the period's start, Unix ms (iocctl resolves dates); 0: since_seconds
+  int64_t until_ms = 0;           // its end; 0: now
+  std::vector<std::string> feeds;       // --feed, repeatable; unknown names are an error
+  std::vector<std::string> advisories;  // --advisory
+  std::vector<std::string> groups;      // --group
+  std::vector<std::string> hosts;       // --host: addresses or CIDRs
+  std::string utc_offset;               // "+07:00": the report's times read at this offset
 };
 
 // `iocctl explain VALUE`: every feed entry that covers an address, prefix, domain or URL,

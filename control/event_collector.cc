@@ -233,6 +233,21 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   h.direction = o.direction;
   h.ioc_is_host = o.ioc_is_host;
   h.last_ms = wall_ms;
+  // The second schema: the other listings, the name and peer of this flow, and the role,
+  // which comes from the feeds' table flags alone (a watch list listing the host's own
+  // address makes it infected; a feed's name says nothing).
+  h.schema = 2;
+  h.line = o.ioc.line;
+  for (const ResolvedIoc::Listing& l : o.ioc.listings) {
+    if (l.infected_hosts && o.ioc_is_host) h.role = "infected";
+    if (l.feed != o.ioc.feed) h.also.push_back({l.feed, l.advisory, l.group, l.action, l.line});
+  }
+  if (e.name_len > 0) h.seen = std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)));
+  const std::string client = format_address(e.ip_version, e.client);
+  h.peer = client == o.host ? format_address(e.ip_version, e.server) : client;
+  h.port = e.server_port;
+  if (const char* p = proto_name(e.proto)) h.proto = p;
+  else h.proto = std::to_string(e.proto);
   if (summary) {
     // The first match already counted the flow and its first packet.
     h.packets = e.packets > 0 ? e.packets - 1 : 0;
@@ -245,6 +260,7 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   }
   store_.add(h);
   stats_.add(h.feed, h.advisory, h.group, h.ioc, h.kind, h.host, h.flows, h.packets);
+  stats_.observe_infected(h);
   if (summary) return;
 
   nlohmann::json j = {{"time", format_utc_ms(wall_ms)}, {"type", "match"}};

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "control/group_readable.h"
+
 namespace iocgate {
 
 std::string format_utc_ms(int64_t unix_ms) {
@@ -37,14 +39,19 @@ EventLog::~EventLog() {
 
 void EventLog::open_file() {
   if (cfg_.path.empty()) return;
-  std::error_code ec;
+  // 0750 and 0640 whatever the umask: the operators' group follows the log (iocctl events
+  // --follow) without the control socket.
   const auto dir = std::filesystem::path(cfg_.path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  fd_ = open(cfg_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd_ < 0) {
-    error_ = cfg_.path + ": " + std::strerror(errno);
+  if (Status s = make_group_readable_dir(dir.string()); !s.ok()) {
+    error_ = s.message();
     return;
   }
+  Result<int> fd = open_group_readable_append(cfg_.path);
+  if (!fd.ok()) {
+    error_ = fd.message();
+    return;
+  }
+  fd_ = *fd;
   struct stat st;
   size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }

@@ -20,6 +20,7 @@
 #include "control/ctl_protocol.h"
 #include "control/ctl_request.h"
 #include "control/hit_store.h"
+#include "control/report_cli.h"
 #include "control/review_report.h"
 
 namespace {
@@ -138,31 +139,13 @@ void print_stats(const json& r) {
     fmt::print("{:<40} {:>8} {:>10}\n", h.value("host", ""), h.value("flows", 0), h.value("packets", 0));
 }
 
-int write_report(const json& report, const std::string& format, const std::string& out_path) {
-  std::string text;
-  if (format == "json") text = report.dump(2) + "\n";
-  else if (format == "csv") text = iocgate::render_report_csv(report);
-  else if (format == "html") text = iocgate::render_report_html(report);
-  else text = iocgate::render_report_text(report);
-  if (out_path.empty() || out_path == "-") {
-    fmt::print("{}", text);
-    return 0;
-  }
-  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out.flush()) {
-    fmt::print(stderr, "iocctl: {}: cannot write\n", out_path);
-    return 1;
-  }
-  return 0;
-}
-
 enum class Command { kPush, kList, kShow, kRemove, kStatus, kStats, kReport, kExplain, kIocAdd, kIocRemove };
 
 struct PrintOptions {
   bool json = false;
   std::string name;
   std::string report_format, report_out;
+  iocgate::ReportCliOptions report;
 };
 
 int print_reply(const json& reply, Command cmd, const PrintOptions& o);
@@ -241,36 +224,26 @@ int main(int argc, char** argv) {
   ioc_remove->add_option("values", ioc_values, "The IoCs, as listed or defanged")->required();
   CLI::App* status = app.add_subcommand("status", "Table generation, entries, workers and ports");
   CLI::App* stats = app.add_subcommand("stats", "Counters: ports, actions, match kinds, feeds, top IoCs and hosts");
-  std::string since = "24h", report_feed, report_format = "text", report_out, state_dir;
+  iocgate::ReportCliOptions report_opts;
   CLI::App* report = app.add_subcommand("report", "Review report: internal hosts that contacted IoCs");
-  report->add_option("--since", since, "Period to cover, back from now: 90m, 24h, 7d, 4w")->capture_default_str();
-  report->add_option("--feed", report_feed, "Only this feed");
-  report->add_option("--format", report_format, "text, csv, json or html (prints on A4)")
-      ->check(CLI::IsMember({"text", "csv", "json", "html"}))
-      ->capture_default_str();
-  report->add_option("-o,--output", report_out, "Write to this file instead of standard output");
-  report->add_option("--state-dir", state_dir,
-                     "Read the review store of this state directory directly (the control process may be down)");
+  iocgate::add_report_options(report, &report_opts);
+  const std::string& report_format = report_opts.format;
+  const std::string& report_out = report_opts.output;
   for (CLI::App* sub : {push, list, show, remove, status, stats, explain, ioc_add, ioc_remove})
     sub->add_flag("--json", as_json, "Print the reply as JSON");
 
   if (std::optional<int> rc = iocgate::cli::parse(app, "iocctl", argc, argv)) return *rc;
 
-  int64_t since_seconds = 0;
+  iocgate::ReportRequest report_req;
   if (report->parsed()) {
-    since_seconds = iocgate::parse_duration_seconds(since);
-    if (since_seconds < 0) {
-      fmt::print(stderr, "iocctl: --since '{}': use a number with s, m, h, d or w, e.g. 24h\n", since);
+    const int64_t now_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+    if (!report_opts.state_dir.empty()) return iocgate::report_from_state_dir(report_opts, now_ms, "");
+    iocgate::Result<iocgate::ReportRequest> r = iocgate::report_request(report_opts, now_ms);
+    if (!r.ok()) {
+      fmt::print(stderr, "iocctl: {}\n", r.message());
       return 2;
     }
-    if (!state_dir.empty()) {
-      iocgate::ReportScope scope;
-      scope.generated_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
-      scope.since_ms = scope.generated_ms - since_seconds * 1000;
-      scope.feed = report_feed;
-      const auto records = iocgate::read_hit_files(state_dir + "/events", scope.since_ms, report_feed);
-      return write_report(iocgate::build_review_report(records, scope), report_format, report_out);
-    }
+    report_req = std::move(*r);
   }
 
   if (socket_path.empty()) {
@@ -318,7 +291,7 @@ int main(int argc, char** argv) {
   } else if (stats->parsed()) {
     req = iocgate::CtlRequest{iocgate::StatsRequest{}};
   } else if (report->parsed()) {
-    req = iocgate::CtlRequest{iocgate::ReportRequest{since_seconds, report_feed}};
+    req = iocgate::CtlRequest{report_req};
   } else if (explain->parsed()) {
     req = iocgate::CtlRequest{iocgate::ExplainRequest{explain_value}};
   } else if (ioc_add->parsed()) {
@@ -338,7 +311,7 @@ int main(int argc, char** argv) {
                       : ioc_add->parsed()    ? Command::kIocAdd
                       : ioc_remove->parsed() ? Command::kIocRemove
                                              : Command::kStatus;
-  const PrintOptions print{as_json, name, report_format, report_out};
+  const PrintOptions print{as_json, name, report_format, report_out, report_opts};
 
   // An option's text the control process would refuse is refused here, naming the option.
   if (iocgate::Result<json> encoded = iocgate::encode_ctl_request(req); !encoded.ok()) {
@@ -383,14 +356,12 @@ int print_reply(const json& reply, Command cmd, const PrintOptions& o) {
              report = cmd == Command::kReport;
   const bool as_json = o.json;
   const std::string& name = o.name;
-  const std::string& report_format = o.report_format;
-  const std::string& report_out = o.report_out;
   if (report) {
     if (!reply.value("ok", false)) {
       fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
       return kExitRefused;
     }
-    return write_report(reply.at("report"), report_format, report_out);
+    return iocgate::write_report(reply.at("report"), o.report);
   }
   // The exit code says what an operator's script needs to know (see kExit* above).
   int rc = reply.value("ok", false) ? kExitOk : kExitRefused;

@@ -3,6 +3,7 @@
 #include "control/stats.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fmt/format.h>
 
 namespace iocgate {
@@ -99,6 +100,10 @@ void HitStats::fill(StatsSnapshot* s) const {
   s->events_unresolved = unresolved_;
   s->events_logged = logged_;
   s->events_suppressed = suppressed_;
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s->infected_hosts = infected_.active(now_ms);
+  s->infected_host_seen = infected_.newly_seen();
 }
 
 void read_control_block(const ControlBlock& cb, bool dataplane_running, StatsSnapshot* s) {
@@ -234,6 +239,11 @@ std::string render_prometheus(const StatsSnapshot& s) {
   e.sample({{"outcome", "unresolved"}}, s.events_unresolved);
   e.sample({{"outcome", "logged"}}, s.events_logged);
   e.sample({{"outcome", "suppressed"}}, s.events_suppressed);
+  e.family("iocgate_infected_hosts", "gauge", "Hosts on a watch list (role infected) with a matched flow in the last 24 h");
+  e.sample({}, s.infected_hosts);
+  e.family("iocgate_infected_host_seen_total", "counter",
+           "Hosts flagged infected for the first time since the control process started (not already in the review store)");
+  e.sample({}, s.infected_host_seen);
   return e.take();
 }
 
@@ -272,6 +282,7 @@ nlohmann::json stats_json(const StatsSnapshot& s) {
   j["events"] = {{"flows", s.events_flows}, {"summaries", s.events_summaries}, {"unresolved", s.events_unresolved},
                  {"logged", s.events_logged}, {"suppressed", s.events_suppressed},
                  {"lost_in_dataplane", s.total.events_lost}};
+  j["infected_hosts"] = {{"active_24h", s.infected_hosts}, {"newly_seen", s.infected_host_seen}};
   return j;
 }
 

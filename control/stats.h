@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/infected_hosts.h"
 #include "control/table_history.h"
 #include "shm/control_block.h"
 
@@ -73,6 +74,9 @@ struct StatsSnapshot {
   // The event stream as the control process saw it.
   uint64_t events_flows = 0, events_summaries = 0, events_unresolved = 0;
   uint64_t events_logged = 0, events_suppressed = 0;
+  // Hosts on a watch list (infected) with a flow in the last 24 h; hosts flagged for the
+  // first time since the start (those already in the review store are not new).
+  uint64_t infected_hosts = 0, infected_host_seen = 0;
 };
 
 // Aggregates of the event stream since the control process started. Thread-safe.
@@ -82,6 +86,9 @@ class HitStats {
            const std::string& kind, const std::string& host, uint64_t flows, uint64_t packets);
   void count_event(bool summary, bool resolved);
   void set_log_counts(uint64_t logged, uint64_t suppressed);
+  // The infected hosts: seeded from the review store at start-up, then each stored delta.
+  void seed_infected(const HitTotals& totals) { infected_.seed(totals); }
+  void observe_infected(const HitRecord& delta) { infected_.observe(delta); }
   // Fills the event-derived part of `s`.
   void fill(StatsSnapshot* s) const;
 
@@ -91,6 +98,7 @@ class HitStats {
   std::map<std::tuple<std::string, std::string, std::string>, HitCount> iocs_;  // ioc, feed, kind
   std::map<std::string, HitCount> hosts_;
   uint64_t flows_ = 0, summaries_ = 0, unresolved_ = 0, logged_ = 0, suppressed_ = 0;
+  InfectedHosts infected_;  // locks itself
 };
 
 // Reads the control block (workers, ports, generations) into `s`. `dataplane_running` says

@@ -14,7 +14,8 @@ IOCGATE_PACKAGES=(
   libpoppler-cpp-dev libzip-dev libpugixml-dev  # feeds: PDF, XLSX and DOCX appendices
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
-  prometheus chromium  # tests: scraping /metrics, report rendering
+  prometheus chromium  # tests: scraping /metrics and the alert rules (promtool), report rendering
+  poppler-utils  # tests: the PDF report's text and word boxes (pdftotext, pdfinfo)
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
   # tests/package: the Debian package, lintian, the chroot it is installed in, man pages and

@@ -43,7 +43,7 @@ struct Fixture {
   std::unique_ptr<HitStore> store;
   HitStats stats;
   std::unique_ptr<EventCollector> collector;
-  uint32_t rec_c2 = 0, rec_dom = 0, rec_bot = 0;
+  uint32_t rec_c2 = 0, rec_dom = 0, rec_bot = 0, rec_named = 0;
 
   Fixture() {
     cfg.state_dir = dir.path();
@@ -63,10 +63,15 @@ struct Fixture {
     table::IocTableBuilder b;
     if (!first) b.add_feed({"zzz", table::Action::kAlert, "", ""});
     const uint32_t apt = b.add_feed({"apt", table::Action::kDrop, "941/CATTT-NCSC", "Mustang Panda"});
-    const uint32_t bot = b.add_feed({"monthly", table::Action::kDrop, "", "Monthly botnet list"});
+    // The watch list (its table flag, not its name, makes its hosts infected), and a feed
+    // named like one that is an ordinary block list.
+    const uint32_t bot = b.add_feed({"monthly", table::Action::kAlert, "", "Monthly list", true});
+    const uint32_t named = b.add_feed({"botnet-c2", table::Action::kDrop, "", "Botnet C2"});
     b.add(apt, v4("198.51.100.7"));
     b.add(apt, dom("evil.example"));
     b.add(bot, v4("10.9.9.9"));
+    b.add(named, v4("10.9.9.8"));
+    b.add(named, v4("198.51.100.7"));  // a second listing of the apt address
     std::string err;
     auto blob = b.build();
     ASSERT_TRUE(blob) << blob.message();
@@ -84,6 +89,8 @@ struct Fixture {
     rec_c2 = v.lookup_v4(ntohl(a)).value;
     inet_pton(AF_INET, "10.9.9.9", &a);
     rec_bot = v.lookup_v4(ntohl(a)).value;
+    inet_pton(AF_INET, "10.9.9.8", &a);
+    rec_named = v.lookup_v4(ntohl(a)).value;
     rec_dom = v.lookup_domain("evil.example", 12).value;
   }
 };
@@ -161,6 +168,21 @@ TEST(EventCollector, OneLinePerFlowWithHostDirectionAndProvenance) {
       EXPECT_EQ(r.packets, 9u);
       EXPECT_EQ(r.first_ms, kT0);
       EXPECT_EQ(r.last_ms, kT0 + 500);
+      // The second schema: peer, port and protocol of the flow, every other listing.
+      EXPECT_EQ(r.schema, 2);
+      EXPECT_EQ(r.peer, "198.51.100.7");
+      EXPECT_EQ(r.port, 443);
+      EXPECT_EQ(r.proto, "tcp");
+      EXPECT_EQ(r.feed, "apt");
+      ASSERT_EQ(r.also.size(), 1u);
+      EXPECT_EQ(r.also[0].feed, "botnet-c2");
+      EXPECT_EQ(r.also[0].action, "drop");
+      EXPECT_TRUE(r.role.empty());
+    }
+    if (r.host == "10.0.0.6") {
+      EXPECT_EQ(r.direction, "inbound");
+      EXPECT_EQ(r.peer, "198.51.100.7");
+      EXPECT_EQ(r.port, 22);
     }
   }
   EXPECT_EQ(flows, 3u);
@@ -196,6 +218,10 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
   f.collector->handle(event(EventType::kFirstMatch, 1, f.rec_bot, MatchKind::kIp, IocSide::kClient, "10.9.9.9", 1,
                             "192.0.2.1", 6667),
                       0, kT0);
+  // Listed by a block list named "botnet": blocked, not infected (v2 has no name rule).
+  f.collector->handle(event(EventType::kFirstMatch, 1, f.rec_named, MatchKind::kIp, IocSide::kClient, "10.9.9.8", 1,
+                            "192.0.2.1", 6667),
+                      0, kT0 + 1);
   // A generation no longer kept: resolved by its key (the server's address) in the newest
   // table, never by its record index in another table.
   f.collector->handle(event(EventType::kFirstMatch, 77, f.rec_c2, MatchKind::kIp, IocSide::kServer, "10.0.0.5", 2,
@@ -206,9 +232,10 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
                             "192.0.2.99", 80),
                       0, kT0);
   const auto recs = f.store->read(0, "");
-  ASSERT_EQ(recs.size(), 3u);
+  ASSERT_EQ(recs.size(), 4u);
   bool by_key = false, unlisted = false;
   for (const HitRecord& r : recs) {
+    EXPECT_EQ(r.role == "infected", r.host == "10.9.9.9") << r.host;
     by_key |= r.host == "10.0.0.5" && r.ioc == "198.51.100.7" && r.feed == "apt";
     unlisted |= r.host == "10.0.0.6" && r.ioc == "192.0.2.99" && r.feed == "(no longer listed)";
   }
@@ -217,12 +244,18 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
   ReportScope scope;
   scope.generated_ms = kT0;
   const auto rep = build_review_report(recs, scope);
-  ASSERT_EQ(rep["hosts"].size(), 3u);
+  ASSERT_EQ(rep["hosts"].size(), 4u);
   EXPECT_EQ(rep["hosts"][0]["host"], "10.9.9.9");
   EXPECT_TRUE(rep["hosts"][0]["infected"]);
+  EXPECT_EQ(rep["hosts"][0]["class"], "infected");
+  for (size_t i = 1; i < rep["hosts"].size(); ++i) EXPECT_FALSE(rep["hosts"][i]["infected"]) << rep["hosts"][i]["host"];
   StatsSnapshot s;
   f.stats.fill(&s);
   EXPECT_EQ(s.events_unresolved, 1u);
+  // The watch-list host is new (the store held nothing at the start) and, seen at kT0, not
+  // active now; the gauge follows the wall clock.
+  EXPECT_EQ(s.infected_host_seen, 1u);
+  EXPECT_NE(render_prometheus(s).find("iocgate_infected_host_seen_total 1"), std::string::npos);
 }
 
 TEST(InternalNetworks, PrefixesOfBothFamilies) {
