@@ -156,7 +156,7 @@ Result<ApplianceConfig> load_config(const std::string& path) {
     one_of("on_load_failure", c.xdp_on_load_failure, {"exit", "link-down"});
     one_of("on_crash", c.xdp_on_crash, {"detach", "keep"});
     if (err.empty()) {
-      static const std::regex ifname("^[A-Za-z0-9_.:@-]{1,15}$");
+      static const std::regex ifname("^[A-Za-z0-9_.@-]{1,15}$");
       std::set<std::string> seen;
       const toml::node* n = t->get("interfaces");
       for (const std::string& i : c.xdp_interfaces) {
