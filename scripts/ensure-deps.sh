@@ -12,11 +12,14 @@ IOCGATE_PACKAGES=(
   libgtest-dev libgmock-dev googletest libtomlplusplus-dev
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   libpoppler-cpp-dev libzip-dev libpugixml-dev  # feeds: PDF, XLSX and DOCX appendices
+  libbpf-dev linux-libc-dev  # xdp/: the XDP program (clang -target bpf) and its loader
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
   prometheus chromium  # tests: scraping /metrics, report rendering
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
+  # tests/netns_xdp and bench/xdp_bench.sh: xdp-filter beside the XDP path, nftables sets, bpftool
+  xdp-tools bpftool nftables
 )
 
 missing=()
