@@ -13,8 +13,8 @@
 
 #include <linux/types.h>
 
-// "IOCRS" + layout revision 1: a loader never installs an image built for another program.
-#define IOCGATE_RS_MAGIC 0x0153524350494fULL
+// Identifies an image and its layout revision (the top byte): 2, lines of 8 words.
+#define IOCGATE_RS_MAGIC 0x0253524350494fULL
 
 // Header words of a ruleset image. A table descriptor word is base | capacity << 32: base is
 // the word offset of slot 0, capacity the slot count (0: the table is absent).
@@ -35,6 +35,11 @@ enum iocgate_rs_word {
   RS_DN_FILTER_LOG2 = 192,
   RS_DN_TABLE = 193,       // descriptor of the domain slots (2 words per slot, see below)
   RS_HEADER_WORDS = 256,
+};
+
+// The image map's element: one cache line of 8 words (word w is element w / 8, slot w % 8).
+struct iocgate_rs_line {
+  __u64 w[8];
 };
 
 // A domain slot is two words: the table's DomainSlot (tag | value << 32), then the name in

@@ -36,9 +36,16 @@ std::string* g_log = nullptr;
 
 int collect_libbpf(enum libbpf_print_level level, const char* fmt, va_list ap) {
   if (level == LIBBPF_DEBUG || g_log == nullptr) return 0;
-  char buf[1024];
-  const int n = std::vsnprintf(buf, sizeof(buf), fmt, ap);
-  if (n > 0) g_log->append(buf, std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1));
+  // One message can be the whole verifier log: keep its end, where the reason is.
+  va_list again;
+  va_copy(again, ap);
+  const int n = std::vsnprintf(nullptr, 0, fmt, again);
+  va_end(again);
+  if (n <= 0) return 0;
+  std::string buf(static_cast<size_t>(n) + 1, '\0');
+  std::vsnprintf(buf.data(), buf.size(), fmt, ap);
+  buf.resize(static_cast<size_t>(n));
+  g_log->append(buf.size() > 8192 ? buf.substr(buf.size() - 8192) : buf);
   return 0;
 }
 
@@ -341,7 +348,9 @@ Result<Installed> XdpLoader::install(const table::IocTableView& view, uint64_t g
   bpf_map_create_opts mo{};
   mo.sz = sizeof(mo);
   mo.map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE;
-  const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "iocgate_rules", 4, 8, static_cast<uint32_t>(words), &mo);
+  // Elements are cache lines of 8 words (plan_ruleset aligns every part, so words % 8 == 0).
+  const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "iocgate_rules", 4, sizeof(iocgate_rs_line),
+                                static_cast<uint32_t>((words + 7) / 8), &mo);
   if (fd < 0)
     return Status::error("cannot create the ruleset map of " + std::to_string(bytes >> 20) + " MiB for generation " +
                          std::to_string(generation) + ": " + err_text(errno));
