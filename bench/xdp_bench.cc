@@ -4,8 +4,12 @@
 //            (a bpftool batch of its IPv4 map), plus the frames files of the traffic mixes
 //   attach   the iocgate XDP program with the set installed, attached to an interface until
 //            SIGTERM; prints install time and image memory, then its counters
-//   send     64-byte UDP frames from a frames file out of an interface (AF_PACKET, qdisc
-//            bypass, sendmmsg), as fast as it can for N seconds; prints the rate
+//   gen      the traffic mixes at full rate: 64-byte UDP frames made in the kernel
+//            (BPF_PROG_TEST_RUN live frames, xdp_bench_gen.bpf.c) and redirected out of an
+//            interface for N seconds; prints the rate
+//   sink     an XDP_PASS program on the receiving veth, for the filters that are not XDP
+//            (veth takes redirected frames only into a peer that runs XDP)
+//   send     the same mixes from a socket (AF_PACKET, qdisc bypass, sendmmsg), slower
 //   prog     per-frame cost of a loaded XDP program (BPF_PROG_TEST_RUN, repeat), ours with the
 //            set and, given an interface, whatever runs there (xdp-filter)
 //   install  push-to-enforced on the XDP side for the set: table file -> mapped, validated
@@ -35,6 +39,7 @@
 #include <vector>
 
 #include "bench/ioc_sets.h"
+#include "bench/xdp_bench_gen_object.h"
 #include "control/ioc_table_builder.h"
 #include "shm/mapped_table.h"
 #include "table/table_hash.h"
@@ -178,6 +183,11 @@ int cmd_sets(const std::string& set_name, const std::string& dir) {
         << " " << ((e.addr >> 8) & 255) << " " << (e.addr & 255) << " value 3 0 0 0 0 0 0 0\n";
     }
   }
+  // A plain feed of the IPv4 entries, for the end-to-end push (bench/xdp_push_bench.py).
+  {
+    std::ofstream f(dir + "/" + set_name + ".feed.txt");
+    for (const auto& e : s.v4) f << v4_text(e.addr) << (e.len == 32 ? "" : "/" + std::to_string(e.len)) << "\n";
+  }
   std::printf("%s\n", json{{"mode", "sets"}, {"set", set_name}, {"v4", s.v4.size()}, {"v6", s.v6.size()},
                            {"domains", s.domains.size()}, {"xdp_filter_hosts", std::min<size_t>(hosts, 10000)},
                            {"v4_hosts", std::count_if(s.v4.begin(), s.v4.end(), [](const auto& e) { return e.len == 32; })}}
@@ -304,6 +314,109 @@ int cmd_send(const std::string& set_name, const std::string& iface, const std::s
                            {"seconds", t}, {"mpps", sent / t / 1e6}, {"send_errors", failed}}
                           .dump()
                           .c_str());
+  return 0;
+}
+
+// ---- the kernel-side generator ------------------------------------------------------------
+
+bpf_object* open_gen(std::string* err) {
+  bpf_object_open_opts oo{};
+  oo.sz = sizeof(oo);
+  oo.object_name = "xdpbgen";
+  bpf_object* o = bpf_object__open_mem(xdp::kXdpBenchGenObject, xdp::kXdpBenchGenObjectSize, &oo);
+  if (o == nullptr) *err = "cannot open the generator program";
+  return o;
+}
+
+int cmd_gen(const std::string& set_name, const std::string& iface, const std::string& mix, const std::string& dmac_s,
+            double seconds, size_t nframes, int cpu) {
+  if (cpu >= 0) {
+    cpu_set_t cs;
+    CPU_ZERO(&cs);
+    CPU_SET(cpu, &cs);
+    sched_setaffinity(0, sizeof(cs), &cs);
+  }
+  uint8_t dmac[6];
+  if (!parse_mac(dmac_s, dmac)) return 2;
+  const bench::IocSet s = load_set(set_name);
+  const auto frames = mix_frames(s, mix, dmac, std::min<size_t>(nframes, 1 << 16));
+  if (frames.empty()) return 1;
+  std::string err;
+  bpf_object* o = open_gen(&err);
+  if (o == nullptr) {
+    std::fprintf(stderr, "xdp_bench: %s\n", err.c_str());
+    return 1;
+  }
+  bpf_map* ro = bpf_object__find_map_by_name(o, ".rodata");
+  size_t rosz = 0;
+  const char* ro0 = ro == nullptr ? nullptr : static_cast<const char*>(bpf_map__initial_value(ro, &rosz));
+  std::string rodata(ro0 == nullptr ? "" : std::string(ro0, rosz));
+  struct {
+    uint32_t ifindex, count;
+  } consts{if_nametoindex(iface.c_str()), static_cast<uint32_t>(frames.size())};
+  if (consts.ifindex == 0 || rosz < sizeof(consts)) {
+    std::fprintf(stderr, "xdp_bench: no interface '%s'\n", iface.c_str());
+    return 1;
+  }
+  std::memcpy(rodata.data(), &consts, sizeof(consts));  // gen_cfg, the only read-only variable
+  bpf_map__set_initial_value(ro, rodata.data(), rodata.size());
+  if (bpf_object__load(o) != 0) {
+    std::fprintf(stderr, "xdp_bench: the kernel refused the generator\n");
+    return 1;
+  }
+  const int sources = bpf_map__fd(bpf_object__find_map_by_name(o, "sources"));
+  for (uint32_t i = 0; i < frames.size(); ++i) {
+    uint32_t a;
+    std::memcpy(&a, frames[i].data() + 26, 4);
+    bpf_map_update_elem(sources, &i, &a, BPF_ANY);
+  }
+  const int fd = bpf_program__fd(bpf_object__find_program_by_name(o, "gen"));
+  uint64_t sent = 0;
+  const auto t0 = Clock::now();
+  double t = 0;
+  std::string error;
+  while ((t = since(t0)) < seconds) {
+    bpf_test_run_opts r{};
+    r.sz = sizeof(r);
+    r.data_in = frames[0].data();
+    r.data_size_in = static_cast<uint32_t>(frames[0].size());
+    r.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+    r.repeat = 1 << 18;
+    r.batch_size = 64;
+    if (bpf_prog_test_run_opts(fd, &r) != 0) {
+      error = std::strerror(errno);
+      break;
+    }
+    sent += r.repeat;
+  }
+  bpf_object__close(o);
+  json j = {{"mode", "gen"}, {"set", set_name}, {"mix", mix}, {"sources", frames.size()}, {"sent", sent},
+            {"seconds", t}, {"mpps", sent / t / 1e6}};
+  if (!error.empty()) j["error"] = error;
+  std::printf("%s\n", j.dump().c_str());
+  return error.empty() ? 0 : 1;
+}
+
+int cmd_sink(const std::string& iface) {
+  std::string err;
+  bpf_object* o = open_gen(&err);
+  if (o == nullptr || bpf_object__load(o) != 0) {
+    std::fprintf(stderr, "xdp_bench: cannot load the sink\n");
+    return 1;
+  }
+  const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+  const int fd = bpf_program__fd(bpf_object__find_program_by_name(o, "sink"));
+  if (ifindex == 0 || bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, nullptr) != 0) {
+    std::fprintf(stderr, "xdp_bench: cannot attach the sink to %s\n", iface.c_str());
+    return 1;
+  }
+  std::printf("%s\n", json{{"mode", "sink"}, {"iface", iface}}.dump().c_str());
+  std::fflush(stdout);
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, nullptr);
+  bpf_object__close(o);
   return 0;
 }
 
@@ -530,6 +643,16 @@ int main(int argc, char** argv) {
   send->add_option("--seconds", seconds);
   send->add_option("--frames", nframes);
   send->add_option("--cpu", cpu);
+  CLI::App* gen = app.add_subcommand("gen", "the traffic mix at full rate, made in the kernel (live frames)");
+  gen->add_option("--set", set);
+  gen->add_option("--iface", iface)->required();
+  gen->add_option("--mix", mix)->check(CLI::IsMember({"drop", "pass"}));
+  gen->add_option("--dst-mac", mac)->required();
+  gen->add_option("--seconds", seconds);
+  gen->add_option("--frames", nframes);
+  gen->add_option("--cpu", cpu);
+  CLI::App* sink = app.add_subcommand("sink", "an XDP_PASS program on an interface until SIGTERM");
+  sink->add_option("--iface", iface)->required();
   CLI::App* prog = app.add_subcommand("prog", "per-frame program cost (BPF_PROG_TEST_RUN)");
   prog->add_option("--set", set);
   prog->add_option("--other-iface", other, "also time the XDP program running on this interface");
@@ -541,6 +664,8 @@ int main(int argc, char** argv) {
   if (sets->parsed()) return cmd_sets(set, dir);
   if (attach->parsed()) return cmd_attach(set, iface, mode);
   if (send->parsed()) return cmd_send(set, iface, mix, mac, seconds, nframes, cpu);
+  if (gen->parsed()) return cmd_gen(set, iface, mix, mac, seconds, nframes, cpu);
+  if (sink->parsed()) return cmd_sink(iface);
   if (prog->parsed()) return cmd_prog(set, other, repeat);
   if (install->parsed()) return cmd_install(set, dir);
   return 2;

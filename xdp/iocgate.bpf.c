@@ -688,7 +688,8 @@ static __always_inline void record_match(struct iocgate_xdp_counters *c, const s
   struct iocgate_flow_key k;
   int src_is_a = src_sorts_first(f);
   flow_key_of(f, src_is_a, &k);
-  __u64 now = bpf_ktime_get_ns();
+  // Coarse (jiffies) time is enough for events and idle sweeps, and far cheaper in a VM.
+  __u64 now = bpf_ktime_get_coarse_ns();
   struct iocgate_flow_state *st = bpf_map_lookup_elem(&flows, &k);
   if (!st) {
     struct iocgate_flow_state fresh = {};

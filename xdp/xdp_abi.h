@@ -78,7 +78,8 @@ struct iocgate_xdp_counters {
 };
 
 // One match event, byte for byte the control block's MatchEvent (shm/shm_protocol.h; the
-// loader asserts it) except `time`, which is bpf_ktime_get_ns (CLOCK_MONOTONIC) here.
+// loader asserts it) except `time`, which is bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC at
+// jiffy resolution) here.
 struct iocgate_xdp_event {
   __u64 time;
   __u64 generation;
