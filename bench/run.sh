@@ -28,7 +28,8 @@ fi
 if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 1536 ]; then echo 1536 > /proc/sys/vm/nr_hugepages; fi
 mount | grep -q "type hugetlbfs" || { mkdir -p /dev/hugepages; mount -t hugetlbfs none /dev/hugepages; }
 if [ ! -f "$BUILD/build.ninja" ]; then meson setup "$BUILD" -Dbench=true >/dev/null; fi
-ninja -C "$BUILD" bench/forward_bench bench/lookup_bench bench/build_bench bench/classify_callgrind >/dev/null
+ninja -C "$BUILD" bench/forward_bench bench/lookup_bench bench/build_bench bench/classify_callgrind \
+  bench/reasm_flood_callgrind >/dev/null
 B=$BUILD/bench
 
 {
@@ -163,6 +164,23 @@ for s in $CSETS newflow; do
   echo "{\"tool\": \"callgrind\", \"label\": \"cg_$s\", \"case\": \"$s\", \"ir\": $ir, \"packets\": 65536, \"ir_per_packet\": $(echo "scale=1; $ir / 65536" | bc), \"forbidden_functions\": $forbidden}" >> "$OUT/results.jsonl"
   rm -f "$OUT/traffic_cg/newflow.tbl"
 done
+
+# --- 5c. a new flow under a partial-ClientHello flood, per reassembly pool size (callgrind) ---
+# Every buffer is held by a stalled hello; each measured new flow takes one back. The cost
+# per new flow must not grow with the pool.
+for nbuf in 256 4096 65535; do
+  run "cg_flood_$nbuf" valgrind --tool=callgrind --toggle-collect=iocgate_flood_measured_pass \
+    --callgrind-out-file="$OUT/callgrind.flood.$nbuf.out" "$B/reasm_flood_callgrind" --buffers $nbuf --measure 4096
+  ir=$(callgrind_annotate "$OUT/callgrind.flood.$nbuf.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+  echo "{\"tool\": \"callgrind_flood\", \"label\": \"cg_flood_$nbuf\", \"case\": \"flood\", \"buffers\": $nbuf, \"ir\": $ir, \"new_flows\": 4096, \"ir_per_new_flow\": $(echo "scale=1; $ir / 4096" | bc)}" >> "$OUT/results.jsonl"
+done
+
+# --- 6. the operator's commands at 1M IoCs: push until enforced, explain latency ------------
+# The real control and dataplane processes (net_null ports), driven by iocctl.
+ninja -C "$BUILD" control/iocgate control/iocctl dataplane/iocgate-dataplane >/dev/null
+if [ $QUICK = 1 ]; then NPUSH=100000; else NPUSH=1000000; fi
+run push /usr/bin/python3 bench/push_bench.py "$BUILD/control/iocgate" "$BUILD/control/iocctl" \
+  "$BUILD/dataplane/iocgate-dataplane" --hosts $NPUSH --domains $NPUSH --explains 200
 
 /usr/bin/python3 bench/summarize.py "$OUT" > "$OUT/summary.md"
 cat "$OUT/summary.md"

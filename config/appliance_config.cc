@@ -116,7 +116,8 @@ Result<ApplianceConfig> load_config(const std::string& path) {
   }
   if (const toml::table* t = section("dataplane")) {
     only(*t, "dataplane", {"lcores", "workers", "hugepages", "memory_mb", "eal_args", "inside", "outside",
-                           "mirror", "flow_capacity", "reassembly_buffers", "mbufs", "on_no_table"});
+                           "mirror", "flow_capacity", "reassembly_buffers", "mbufs", "on_no_table",
+                           "unreadable"});
     str(*t, "lcores", c.lcores);
     u32(*t, "workers", c.workers, 1, 16);
     boolean(*t, "hugepages", c.hugepages);
@@ -131,6 +132,9 @@ Result<ApplianceConfig> load_config(const std::string& path) {
     str(*t, "on_no_table", c.on_no_table);
     if (err.empty() && c.on_no_table != "drop" && c.on_no_table != "forward")
       err = where(path, *t->get("on_no_table")) + ": 'on_no_table' must be \"drop\" or \"forward\"";
+    str(*t, "unreadable", c.unreadable);
+    if (err.empty() && c.unreadable != "drop" && c.unreadable != "pass")
+      err = where(path, *t->get("unreadable")) + ": 'unreadable' must be \"drop\" or \"pass\"";
   }
   if (const toml::table* t = section("xdp")) {
     only(*t, "xdp", {"interfaces", "mode", "on_load_failure", "on_crash", "flow_capacity", "flow_idle_seconds",

@@ -42,6 +42,10 @@ struct ApplianceConfig {
   // With no valid table on an appliance that has enforced one before: "drop" everything
   // (fail-closed, the default) or "forward" everything (fail-open).
   std::string on_no_table = "drop";
+  // A stream or fragmented datagram whose name cannot be read (reassembly buffers or
+  // fragment contexts exhausted, limits exceeded, conflicting overlaps): "drop" it (the
+  // default: splitting must not carry a name past the filter) or "pass" it unread.
+  std::string unreadable = "drop";
 
   // [xdp] — the XDP enforcement path (iocgate-xdp), for kernel interfaces DPDK cannot take.
   // It serves an instance instead of the DPDK dataplane, never beside it.

@@ -38,6 +38,7 @@
 #include "control/feed_recovery.h"
 #include "control/feed_store.h"
 #include "control/hit_store.h"
+#include "control/ioc_explain.h"
 #include "control/metrics_server.h"
 #include "control/privileges.h"
 #include "control/review_report.h"
@@ -48,6 +49,7 @@
 #include "feeds/feed_guards.h"
 #include "feeds/feed_verdict.h"
 #include "feeds/feed_parser.h"
+#include "feeds/ioc_text.h"
 #include "feeds/ip_prefix.h"
 #include "feeds/rfc3339_time.h"
 
@@ -95,7 +97,8 @@ json feed_json(const StoredFeed& f, int64_t now) {
             {"baseline_iocs", f.baseline_iocs},
             {"by_kind", summarize_iocs(f.parsed)},
             {"skipped", skipped},
-            {"degraded", !f.degraded.empty()}};
+            {"degraded", !f.degraded.empty()},
+            {"role", f.options.infected_hosts ? "infected" : "block"}};
   if (!f.degraded.empty()) {
     j["problem"] = f.degraded;
     j["repair"] = repair_hint(f);
@@ -128,11 +131,10 @@ class ControlServer {
         collector_(cfg, cb, history_, hits_, stats_),
         metrics_([this] { return render_prometheus(snapshot()); }, [this] { return health(); }) {}
 
-  bool start(std::string* error) {
+  Status start() {
     std::map<std::string, std::string> problems;
     if (Status s = store_.load([this](const StoredFeed& f) { return read_stored(f); }, &problems); !s.ok()) {
-      *error = s.message();
-      return false;
+      return Status::error(s.message());
     }
     publisher_.recover();
     // The last good table: the one the dataplane runs or starts from. Its events resolve
@@ -140,6 +142,12 @@ class ControlServer {
     Result<TableStore::Found> found = publisher_.table_store().newest_valid();
     if (found.ok()) {
       for (const std::string& r : found->refused) log_line("table store: REFUSED " + r);
+      // Every stored generation the workers' rings may still name, oldest first.
+      std::vector<uint64_t> gens = publisher_.table_store().generations();
+      for (auto g = gens.rbegin(); g != gens.rend(); ++g)
+        if (*g < found->table->generation())
+          if (Status s = history_.add_file(publisher_.table_store().path_of(*g), owners_, {cfg_.instance, *g}); !s.ok())
+            log_line("table store: an older generation cannot resolve events: " + s.message());
       if (Status s = history_.add_file(found->table->path(), owners_, {cfg_.instance, found->table->generation()});
           !s.ok())
         log_line("cannot keep the stored table for event reports: " + s.message());
@@ -152,7 +160,7 @@ class ControlServer {
         log_line("feed store: " + why + "; no valid table holds feed '" + name + "' to carry it from: left on disk");
         stray_[name] = why;
       }
-    if (!collector_.start(error)) return false;
+    if (Status s = collector_.start(); !s.ok()) return s;
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
@@ -168,9 +176,8 @@ class ControlServer {
     o.log = log_line;
     Result<std::unique_ptr<CtlServer>> server = CtlServer::start(std::move(o));
     if (!server.ok()) {
-      *error = server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
-                                                                       cfg_.control_user + "')");
-      return false;
+      return Status::error(server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
+                                                                       cfg_.control_user + "')"));
     }
     ctl_ = std::move(*server);
     log_line("listening on " + cfg_.socket_path);
@@ -185,7 +192,7 @@ class ControlServer {
     }
     log_line("event log " + cfg_.events_path + ", review store " + cfg_.hits_dir());
     refresh_health();
-    return true;
+    return Status();
   }
 
   // /healthz: the control process serves requests.
@@ -218,6 +225,9 @@ class ControlServer {
     opts.include_not_for_ids = o.include_not_for_ids;
     GuardConfig guards = base;
     if (o.skip_refused) guards.mode = GuardMode::kSkipRefused;
+    // A watch list names the operator's own hosts: the own-network guard would refuse them
+    // all. Every other guard still applies (loopback, multicast, over-broad prefixes, ...).
+    if (o.infected_hosts) guards.own_networks.clear();
     return check_feed(content, opts, guards, std::set<std::string>(o.force.begin(), o.force.end()));
   }
 
@@ -231,7 +241,7 @@ class ControlServer {
                            (v.errors.size() > 1 ? " (and " + std::to_string(v.errors.size() - 1) + " more)" : ""));
     ParsedFeed out = std::move(v.feed);
     out.iocs = std::move(v.enforce);
-    return out;
+    return with_edits(std::move(out), f, *guards);
   }
 
   // Every feed the last good table lists whose stored copy failed its checks keeps being
@@ -247,6 +257,7 @@ class ControlServer {
       f.advisory = rec.advisory;
       f.group = rec.group;
       f.source = "(recovered from table generation " + std::to_string(view.header().generation) + ")";
+      f.options.infected_hosts = (view.feed(i).flags & table::kFeedInfectedHosts) != 0;
       f.parsed.iocs = std::move(rec.iocs);
       f.baseline_iocs = f.parsed.iocs.size();
       auto p = problems.find(name);
@@ -328,10 +339,13 @@ class ControlServer {
           using R = std::decay_t<decltype(r)>;
           if constexpr (std::is_same_v<R, FeedPushRequest>) return push(r, call.content, call.peer);
           else if constexpr (std::is_same_v<R, FeedListRequest>) return list();
-          else if constexpr (std::is_same_v<R, FeedShowRequest>) return show(r.name);
+          else if constexpr (std::is_same_v<R, FeedShowRequest>) return show(r);
           else if constexpr (std::is_same_v<R, FeedRemoveRequest>) return remove(r.name, call.peer);
           else if constexpr (std::is_same_v<R, StatusRequest>) return status();
           else if constexpr (std::is_same_v<R, StatsRequest>) return stats();
+          else if constexpr (std::is_same_v<R, ExplainRequest>) return explain(r);
+          else if constexpr (std::is_same_v<R, IocAddRequest>) return ioc_add(r, call.peer);
+          else if constexpr (std::is_same_v<R, IocRemoveRequest>) return ioc_remove(r, call.peer);
           else return report(r);
         },
         call.request.body);
@@ -368,11 +382,23 @@ class ControlServer {
     }
     if (req.action) {
       auto action = parse_action(*req.action);
-      if (!action) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
+      if (!action) return fail("\"action\": '" + *req.action + "': use drop, reject, mirror, alert or allow");
       f.action = *action;
     }
     if (req.advisory) f.advisory = *req.advisory;
     if (req.group) f.group = *req.group;
+    if (current != nullptr) f.options.infected_hosts = current->options.infected_hosts;
+    if (req.role) {
+      if (*req.role != "block" && *req.role != "infected")
+        return fail("\"role\": '" + *req.role + "': use block (a list of IoCs) or infected (own hosts to watch)");
+      f.options.infected_hosts = *req.role == "infected";
+      // A new watch list alerts unless told to mirror; it never blocks the operator's hosts.
+      if (f.options.infected_hosts && !req.action && current == nullptr) f.action = table::Action::kAlert;
+    }
+    if (f.options.infected_hosts && f.action != table::Action::kAlert && f.action != table::Action::kMirror)
+      return fail(std::string("a list of infected own hosts (--role infected) is watched, never blocked: use --action alert "
+                              "(record every flow) or mirror (and copy it to the mirror port), not ") +
+                  table::action_name(f.action));
     const bool confirm = req.confirm;
     const int64_t now = std::time(nullptr);
     if (req.expires) {
@@ -395,9 +421,11 @@ class ControlServer {
       if (!ff) return fail("\"format\": unknown format '" + req.format + "' (`iocgate feed check --help` lists them)");
       f.options.format = *ff;
     }
+    const bool infected_hosts = f.options.infected_hosts;
     f.options.force = req.force;
     f.options.include_not_for_ids = req.include_not_for_ids;
     f.options.skip_refused = req.skip_refused;
+    f.options.infected_hosts = infected_hosts;
     // Guards: nothing over-broad, special-purpose, own or allowlisted reaches the table
     // unless the operator forced that entry: the same verdict `feed check --config` gives.
     Result<GuardConfig> guards = guard_config_from(cfg_);
@@ -412,6 +440,12 @@ class ControlServer {
     if (v.feed.expired && !confirm)
       return fail("every IoC of this feed has already expired (its valid_until dates have passed): it would enforce "
                   "nothing; --confirm to store it anyway (the live table is unchanged)");
+    if (f.options.infected_hosts)
+      for (const Ioc& i : v.enforce)
+        if (i.kind == IocKind::kDomain)
+          return fail(f.source + ":" + std::to_string(i.line) + ": '" + ioc_text(i) +
+                      "' is a name; a list of infected own hosts (--role infected) holds addresses (the live table is "
+                      "unchanged)");
     // The stored format is the one read, so a reload reads it the same way.
     f.options.format = v.format;
     ParsedFeed parsed = std::move(v.feed);
@@ -444,27 +478,196 @@ class ControlServer {
     f.content = std::move(content);
     f.parsed = std::move(pr.feed);
 
+    // What the push adds and removes, against what the feed enforced before (its edits
+    // included); a push replaces the single-IoC edits too.
+    json diff = diff_of(current != nullptr ? current->parsed.iocs : std::vector<Ioc>{}, f.parsed.iocs);
+    if (current != nullptr && (!current->added.empty() || !current->removed.empty()))
+      notes.push_back(fmt::format("{} single-IoC edits (iocctl ioc add/remove) replaced by this file",
+                                  current->added.size() + current->removed.size()));
+    json j = commit(std::move(f), current, now, "pushed");
+    if (j.value("ok", false)) {
+      j["notes"] = notes;
+      j["diff"] = diff;
+    }
+    return j;
+  }
+
+  // Stores `f` and publishes; on a publish that wrote nothing, the store goes back to
+  // `current` (or loses `f`), so the feed store never says more than the table holds.
+  json commit(StoredFeed f, const StoredFeed* current, int64_t now, const char* what) {
     std::optional<StoredFeed> previous;
     if (current != nullptr) previous = *current;
+    const std::string name = f.name;
     if (Status s = store_.put(f); !s.ok()) return fail(s.message() + " (the live table is unchanged)");
-    stray_.erase(f.name);
-    log_line(fmt::format("feed {} pushed by {}: {} IoCs ({})", f.name, f.pushed_by, f.parsed.iocs.size(),
+    stray_.erase(name);
+    log_line(fmt::format("feed {} {} by {}: {} IoCs ({})", name, what, f.pushed_by, f.parsed.iocs.size(),
                          table::action_name(f.action)));
     PublishResult r = publisher_.publish(store_, now);
     remember(r);
     if (!r.ok && r.generation == 0) {
       // Nothing was published: put the store back as it was. If that fails too, say so:
       // the stored copy no longer matches the table, and the next start marks it degraded.
-      Status undo = previous ? (previous->degraded.empty() ? store_.put(*previous) : Status()) : store_.remove(f.name);
+      Status undo = previous ? (previous->degraded.empty() ? store_.put(*previous) : Status()) : store_.remove(name);
       if (previous && !previous->degraded.empty()) store_.keep_degraded(*previous);
       return fail(r.error + " (the live table is unchanged)" +
                   (undo.ok() ? "" : "; restoring the feed store failed too: " + undo.message()));
     }
     live_feeds_ = live_feed_names(now);
     json j = publish_reply(r);
-    j["feed"] = feed_json(*store_.find(f.name), now);
-    j["notes"] = notes;
+    j["feed"] = feed_json(*store_.find(name), now);
     return j;
+  }
+
+  // The canonical texts `after` has and `before` lacks, and the reverse (first 50 of each).
+  static json diff_of(const std::vector<Ioc>& before, const std::vector<Ioc>& after) {
+    std::set<std::string> b, a;
+    for (const Ioc& i : before) b.insert(ioc_text(i));
+    for (const Ioc& i : after) a.insert(ioc_text(i));
+    json added = json::array(), removed = json::array();
+    size_t n_added = 0, n_removed = 0;
+    for (const std::string& t : a)
+      if (!b.count(t) && n_added++ < 50) added.push_back(t);
+    for (const std::string& t : b)
+      if (!a.count(t) && n_removed++ < 50) removed.push_back(t);
+    n_added = 0, n_removed = 0;
+    for (const std::string& t : a) n_added += !b.count(t);
+    for (const std::string& t : b) n_removed += !a.count(t);
+    return {{"added", n_added}, {"removed", n_removed}, {"added_first", added}, {"removed_first", removed}};
+  }
+
+  // What a stored feed enforces: its file's verdict, plus its single-IoC edits.
+  Result<ParsedFeed> with_edits(ParsedFeed base, const StoredFeed& f, const GuardConfig& guards) const {
+    if (!f.added.empty()) {
+      std::string lines;
+      for (const std::string& t : f.added) lines += t + "\n";
+      FeedOptions o;
+      o.format = FeedFormat::kPlain;
+      o.force = f.options.force;
+      FeedVerdict v = verdict_of(lines, "(iocctl ioc add)", o, guards);
+      if (!v.accepted) return Status::error(v.errors.empty() ? "an added IoC is refused" : v.errors.front());
+      for (Ioc& i : v.enforce) {
+        i.line = 0;  // not a line of the pushed file
+        i.label = "added with iocctl ioc add";
+        base.iocs.push_back(std::move(i));
+      }
+    }
+    if (!f.removed.empty()) {
+      const std::set<std::string> gone(f.removed.begin(), f.removed.end());
+      std::erase_if(base.iocs, [&](const Ioc& i) { return gone.count(ioc_text(i)) != 0; });
+    }
+    return base;
+  }
+
+  json ioc_add(const IocAddRequest& req, const CtlPeer& peer) {
+    if (!valid_feed_name(req.feed)) return fail("feed name '" + req.feed + "': use 1 to 64 letters, digits, '_', '.', '-'");
+    const StoredFeed* current = store_.find(req.feed);
+    if (current != nullptr && !current->degraded.empty())
+      return fail("feed " + req.feed + " is degraded (" + current->degraded + "): push it again first");
+    StoredFeed f;
+    if (current != nullptr) {
+      f = *current;
+    } else {
+      f.name = req.feed;
+      f.source = "(iocctl ioc add)";
+      f.options.format = FeedFormat::kPlain;
+    }
+    if (req.action) {
+      auto a = parse_action(*req.action);
+      if (!a) return fail("\"action\": '" + *req.action + "': use drop, reject, mirror, alert or allow");
+      if (current != nullptr && *a != current->action)
+        return fail("feed " + req.feed + " is " + table::action_name(current->action) +
+                    "; ioc add does not change a feed's action (push it with --action)");
+      f.action = *a;
+    }
+    std::vector<std::string> texts, errors;
+    for (const std::string& v : req.values) {
+      Result<Ioc> i = read_explain_value(v);
+      if (i.ok()) texts.push_back(ioc_text(*i));
+      else errors.push_back(i.message());
+    }
+    if (!errors.empty()) return fail(fmt::format("{} (nothing was added)", fmt::join(errors, "\n")));
+    for (const std::string& e : req.force) f.options.force.push_back(e);
+    std::set<std::string> listed;
+    for (const Ioc& i : f.parsed.iocs) listed.insert(ioc_text(i));
+    json added = json::array(), already = json::array();
+    for (const std::string& t : texts) {
+      auto r = std::find(f.removed.begin(), f.removed.end(), t);
+      if (r != f.removed.end()) {
+        f.removed.erase(r);
+        added.push_back(t);
+      } else if (listed.count(t) != 0) {
+        already.push_back(t);
+      } else if (std::find(f.added.begin(), f.added.end(), t) == f.added.end()) {
+        f.added.push_back(t);
+        added.push_back(t);
+        listed.insert(t);
+      }
+    }
+    if (added.empty()) return fail("every value is listed by feed " + req.feed + " already; nothing to add");
+    Result<GuardConfig> guards = guard_config_from(cfg_);
+    if (!guards.ok()) return fail(guards.message());
+    ParsedFeed base;
+    if (!f.content.empty() || current == nullptr) {
+      FeedVerdict v = verdict_of(f.content, f.source, f.options, *guards);
+      base = std::move(v.feed);
+      base.iocs = std::move(v.enforce);
+    }
+    Result<ParsedFeed> eff = with_edits(std::move(base), f, *guards);
+    if (!eff.ok()) return fail(eff.message() + "\n(nothing was added; the live table is unchanged)");
+    f.parsed = std::move(*eff);
+    f.baseline_iocs = std::max<uint64_t>(f.baseline_iocs, distinct_iocs(f.parsed));
+    f.pushed_by = peer_name(peer);
+    f.pushed_unix = std::time(nullptr);
+    json j = commit(std::move(f), current, std::time(nullptr), "edited (ioc add)");
+    if (j.value("ok", false)) j["diff"] = {{"added", added}, {"already_listed", already}};
+    return j;
+  }
+
+  json ioc_remove(const IocRemoveRequest& req, const CtlPeer& peer) {
+    const StoredFeed* current = store_.find(req.feed);
+    if (current == nullptr) return fail("no feed named '" + req.feed + "'");
+    if (!current->degraded.empty())
+      return fail("feed " + req.feed + " is degraded (" + current->degraded + "): push it again first");
+    StoredFeed f = *current;
+    std::set<std::string> listed;
+    for (const Ioc& i : f.parsed.iocs) listed.insert(ioc_text(i));
+    json removed = json::array(), not_listed = json::array();
+    std::vector<std::string> errors;
+    for (const std::string& v : req.values) {
+      Result<Ioc> i = read_explain_value(v);
+      if (!i.ok()) {
+        errors.push_back(i.message());
+        continue;
+      }
+      const std::string t = ioc_text(*i);
+      if (listed.count(t) == 0) {
+        not_listed.push_back(t);
+        continue;
+      }
+      auto a = std::find(f.added.begin(), f.added.end(), t);
+      if (a != f.added.end()) f.added.erase(a);
+      else if (std::find(f.removed.begin(), f.removed.end(), t) == f.removed.end()) f.removed.push_back(t);
+      removed.push_back(t);
+      listed.erase(t);
+    }
+    if (!errors.empty()) return fail(fmt::format("{} (nothing was removed)", fmt::join(errors, "\n")));
+    if (removed.empty())
+      return fail("none of these is listed by feed " + req.feed + " (`iocctl explain VALUE` shows which feed lists it)");
+    std::erase_if(f.parsed.iocs, [&](const Ioc& i) { return listed.count(ioc_text(i)) == 0; });
+    f.pushed_by = peer_name(peer);
+    json j = commit(std::move(f), current, std::time(nullptr), "edited (ioc remove)");
+    if (j.value("ok", false)) j["diff"] = {{"removed", removed}, {"not_listed", not_listed}};
+    return j;
+  }
+
+  json explain(const ExplainRequest& req) {
+    Result<Ioc> q = read_explain_value(req.value);
+    if (!q.ok()) return fail(q.message());
+    const uint64_t active = cb_->active_generation.load();
+    std::shared_ptr<const MappedTable> t = history_.table_of(active);
+    if (t == nullptr) t = history_.table_of(history_.newest().generation);
+    static const table::IocTableView kEmpty;
+    return explain_ioc(*q, req.value, t ? t->view() : kEmpty, t ? t->generation() : 0, store_, std::time(nullptr));
   }
 
   json list() {
@@ -474,24 +677,23 @@ class ControlServer {
     return {{"ok", true}, {"feeds", feeds}};
   }
 
-  json show(const std::string& name) {
-    const StoredFeed* f = store_.find(name);
-    if (f == nullptr) return fail("no feed named '" + name + "'");
+  json show(const FeedShowRequest& req) {
+    const StoredFeed* f = store_.find(req.name);
+    if (f == nullptr) return fail("no feed named '" + req.name + "'");
     json j = {{"ok", true}, {"feed", feed_json(*f, std::time(nullptr))}};
     json iocs = json::array();
-    for (const Ioc& i : f->parsed.iocs) {
-      if (iocs.size() == 1000) break;
-      std::string text = i.domain;
-      if (i.kind != IocKind::kDomain) {
-        char buf[64];
-        inet_ntop(i.kind == IocKind::kIpv4 ? AF_INET : AF_INET6, i.addr.data(), buf, sizeof(buf));
-        text = buf;
-        if (i.prefix_len != (i.kind == IocKind::kIpv4 ? 32 : 128)) text += "/" + std::to_string(i.prefix_len);
-      }
-      iocs.push_back({{"ioc", text}, {"line", i.line}, {"label", i.label}});
+    const size_t total = f->parsed.iocs.size();
+    const size_t first = std::min<size_t>(static_cast<size_t>(req.offset), total);
+    const size_t last = req.limit == 0 ? total : std::min<size_t>(total, first + static_cast<size_t>(req.limit));
+    for (size_t k = first; k < last; ++k) {
+      const Ioc& i = f->parsed.iocs[k];
+      iocs.push_back({{"ioc", ioc_text(i)}, {"line", i.line}, {"label", i.label}});
     }
     j["iocs"] = iocs;
-    j["iocs_truncated"] = f->parsed.iocs.size() > iocs.size();
+    j["offset"] = first;
+    j["total"] = total;
+    j["next_offset"] = last < total ? json(last) : json(nullptr);
+    j["edits"] = {{"added", f->added}, {"removed", f->removed}};
     return j;
   }
 
@@ -686,9 +888,8 @@ int run_control(const ApplianceConfig& cfg) {
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
   ControlServer server(cfg, cb, owners);
-  std::string error;
-  if (!server.start(&error)) {
-    log_line(error);
+  if (Status s = server.start(); !s.ok()) {
+    log_line(s.message());
     cb->control_pid.store(0);
     // Not a configuration error: a full or read-only disk, a socket in use. systemd retries.
     return kExitTemporary;

@@ -36,10 +36,13 @@ struct FeedPushRequest {
   bool confirm = false;
   bool skip_refused = false;             // take the feed minus what the guards refuse
   bool include_not_for_ids = false;      // also MISP to_ids=false, STIX without detection intent
+  std::optional<std::string> role;       // "block" (a new feed's default) or "infected": own hosts to watch
 };
 struct FeedListRequest {};
 struct FeedShowRequest {
-  std::string name;  // required
+  std::string name;    // required
+  int64_t offset = 0;  // first entry shown
+  int64_t limit = 1000;  // entries shown; 0: every one
 };
 struct FeedRemoveRequest {
   std::string name;  // required
@@ -51,9 +54,27 @@ struct ReportRequest {
   std::string feed;               // "" for every feed
 };
 
+// `iocctl explain VALUE`: every feed entry that covers an address, prefix, domain or URL,
+// and the verdict of the table in force.
+struct ExplainRequest {
+  std::string value;  // required
+};
+// `iocctl ioc add FEED VALUE…` / `ioc remove FEED VALUE…`: single IoCs, each a publish.
+struct IocAddRequest {
+  std::string feed;                     // required; created (plain, drop) when missing
+  std::vector<std::string> values;      // required
+  std::optional<std::string> action;    // for a new feed
+  std::vector<std::string> force;
+};
+struct IocRemoveRequest {
+  std::string feed;                     // required
+  std::vector<std::string> values;      // required
+};
+
 // The alternatives' order is the wire commands' order in ctl_request.cc.
 using CtlRequestBody = std::variant<FeedPushRequest, FeedListRequest, FeedShowRequest, FeedRemoveRequest,
-                                    StatusRequest, StatsRequest, ReportRequest>;
+                                    StatusRequest, StatsRequest, ReportRequest, ExplainRequest, IocAddRequest,
+                                    IocRemoveRequest>;
 
 struct CtlRequest {
   CtlRequestBody body;

@@ -106,6 +106,7 @@ std::optional<table::Action> parse_action(const std::string& text) {
   if (text == "drop") return table::Action::kDrop;
   if (text == "mirror") return table::Action::kMirror;
   if (text == "alert") return table::Action::kAlert;
+  if (text == "reject") return table::Action::kReject;
   if (text == "allow") return table::Action::kAllow;
   return std::nullopt;
 }
@@ -172,9 +173,16 @@ Status FeedStore::load(const FeedReader& read, std::map<std::string, std::string
         !field(m, "iocs_checksum", iocs_sum, why) || !field(m, "baseline_iocs", f.baseline_iocs, why) ||
         !field(m, "options", options, why) || !field(options, "force", f.options.force, why) ||
         !field(options, "include_not_for_ids", f.options.include_not_for_ids, why) ||
-        !field(options, "skip_refused", f.options.skip_refused, why)) {
+        !field(options, "skip_refused", f.options.skip_refused, why) ||
+        !field(options, "infected_hosts", f.options.infected_hosts, why)) {
       problem(meta_path + ": " + why);
       continue;
+    }
+    if (auto e = m.find("edits"); e != m.end()) {
+      if (!field(*e, "added", f.added, why) || !field(*e, "removed", f.removed, why)) {
+        problem(meta_path + ": edits: " + why);
+        continue;
+      }
     }
     const std::optional<table::Action> a = parse_action(action);
     const std::optional<FeedFormat> ff = feed_format_from_name(format);
@@ -226,12 +234,14 @@ Status FeedStore::put(const StoredFeed& feed) {
             {"format", feed_format_name(feed.options.format)},
             {"options", {{"force", feed.options.force},
                          {"include_not_for_ids", feed.options.include_not_for_ids},
-                         {"skip_refused", feed.options.skip_refused}}},
+                         {"skip_refused", feed.options.skip_refused},
+                         {"infected_hosts", feed.options.infected_hosts}}},
             {"content_bytes", feed.content.size()},
             {"content_checksum", hex64(bytes_checksum(feed.content))},
             {"iocs", feed.parsed.iocs.size()},
             {"iocs_checksum", hex64(ioc_set_checksum(feed.parsed.iocs))},
-            {"baseline_iocs", feed.baseline_iocs}};
+            {"baseline_iocs", feed.baseline_iocs},
+            {"edits", {{"added", feed.added}, {"removed", feed.removed}}}};
   m["checksum"] = meta_checksum(m);
   // Content first: metadata present means the content it describes is complete.
   if (Status s = write_atomically(base.string() + ".feed", feed.content); !s.ok()) return s;

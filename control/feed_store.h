@@ -27,6 +27,9 @@ struct FeedOptions {
   std::vector<std::string> force;         // entries enforced despite a guard
   bool include_not_for_ids = false;
   bool skip_refused = false;
+  // A watch list of the operator's own hosts seen infected (the monthly botnet list):
+  // enforced as alert or mirror only, exempt from the own-network guard, its hosts flagged.
+  bool infected_hosts = false;
 };
 
 struct StoredFeed {
@@ -44,6 +47,10 @@ struct StoredFeed {
   // The shrink guard's reference: the most IoCs this feed had in a version pushed without a
   // hold or confirmed with --confirm. Decays only with --confirm.
   uint64_t baseline_iocs = 0;
+  // Single-IoC edits since the last push (iocctl ioc add/remove), as canonical texts: what
+  // the feed enforces is its file's IoCs, plus `added`, minus `removed`. A push clears them.
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
   // Set when the stored copy is damaged, missing or altered: the IoCs then come from the
   // last good table (`parsed`), and the operator is told how to repair it.
   std::string degraded;

@@ -80,6 +80,25 @@ void print_publish(const json& r) {
   fmt::print("table: {} IPv4, {} IPv6, {} domains\n", t.value("ipv4", 0), t.value("ipv6", 0), t.value("domains", 0));
 }
 
+void print_explain(const json& r) {
+  const json& v = r.at("verdict");
+  fmt::print("{} (read as {} {}): {}\n", r.value("value", ""), r.value("kind", ""), r.value("read_as", ""),
+             v.value("action", "none"));
+  fmt::print("  verdict of table generation {}: {}{}\n", r.value("generation", 0), v.value("why", ""),
+             v.value("entry", "").empty() ? "" : " [" + v.value("entry", "") + "]");
+  if (r.at("covering").empty()) fmt::print("  no feed lists it or anything covering it\n");
+  for (const json& c : r.at("covering")) {
+    fmt::print("  {:<28} {} line {}{}: {}{}{}\n", c.value("entry", ""), c.value("feed", ""), c.value("line", 0),
+               c.value("decides", false) ? " (decides)" : "", c.value("action", ""),
+               c.value("advisory", "").empty() ? "" : ", advisory " + c.value("advisory", ""),
+               c.value("group", "").empty() ? "" : ", group " + c.value("group", ""));
+    if (c.contains("written")) fmt::print("      as written: {}\n", c.value("written", ""));
+    if (c.contains("label")) fmt::print("      label: {}\n", c.value("label", ""));
+    if (c.value("expires_unix", int64_t{0}) != 0)
+      fmt::print("      expires {}{}\n", date(c.value("expires_unix", int64_t{0})), c.value("expired", false) ? " (expired)" : "");
+  }
+}
+
 void print_stats(const json& r) {
   const json& c = r.at("counters");
   fmt::print("dataplane:  {}; table generation {} published, {} active\n",
@@ -137,8 +156,15 @@ int write_report(const json& report, const std::string& format, const std::strin
   return 0;
 }
 
-int print_reply(const json& reply, bool push, bool remove, bool list, bool stats, bool show, bool status, bool report,
-                bool as_json, const std::string& name, const std::string& report_format, const std::string& report_out);
+enum class Command { kPush, kList, kShow, kRemove, kStatus, kStats, kReport, kExplain, kIocAdd, kIocRemove };
+
+struct PrintOptions {
+  bool json = false;
+  std::string name;
+  std::string report_format, report_out;
+};
+
+int print_reply(const json& reply, Command cmd, const PrintOptions& o);
 
 }  // namespace
 
@@ -159,8 +185,8 @@ int main(int argc, char** argv) {
   CLI::App* push = feed->add_subcommand("push", "Add or replace a feed; returns once every worker enforces it");
   push->add_option("file", push_file, "Feed file: any format `iocgate feed check` reads (lists, CSV/TSV tables, MISP, STIX, PDF, XLSX, DOCX, text, ...)")->required()->check(CLI::ExistingFile);
   push->add_option("--name", name, "Feed name (letters, digits, _ . -)")->required();
-  CLI::Option* action_opt = push->add_option("--action", action, "drop (default), mirror, alert or allow; a re-push keeps the feed's")
-      ->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
+  CLI::Option* action_opt = push->add_option("--action", action, "drop (default), reject (drop and answer: a TCP reset, a DNS NXDOMAIN), mirror, alert or allow; a re-push keeps the feed's")
+      ->check(CLI::IsMember({"drop", "reject", "mirror", "alert", "allow"}));
   CLI::Option* advisory_opt = push->add_option("--advisory", advisory, "Advisory id, e.g. 941/CATTT-NCSC; a re-push keeps the feed's");
   CLI::Option* group_opt = push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'; a re-push keeps the feed's");
   CLI::Option* expires_opt = push->add_option("--expires", expires,
@@ -170,6 +196,11 @@ int main(int argc, char** argv) {
     format_help += std::string("\n  ") + f->name + ": " + f->description;
   push->add_option("--format", format, format_help);
   bool skip_refused = false, include_not_for_ids = false;
+  std::string role;
+  CLI::Option* role_opt = push->add_option("--role", role,
+      "block (default): IoCs to act on; infected: the operator's own hosts seen infected (the monthly botnet "
+      "list): never blocked (alert or mirror), exempt from the own-network guard, flagged and listed first in the "
+      "review report; a re-push keeps the feed's")->check(CLI::IsMember({"block", "infected"}));
   push->add_flag("--skip-refused", skip_refused,
                  "Enforce the feed without the entries a guard refuses (each listed with its reason); "
                  "by default one refusal refuses the whole feed");
@@ -180,10 +211,33 @@ int main(int argc, char** argv) {
   push->add_option("--force", force, "Enforce this entry despite a guard's refusal, as the refusal quotes it (repeatable)");
   push->add_flag("--confirm", confirm, "Apply an update that removes more IoCs than the shrink guard allows");
   CLI::App* list = feed->add_subcommand("list", "List the feeds");
-  CLI::App* show = feed->add_subcommand("show", "Show one feed and its IoCs");
+  CLI::App* show = feed->add_subcommand("show", "Show one feed and its IoCs (1000 at a time; --all for every one)");
   show->add_option("name", name, "Feed name")->required();
+  int64_t show_offset = 0, show_limit = 1000;
+  bool show_all = false;
+  show->add_option("--offset", show_offset, "First entry to show (0-based)")->check(CLI::NonNegativeNumber);
+  show->add_option("--limit", show_limit, "Entries to show")->check(CLI::PositiveNumber)->capture_default_str();
+  show->add_flag("--all", show_all, "Every entry, page by page");
   CLI::App* remove = feed->add_subcommand("remove", "Remove a feed; returns once every worker stopped enforcing it");
   remove->add_option("name", name, "Feed name")->required();
+  std::string explain_value;
+  CLI::App* explain = app.add_subcommand(
+      "explain", "Which feed entries cover an address, prefix, domain or URL, and what the table in force does with it");
+  explain->add_option("value", explain_value, "e.g. 198.51.100.7, 203.0.113.0/24, www.evil.example, hxxps://evil[.]example/x")
+      ->required();
+  CLI::App* ioc = app.add_subcommand("ioc", "Add or remove single IoCs of a feed (each a publish)");
+  ioc->require_subcommand(1);
+  std::string ioc_feed, ioc_action;
+  std::vector<std::string> ioc_values, ioc_force;
+  CLI::App* ioc_add = ioc->add_subcommand("add", "Add IoCs to a feed (created, plain list, when it does not exist)");
+  ioc_add->add_option("feed", ioc_feed, "Feed name")->required();
+  ioc_add->add_option("values", ioc_values, "Addresses, prefixes, domains or URLs (defanged forms accepted)")->required();
+  CLI::Option* ioc_action_opt = ioc_add->add_option("--action", ioc_action, "For a new feed: drop (default), mirror, alert or allow")
+      ->check(CLI::IsMember({"drop", "reject", "mirror", "alert", "allow"}));
+  ioc_add->add_option("--force", ioc_force, "Enforce this entry despite a guard's refusal (repeatable)");
+  CLI::App* ioc_remove = ioc->add_subcommand("remove", "Remove IoCs from a feed");
+  ioc_remove->add_option("feed", ioc_feed, "Feed name")->required();
+  ioc_remove->add_option("values", ioc_values, "The IoCs, as listed or defanged")->required();
   CLI::App* status = app.add_subcommand("status", "Table generation, entries, workers and ports");
   CLI::App* stats = app.add_subcommand("stats", "Counters: ports, actions, match kinds, feeds, top IoCs and hosts");
   std::string since = "24h", report_feed, report_format = "text", report_out, state_dir;
@@ -196,7 +250,8 @@ int main(int argc, char** argv) {
   report->add_option("-o,--output", report_out, "Write to this file instead of standard output");
   report->add_option("--state-dir", state_dir,
                      "Read the review store of this state directory directly (the control process may be down)");
-  for (CLI::App* sub : {push, list, show, remove, status, stats}) sub->add_flag("--json", as_json, "Print the reply as JSON");
+  for (CLI::App* sub : {push, list, show, remove, status, stats, explain, ioc_add, ioc_remove})
+    sub->add_flag("--json", as_json, "Print the reply as JSON");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -251,18 +306,38 @@ int main(int argc, char** argv) {
     p.confirm = confirm;
     p.skip_refused = skip_refused;
     p.include_not_for_ids = include_not_for_ids;
+    if (role_opt->count() != 0) p.role = role;
     req = iocgate::CtlRequest{std::move(p), payload.size()};
   } else if (list->parsed()) {
     req = iocgate::CtlRequest{iocgate::FeedListRequest{}};
   } else if (show->parsed()) {
-    req = iocgate::CtlRequest{iocgate::FeedShowRequest{name}};
+    req = iocgate::CtlRequest{iocgate::FeedShowRequest{name, show_offset, show_limit}};
   } else if (remove->parsed()) {
     req = iocgate::CtlRequest{iocgate::FeedRemoveRequest{name}};
   } else if (stats->parsed()) {
     req = iocgate::CtlRequest{iocgate::StatsRequest{}};
   } else if (report->parsed()) {
     req = iocgate::CtlRequest{iocgate::ReportRequest{since_seconds, report_feed}};
+  } else if (explain->parsed()) {
+    req = iocgate::CtlRequest{iocgate::ExplainRequest{explain_value}};
+  } else if (ioc_add->parsed()) {
+    iocgate::IocAddRequest r{ioc_feed, ioc_values, std::nullopt, ioc_force};
+    if (ioc_action_opt->count() != 0) r.action = ioc_action;
+    req = iocgate::CtlRequest{std::move(r)};
+  } else if (ioc_remove->parsed()) {
+    req = iocgate::CtlRequest{iocgate::IocRemoveRequest{ioc_feed, ioc_values}};
   }
+  const Command cmd = push->parsed()         ? Command::kPush
+                      : list->parsed()       ? Command::kList
+                      : show->parsed()       ? Command::kShow
+                      : remove->parsed()     ? Command::kRemove
+                      : stats->parsed()      ? Command::kStats
+                      : report->parsed()     ? Command::kReport
+                      : explain->parsed()    ? Command::kExplain
+                      : ioc_add->parsed()    ? Command::kIocAdd
+                      : ioc_remove->parsed() ? Command::kIocRemove
+                                             : Command::kStatus;
+  const PrintOptions print{as_json, name, report_format, report_out};
 
   // An option's text the control process would refuse is refused here, naming the option.
   if (iocgate::Result<json> encoded = iocgate::encode_ctl_request(req); !encoded.ok()) {
@@ -274,10 +349,23 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "iocctl: {}\n", answer.message());
     return kExitUnreachable;
   }
-  const json& reply = *answer;
+  json reply = std::move(*answer);
+  // --all: the rest of a feed's entries, page after page.
+  if (cmd == Command::kShow && show_all && reply.value("ok", false)) {
+    while (reply.contains("next_offset") && reply.at("next_offset").is_number()) {
+      const int64_t next = reply.at("next_offset").get<int64_t>();
+      iocgate::CtlRequest more{iocgate::FeedShowRequest{name, next, 100000}};
+      iocgate::Result<json> page = iocgate::call_control(socket_path, more, {}, iocgate::default_deadline(more));
+      if (!page.ok() || !page->value("ok", false)) {
+        fmt::print(stderr, "iocctl: {}\n", page.ok() ? page->value("error", "failed") : page.message());
+        return page.ok() ? kExitRefused : kExitUnreachable;
+      }
+      for (json& i : page->at("iocs")) reply.at("iocs").push_back(std::move(i));
+      reply["next_offset"] = page->at("next_offset");
+    }
+  }
   try {
-    return print_reply(reply, push->parsed(), remove->parsed(), list->parsed(), stats->parsed(), show->parsed(),
-                       status->parsed(), report->parsed(), as_json, name, report_format, report_out);
+    return print_reply(reply, cmd, print);
   } catch (const std::exception& e) {
     fmt::print(stderr, "iocctl: the control process's reply is not what this iocctl expects ({}); is it another "
                        "version? The reply: {}\n",
@@ -288,8 +376,14 @@ int main(int argc, char** argv) {
 
 namespace {
 
-int print_reply(const json& reply, bool push, bool remove, bool list, bool stats, bool show, bool status, bool report,
-                bool as_json, const std::string& name, const std::string& report_format, const std::string& report_out) {
+int print_reply(const json& reply, Command cmd, const PrintOptions& o) {
+  const bool push = cmd == Command::kPush, remove = cmd == Command::kRemove, list = cmd == Command::kList,
+             stats = cmd == Command::kStats, show = cmd == Command::kShow, status = cmd == Command::kStatus,
+             report = cmd == Command::kReport;
+  const bool as_json = o.json;
+  const std::string& name = o.name;
+  const std::string& report_format = o.report_format;
+  const std::string& report_out = o.report_out;
   if (report) {
     if (!reply.value("ok", false)) {
       fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
@@ -300,7 +394,8 @@ int print_reply(const json& reply, bool push, bool remove, bool list, bool stats
   // The exit code says what an operator's script needs to know (see kExit* above).
   int rc = reply.value("ok", false) ? kExitOk : kExitRefused;
   if (rc == kExitOk && status) rc = status_exit_code(reply.value("state", ""));
-  if (rc == kExitOk && (push || remove) && !reply.value("enforced", false))
+  if (rc == kExitOk && (push || remove || cmd == Command::kIocAdd || cmd == Command::kIocRemove) &&
+      !reply.value("enforced", false))
     rc = kExitDataplaneDown;
   if (as_json) {
     fmt::print("{}\n", reply.dump(2, ' ', false, json::error_handler_t::replace));
@@ -318,6 +413,14 @@ int print_reply(const json& reply, bool push, bool remove, bool list, bool stats
     for (const auto& [why, n] : f.at("skipped").items()) fmt::print("  not enforced: {} {}\n", why, n.get<uint64_t>());
     if (reply.contains("notes"))
       for (const json& n : reply.at("notes")) fmt::print("  {}\n", n.get<std::string>());
+    if (reply.contains("diff")) {
+      const json& d = reply.at("diff");
+      fmt::print("  diff: +{} -{}\n", d.value("added", 0), d.value("removed", 0));
+      for (const json& v : d.at("added_first")) fmt::print("    + {}\n", v.get<std::string>());
+      for (const json& v : d.at("removed_first")) fmt::print("    - {}\n", v.get<std::string>());
+      if (d.value("added", 0) + d.value("removed", 0) > d.at("added_first").size() + d.at("removed_first").size())
+        fmt::print("    ... (first 50 of each)\n");
+    }
     print_publish(reply);
   } else if (remove) {
     fmt::print("feed {} removed\n", name);
@@ -344,9 +447,22 @@ int print_reply(const json& reply, bool push, bool remove, bool list, bool stats
       fmt::print("DEGRADED:  {}\n           still enforced from the last good table; to repair, {}\n",
                  f.value("problem", ""), f.value("repair", ""));
     for (const auto& [why, n] : f.at("skipped").items()) fmt::print("not enforced: {} {}\n", why, n.get<uint64_t>());
+    for (const json& e : reply.at("edits").at("added")) fmt::print("added with iocctl ioc add: {}\n", e.get<std::string>());
+    for (const json& e : reply.at("edits").at("removed")) fmt::print("removed with iocctl ioc remove: {}\n", e.get<std::string>());
     for (const json& i : reply.at("iocs"))
       fmt::print("  {:<40} line {:<6} {}\n", i.value("ioc", ""), i.value("line", 0), i.value("label", ""));
-    if (reply.value("iocs_truncated", false)) fmt::print("  ... (first 1000 shown)\n");
+    const size_t shown = reply.at("iocs").size(), total = reply.value("total", size_t{0});
+    if (shown < total)
+      fmt::print("  ... {} of {} shown from entry {}; --offset {} for more, --all for every one\n", shown, total,
+                 reply.value("offset", size_t{0}), reply.value("offset", size_t{0}) + shown);
+  } else if (cmd == Command::kExplain) {
+    print_explain(reply);
+  } else if (cmd == Command::kIocAdd || cmd == Command::kIocRemove) {
+    const json& d = reply.at("diff");
+    for (const char* k : {"added", "already_listed", "removed", "not_listed"})
+      if (d.contains(k))
+        for (const json& v : d.at(k)) fmt::print("  {:<15} {}\n", std::string(k) + ":", v.get<std::string>());
+    print_publish(reply);
   } else {
     const json& g = reply.at("generation");
     const json& t = reply.at("table");

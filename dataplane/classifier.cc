@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/dns_qname.h"
 #include "dataplane/http_host.h"
@@ -31,12 +32,31 @@ Action action_of(uint32_t value) {
 
 bool is_dns_port(const PacketMeta& m) { return m.sport == 53 || m.dport == 53; }
 
+// FNV-1a: tells a name log entry overwritten by others from the flow's own name.
+uint32_t name_hash(const char* p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<uint8_t>(p[i])) * 16777619u;
+  return h;
+}
+
+// Fragments of a datagram that may carry something read here (TCP, UDP, or IPv6 extension
+// headers hiding which): reassembled. Others (ESP, ICMP, ...) are judged by address alone.
+bool reassembled(const PacketMeta& m) {
+  if (!m.is_fragment || !m.frag_ok) return false;
+  const uint8_t p = m.frag_next;
+  return p == IPPROTO_TCP || p == IPPROTO_UDP ||
+         (m.ip_version == 6 && (p == 0 || p == 43 || p == 60 || p == 51));
+}
+
 }  // namespace
 
 Classifier::Classifier(const ClassifierConfig& cfg)
     : flows_(cfg.flow_capacity),
       reasm_(cfg.reassembly_buffers),
       slot_owner_(new Flow*[cfg.reassembly_buffers]()),
+      frags_(cfg.fragment_contexts, cfg.fragment_timeout),
+      names_(cfg.name_log_bytes),
+      unreadable_drop_(cfg.unreadable_drop),
       own_events_(new EventRing()),
       events_(own_events_.get()) {}
 
@@ -48,6 +68,7 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
   for (uint32_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) __builtin_prefetch(frames[i + kPrefetchAhead]);
     Scratch& s = scratch_[i];
+    s.hold = Hold::kNone;
     s.status = parse_packet(frames[i], lens[i], s.meta);
     // A frame cut short after its IP header is still judged by its addresses: forwarding
     // it unjudged would let a crafted header slip a listed address past the filter.
@@ -68,24 +89,33 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
     Action a = Action::kNone;
     switch (s.status) {
       case ParseStatus::kOk:
-        a = judge(frames[i], s, now);
         break;
       case ParseStatus::kNotIp:
         ++counters_.non_ip;
         break;
       case ParseStatus::kTruncated:
         ++counters_.truncated;
-        if (s.meta.ip_version != 0) a = judge(frames[i], s, now);
         break;
       case ParseStatus::kMalformed:
         ++counters_.malformed;
-        if (s.meta.ip_version != 0) a = judge(frames[i], s, now);
         break;
+    }
+    if (s.meta.ip_version != 0) a = reassembled(s.meta) ? judge_fragment(frames[i], s, now) : judge(frames[i], s, now);
+    // Held back, not judged: an out-of-order segment (the sender resends it) or an
+    // unreadable stream under the "drop" policy. An IoC drop or allow still decides.
+    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kReject && a != Action::kAllow) {
+      verdicts[i] = Verdict::kDrop;
+      if (s.hold == Hold::kUnreadable) ++counters_.unreadable_dropped;
+      continue;
     }
     switch (a) {
       case Action::kDrop:
         verdicts[i] = Verdict::kDrop;
         ++counters_.dropped_packets;
+        break;
+      case Action::kReject:
+        verdicts[i] = Verdict::kReject;
+        ++counters_.rejected_packets;
         break;
       case Action::kMirror:
         verdicts[i] = Verdict::kMirror;
@@ -106,20 +136,70 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
   }
 }
 
-Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
+Action Classifier::judge_fragment(const uint8_t* frame, Scratch& s, uint64_t now) {
+  Datagram d;
+  const FragStatus st = frags_.add(s.meta, frame, now, &d);
+  counters_.ipfrag_timeout = frags_.timed_out();
+  switch (st) {
+    case FragStatus::kHeld:
+    case FragStatus::kDuplicate:
+      // Forwarded on its addresses: without the fragment that completes the datagram,
+      // which is judged whole, the receiver cannot read the datagram either.
+      return judge(frame, s, now, false);
+    case FragStatus::kComplete: {
+      ++counters_.fragments;
+      ++counters_.ipfrag_reassembled;
+      Scratch r;
+      r.meta = s.meta;
+      r.meta.is_fragment = 0;
+      r.meta.frag_ok = 0;
+      r.status = parse_reassembled(d.data, d.len, d.next, r.meta);
+      if (r.status != ParseStatus::kOk) r.meta.has_l4 = 0;
+      r.key = make_flow_key(r.meta, &r.src_is_a);
+      r.hash = hash_flow_key(r.key);
+      r.hold = Hold::kNone;
+      const Action a = judge(d.data, r, now);
+      s.hold = r.hold;
+      return a;
+    }
+    case FragStatus::kConflict:
+      ++counters_.ipfrag_conflict;
+      break;
+    case FragStatus::kInvalid:
+      ++counters_.ipfrag_invalid;
+      break;
+    case FragStatus::kTooMany:
+      ++counters_.ipfrag_too_many;
+      break;
+    case FragStatus::kNoRoom:
+      ++counters_.ipfrag_no_room;
+      break;
+    case FragStatus::kPoisoned:
+      break;
+  }
+  // The datagram cannot be read: its addresses still decide, then the unreadable policy.
+  const Action a = judge(frame, s, now, false);
+  if (unreadable_drop_) s.hold = Hold::kUnreadable;
+  else ++counters_.unreadable_passed;
+  return a;
+}
+
+Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool read_names) {
   const PacketMeta& m = s.meta;
   if (m.is_fragment) ++counters_.fragments;
 
-  bool created = false, did_evict = false;
+  bool created = false, did_evict = false, evicted_verdict = false;
   Flow evicted;
-  Flow& f = *flows_.find_or_create(s.key, s.hash, now, &created, &evicted, &did_evict);
-  if (did_evict) on_evicted(evicted, now);
+  Flow& f = *flows_.find_or_create(s.key, s.hash, now, &created, &evicted, &did_evict, &evicted_verdict);
+  if (did_evict) on_evicted(evicted, evicted_verdict, now);
   if (created) {
     ++counters_.flows_created;
     f.client_is_a = s.src_is_a;
   }
   f.last_seen = now;
   ++f.packets;
+  // A buffer taken back under pressure is the one whose stream was quiet longest.
+  if (f.reasm_slot != kNoSlot) reasm_.touch(f.reasm_slot);
 
   if (table_ == nullptr) return Action::kNone;
 
@@ -136,20 +216,35 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
     const bool take_a = ma.hit() && (!mb.hit() || ma.action() >= mb.action());
     f.addr_match = take_a ? ma.value : mb.value;
     f.addr_kind_src_a = take_a;
+    // Stored match values now lie `delta` generations further back.
+    if (f.generation != ~0ULL) {
+      const uint64_t delta = generation_ - f.generation;
+      f.first_gen_back = static_cast<uint16_t>(std::min<uint64_t>(f.first_gen_back + delta, kGenBackUnknown));
+      f.l7_gen_back = static_cast<uint8_t>(std::min<uint64_t>(f.l7_gen_back + delta, 0xff));
+    }
+    // A name read under an older generation is judged again: a push that lists it drops
+    // the open connection from this packet on, one that removes or allowlists it un-drops it.
+    if (f.name_len != 0 && f.generation != ~0ULL && f.key.proto == IPPROTO_TCP) rejudge_name(f);
     f.generation = generation_;
   }
 
   // Names: a DNS question is judged per packet; TLS and HTTP (and DNS over TCP) decide the
   // whole flow from the packet that completes the name onwards.
   uint32_t dns_match = table::kNoMatch;
-  bool hold = false;
-  if (m.has_l4 && m.payload_len > 0) {
+  Hold hold = Hold::kNone;
+  if (!read_names) {
+    // A fragment: its bytes are read when its datagram is whole.
+  } else if (m.has_l4 && m.payload_len > 0) {
     const uint8_t* payload = frame + m.payload_offset;
     if (m.l4_proto == IPPROTO_UDP && is_dns_port(m)) {
       char name[kMaxNameLen + 1];
       size_t len = 0;
-      if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound)
+      if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound) {
         dns_match = lookup_name(name, len);
+        // A DNS flow is judged per query: the name is kept only to name the match in its
+        // events (never judged again: UDP flows are not re-judged by name).
+        if (dns_match != table::kNoMatch) remember_name(f, name, len);
+      }
     } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone) &&
                f.l7_match == table::kNoMatch) {
       hold = inspect_tcp(frame, m, f, s.src_is_a);
@@ -158,16 +253,19 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
              f.inspect == static_cast<uint8_t>(Inspect::kReassembling)) {
     abandon(f);  // FIN or RST before the message was complete
   }
+  // Both directions of a stream that could not be read, from the packet that made it so.
+  s.hold = f.unreadable ? Hold::kUnreadable : hold;
 
   const Action addr = action_of(f.addr_match);
   const Action l7 = action_of(f.l7_match);
   const Action dns = action_of(dns_match);
   const Action a = std::max({addr, l7, dns});
-  if (a == Action::kNone) return hold ? Action::kDrop : a;
+  if (a == Action::kNone) return a;
 
   // Count the match that decided, and report the flow's first match once.
   MatchKind kind;
   uint32_t decided;  // the match value that decided: reported with the flow's first match
+  bool from_l7 = false;  // decided by the flow's sticky name match, as old as l7_gen_back
   if (dns >= l7 && dns >= addr && dns != Action::kNone) {
     kind = MatchKind::kDns;
     decided = dns_match;
@@ -176,6 +274,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
     // SNI, Host, or DNS over TCP: the flow's sticky name match.
     kind = static_cast<MatchKind>(f.l7_kind);
     decided = f.l7_match;
+    from_l7 = true;
     if (kind == MatchKind::kSni) ++counters_.match_sni;
     else if (kind == MatchKind::kHost) ++counters_.match_host;
     else ++counters_.match_dns;
@@ -191,19 +290,22 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now) {
     f.reported_action = static_cast<uint8_t>(a);
     f.first_kind = static_cast<uint8_t>(kind);
     f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
+    // An address or DNS question verdict is this generation's; a name's is as old as its l7_match.
+    f.first_gen_back = !from_l7 ? 0 : (f.l7_gen_back == 0xff ? kGenBackUnknown : f.l7_gen_back);
     f.first_side = static_cast<uint8_t>(
         kind != MatchKind::kIp ? IocSide::kName
         : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
-    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count);
+    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, kind != MatchKind::kIp);
   }
   return a;
 }
 
 ExtractStatus Classifier::extract(InspectProto proto, const uint8_t* bytes, size_t n, char* name,
-                                  size_t* name_len) {
+                                  size_t* name_len, size_t* needed) {
+  *needed = 0;
   switch (proto) {
     case InspectProto::kTls:
-      return tls_client_hello_sni(bytes, n, name, name_len);
+      return tls_client_hello_sni(bytes, n, name, name_len, needed);
     case InspectProto::kHttp:
       return http_request_host(bytes, n, name, name_len);
     case InspectProto::kDnsTcp:
@@ -219,9 +321,15 @@ bool Classifier::evaluate(Flow& f, const uint8_t* bytes, size_t n) {
   // A segment may hold several messages (pipelined HTTP requests, DNS queries on one TCP
   // connection): each is read, up to a bound.
   for (int message = 0; message < kMaxMessagesPerSegment && n > 0; ++message) {
-    const ExtractStatus st = extract(proto, bytes, n, name, &name_len);
-    if (st == ExtractStatus::kNeedMore) return true;
+    size_t needed = 0;
+    const ExtractStatus st = extract(proto, bytes, n, name, &name_len, &needed);
+    if (st == ExtractStatus::kNeedMore) {
+      // A hello split in tiny segments is not re-parsed for each of them.
+      f.need_len = static_cast<uint16_t>(std::min<size_t>(needed, 0xffff));
+      return true;
+    }
     if (st != ExtractStatus::kFound) return false;
+    remember_name(f, name, name_len);
     const uint32_t v = lookup_name(name, name_len);
     if (v != table::kNoMatch) {
       // The SNI can arrive before the rest of the ClientHello: the verdict falls on the
@@ -256,6 +364,7 @@ size_t Classifier::message_length(InspectProto proto, const uint8_t* bytes, size
 void Classifier::apply_name_match(Flow& f, uint32_t v) {
   const auto proto = static_cast<InspectProto>(f.inspect_proto);
   f.l7_match = v;
+  f.l7_gen_back = 0;
   f.pending_match = table::kNoMatch;
   f.l7_kind = static_cast<uint8_t>(proto == InspectProto::kTls    ? MatchKind::kSni
                                    : proto == InspectProto::kHttp ? MatchKind::kHost
@@ -263,31 +372,44 @@ void Classifier::apply_name_match(Flow& f, uint32_t v) {
 }
 
 void Classifier::start_message(Flow& f, const uint8_t* p, uint32_t len, uint32_t seq) {
+  f.need_len = 0;
   if (!evaluate(f, p, len)) {
     end_message(f);
     return;
   }
   int slot = reasm_.take();
   if (slot < 0) {
-    // Every buffer is held: take the one held longest, so stalled flows cannot starve new ones.
+    // Every buffer is held: take back the one whose stream was quiet longest (the head of
+    // the pool's LRU list, O(1)), so stalled streams cannot starve new ones. That stream
+    // can no longer be read, unless its name was already seen.
     ++counters_.reasm_pool_empty;
-    Flow* oldest = nullptr;
-    for (uint32_t i = 0; i < reasm_.capacity(); ++i)
-      if (slot_owner_[i] != nullptr && (oldest == nullptr || slot_owner_[i]->last_seen < oldest->last_seen))
-        oldest = slot_owner_[i];
-    if (oldest == nullptr) {
-      abandon(f);
+    const int oldest = reasm_.oldest();
+    if (oldest < 0) {
+      unreadable(f, nullptr);
       return;
     }
-    abandon(*oldest);
+    unreadable(*slot_owner_[oldest], nullptr);
     slot = reasm_.take();
   }
   ++counters_.reasm_started;
   f.reasm_slot = static_cast<uint16_t>(slot);
   slot_owner_[slot] = &f;
-  reasm_.append(f.reasm_slot, p, len);
   f.inspect = static_cast<uint8_t>(Inspect::kReassembling);
   f.next_seq = seq + len;
+  // A reassembled IP datagram can hold more than a buffer.
+  if (!reasm_.append(f.reasm_slot, p, len)) unreadable(f, &DataplaneCounters::reasm_overflow);
+}
+
+void Classifier::unreadable(Flow& f, uint64_t DataplaneCounters::*reason) {
+  if (reason != nullptr) ++(counters_.*reason);
+  if (f.pending_match != table::kNoMatch) {
+    abandon(f);  // the name was seen: it decides
+    return;
+  }
+  release_slot(f);
+  f.inspect = static_cast<uint8_t>(Inspect::kDone);
+  if (unreadable_drop_) f.unreadable = 1;
+  else ++counters_.unreadable_passed;
 }
 
 void Classifier::end_message(Flow& f) {
@@ -304,7 +426,7 @@ void Classifier::abandon(Flow& f) {
   f.inspect = static_cast<uint8_t>(Inspect::kDone);
 }
 
-bool Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a) {
+Classifier::Hold Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a) {
   const uint8_t* p = frame + m.payload_offset;
   const uint32_t len = m.payload_len;
   const auto state = static_cast<Inspect>(f.inspect);
@@ -319,20 +441,20 @@ bool Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f,
       proto = InspectProto::kHttp;
     } else {
       f.inspect = static_cast<uint8_t>(Inspect::kDone);
-      return false;
+      return Hold::kNone;
     }
     f.inspect_proto = static_cast<uint8_t>(proto);
     f.inspect_from_a = from_a;
     start_message(f, p, len, m.tcp_seq);
-    return false;
+    return Hold::kNone;
   }
-  if (from_a != static_cast<bool>(f.inspect_from_a)) return false;
+  if (from_a != static_cast<bool>(f.inspect_from_a)) return Hold::kNone;
+  const auto proto = static_cast<InspectProto>(f.inspect_proto);
   if (state == Inspect::kIdle) {
     // Segments of a request body do not start like a request line; the next request does.
     // A DNS client writes each length-prefixed query at a segment start.
-    const auto proto = static_cast<InspectProto>(f.inspect_proto);
     if (proto == InspectProto::kDnsTcp || looks_like_http_request(p, len)) start_message(f, p, len, m.tcp_seq);
-    return false;
+    return Hold::kNone;
   }
 
   // Reassembling: only in-order bytes of the inspected direction extend the buffer.
@@ -344,22 +466,37 @@ bool Classifier::inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f,
     if (f.held < kMaxHeldSegments) {
       ++f.held;
       ++counters_.reasm_out_of_order;
-      return true;
+      return Hold::kOutOfOrder;
     }
-    ++counters_.reasm_abandoned;
-    abandon(f);
-    return false;
+    unreadable(f, &DataplaneCounters::reasm_abandoned);
+    return Hold::kNone;
   }
+  // Bytes already held must come again unchanged. A stack that sent other bytes for the
+  // same sequence numbers would make the receiver's reading depend on which copy reached it
+  // first (a copy can be made to die on the way, by its TTL): there is no one reading to
+  // judge, so the stream is unreadable. Real stacks never resend different bytes.
   const uint32_t overlap = static_cast<uint32_t>(-delta);
-  if (overlap >= len) return false;  // a retransmission of bytes already held
+  const uint32_t have = reasm_.len(f.reasm_slot);
+  const uint32_t before = overlap > have ? overlap - have : 0;  // bytes from before the message
+  const uint32_t same = std::min(overlap, len);
+  if (same > before &&
+      std::memcmp(p + before, reasm_.data(f.reasm_slot) + (have - (overlap - before)), same - before) != 0) {
+    unreadable(f, &DataplaneCounters::reasm_conflict);
+    return Hold::kNone;
+  }
+  if (overlap >= len) return Hold::kNone;  // a retransmission of bytes already held
   if (!reasm_.append(f.reasm_slot, p + overlap, len - overlap)) {
-    ++counters_.reasm_overflow;
-    abandon(f);
-    return false;
+    unreadable(f, &DataplaneCounters::reasm_overflow);
+    return Hold::kNone;
   }
   f.next_seq += len - overlap;
-  if (!evaluate(f, reasm_.data(f.reasm_slot), reasm_.len(f.reasm_slot))) end_message(f);
-  return false;
+  const uint32_t buffered = reasm_.len(f.reasm_slot);
+  // Tiny segments: read again only once the extractor can say more (TLS knows how many
+  // bytes it needs; an HTTP header line ends in LF).
+  if (buffered < f.need_len) return Hold::kNone;
+  if (proto == InspectProto::kHttp && std::memchr(p + overlap, '\n', len - overlap) == nullptr) return Hold::kNone;
+  if (!evaluate(f, reasm_.data(f.reasm_slot), buffered)) end_message(f);
+  return Hold::kNone;
 }
 
 void Classifier::release_slot(Flow& f) {
@@ -373,10 +510,57 @@ uint32_t Classifier::lookup_name(const char* name, size_t len) const {
   return table_->lookup_domain(name, len).value;
 }
 
-void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count) {
+void Classifier::remember_name(Flow& f, const char* name, size_t len) {
+  if (len == 0 || len > 255) return;
+  f.name_len = static_cast<uint8_t>(len);
+  f.name_pos = names_.put(name, f.name_len);
+  f.name_hash = name_hash(name, len);
+}
+
+bool Classifier::recall_name(const Flow& f, char* out) const {
+  return f.name_len != 0 && names_.get(f.name_pos, f.name_len, out) && name_hash(out, f.name_len) == f.name_hash;
+}
+
+void Classifier::rejudge_name(Flow& f) {
+  char name[kMaxNameLen + 1];
+  if (!recall_name(f, name)) {
+    ++counters_.name_lost;  // overwritten by newer names: the verdict it had stays
+    return;
+  }
+  ++counters_.name_rejudged;
+  const uint32_t v = lookup_name(name, f.name_len);
+  if (f.inspect == static_cast<uint8_t>(Inspect::kReassembling) && static_cast<InspectProto>(f.inspect_proto) == InspectProto::kTls) {
+    f.pending_match = v;  // the hello is still incomplete: its verdict waits for the rest
+    return;
+  }
+  const bool was_matched = f.l7_match != table::kNoMatch;
+  if (v != table::kNoMatch) {
+    apply_name_match(f, v);
+    // An HTTP or DNS connection is not read while a name blocks it (a request half read
+    // gives its buffer back).
+    if (f.inspect == static_cast<uint8_t>(Inspect::kIdle) || f.inspect == static_cast<uint8_t>(Inspect::kReassembling)) {
+      release_slot(f);
+      f.inspect = static_cast<uint8_t>(Inspect::kDone);
+    }
+  } else {
+    f.l7_match = table::kNoMatch;
+    f.l7_gen_back = 0;
+    // Un-dropped: a kept-alive HTTP or DNS connection is read again from its next message.
+    if (was_matched && f.inspect == static_cast<uint8_t>(Inspect::kDone) && f.unreadable == 0 &&
+        static_cast<InspectProto>(f.inspect_proto) != InspectProto::kTls)
+      f.inspect = static_cast<uint8_t>(Inspect::kIdle);
+  }
+}
+
+void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count,
+                      bool with_name) {
   MatchEvent e{};
   e.time = now;
-  e.generation = f.generation;
+  // The generation whose table the record index belongs to; 0 when it is too far back to
+  // know (the control process then resolves the IoC from the event's own addresses or name).
+  e.generation = f.first_gen_back == kGenBackUnknown || f.first_gen_back > f.generation
+                     ? 0
+                     : f.generation - f.first_gen_back;
   e.type = static_cast<uint8_t>(type);
   e.packets = type == EventType::kFirstMatch ? 1 : f.matched_packets;
   e.match = f.first_match;
@@ -391,22 +575,25 @@ void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan
   std::memcpy(e.server, a_client ? f.key.b : f.key.a, 16);
   e.client_port = a_client ? f.key.port_a : f.key.port_b;
   e.server_port = a_client ? f.key.port_b : f.key.port_a;
+  if (with_name && recall_name(f, e.name)) e.name_len = f.name_len;
   if (!events_->push(e)) ++counters_.events_lost;
 }
 
-void Classifier::on_evicted(const Flow& f, uint64_t now) {
+void Classifier::on_evicted(const Flow& f, bool held_verdict, uint64_t now) {
   ++counters_.flows_evicted;
+  if (held_verdict) ++counters_.flows_evicted_verdict;
   if (f.reasm_slot != kNoSlot) {
     slot_owner_[f.reasm_slot] = nullptr;
     reasm_.give_back(f.reasm_slot);
   }
-  if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0);
+  if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0, f.first_kind != static_cast<uint8_t>(MatchKind::kIp));
 }
 
 
 void Classifier::flush_summaries() {
   flows_.for_each([&](Flow& f) {
-    if (f.matched_packets > 0) emit(f, EventType::kSummary, f.last_seen, 0, 0);
+    if (f.matched_packets > 0)
+      emit(f, EventType::kSummary, f.last_seen, 0, 0, f.first_kind != static_cast<uint8_t>(MatchKind::kIp));
     f.matched_packets = 0;  // reported: a later eviction must not report it again
   });
 }

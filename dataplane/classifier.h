@@ -8,7 +8,9 @@
 #include <memory>
 
 #include "dataplane/flow_table.h"
+#include "dataplane/ip_reassembly.h"
 #include "dataplane/l7_extract.h"
+#include "dataplane/name_log.h"
 #include "dataplane/packet_parser.h"
 #include "dataplane/reassembly_pool.h"
 #include "shm/shm_protocol.h"
@@ -24,11 +26,25 @@ enum class Verdict : uint8_t {
   kForward = 0,
   kDrop = 1,
   kMirror = 2,  // forward, and send a copy to the mirror port
+  kReject = 3,  // drop, and answer the client (dataplane/reject_reply.h)
 };
 
 struct ClassifierConfig {
   uint32_t flow_capacity = 1u << 16;
   uint16_t reassembly_buffers = 1024;
+  // What happens to a stream or fragmented datagram whose name cannot be read (buffers
+  // exhausted, limits exceeded, conflicting retransmissions): true drops it from then on
+  // (unreadable_dropped), false passes it unread (unreadable_passed). [dataplane] unreadable.
+  bool unreadable_drop = true;
+  // Fragmented datagrams in reassembly at once, 64 KiB each.
+  uint32_t fragment_contexts = 256;
+  // Clock units (the `now` of classify_burst: TSC cycles in the workers) before an
+  // incomplete datagram's context may be reused. Must cover the receivers' own reassembly
+  // timeout (60 s for IPv6, 30 s on Linux); the default is 65 s at up to 3 GHz.
+  uint64_t fragment_timeout = 195'000'000'000ull;
+  // Bytes of the per-worker log of names flows saw, kept so that a new table generation
+  // judges open connections' names again (about 25 B a name).
+  uint32_t name_log_bytes = 1u << 22;
 };
 
 class Classifier {
@@ -56,23 +72,31 @@ class Classifier {
   // Sends events to a ring elsewhere (shared memory) instead of the classifier's own.
   void set_event_ring(EventRing* ring) { events_ = ring; }
   const FlowTable& flows() const { return flows_; }
+  const IpReassembly& fragments() const { return frags_; }
 
  private:
+  // Why a packet that no IoC matched is still not forwarded.
+  enum class Hold : uint8_t { kNone, kOutOfOrder, kUnreadable };
+
   struct Scratch {
     PacketMeta meta;
     FlowKey key;
     uint64_t hash;
     ParseStatus status;
     bool src_is_a;
+    Hold hold;
   };
 
-  table::Action judge(const uint8_t* frame, Scratch& s, uint64_t now);
-  // Reads names in a TCP payload; true when the segment must be dropped while held (it
+  // `read_names` false: judge by addresses (and the flow's verdict) only, as for a fragment
+  // whose bytes are read once its datagram is whole.
+  table::Action judge(const uint8_t* frame, Scratch& s, uint64_t now, bool read_names = true);
+  table::Action judge_fragment(const uint8_t* frame, Scratch& s, uint64_t now);
+  // Reads names in a TCP payload; kOutOfOrder when the segment must be held back (it
   // arrived beyond a gap in a message being reassembled).
-  bool inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a);
+  Hold inspect_tcp(const uint8_t* frame, const PacketMeta& m, Flow& f, bool from_a);
   static size_t message_length(InspectProto proto, const uint8_t* bytes, size_t n);
   static ExtractStatus extract(InspectProto proto, const uint8_t* bytes, size_t n, char* name,
-                               size_t* name_len);
+                               size_t* name_len, size_t* needed);
   // Judges a message (ClientHello, request, DNS query) held in `bytes`; true when it needs
   // more bytes to be judged.
   bool evaluate(Flow& f, const uint8_t* bytes, size_t n);
@@ -80,16 +104,27 @@ class Classifier {
   void start_message(Flow& f, const uint8_t* p, uint32_t len, uint32_t seq);
   void end_message(Flow& f);
   void abandon(Flow& f);
+  // The stream cannot be read any more: counted under `reason`, then dropped or passed by
+  // the unreadable policy.
+  void unreadable(Flow& f, uint64_t DataplaneCounters::*reason);
   uint32_t lookup_name(const char* name, size_t len) const;
   void release_slot(Flow& f);
-  void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count);
-  void on_evicted(const Flow& f, uint64_t now);
+  // `with_name`: a name match; the event carries the name the flow saw, if still logged.
+  void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count, bool with_name);
+  void remember_name(Flow& f, const char* name, size_t len);
+  // The flow's last name into out (kMaxNameLen + 1 bytes); false when none or overwritten.
+  bool recall_name(const Flow& f, char* out) const;
+  void rejudge_name(Flow& f);
+  void on_evicted(const Flow& f, bool held_verdict, uint64_t now);
 
   const table::IocTableView* table_ = nullptr;
   uint64_t generation_ = 0;
   FlowTable flows_;
   ReassemblyPool reasm_;
   std::unique_ptr<Flow*[]> slot_owner_;  // which flow holds each reassembly buffer
+  IpReassembly frags_;
+  NameLog names_;
+  bool unreadable_drop_;
   std::unique_ptr<EventRing> own_events_;
   EventRing* events_;
   DataplaneCounters counters_;

@@ -80,6 +80,10 @@ int worker_main(void* arg) {
   ClassifierConfig ccfg;
   ccfg.flow_capacity = ctx.cfg->flow_capacity;
   ccfg.reassembly_buffers = static_cast<uint16_t>(ctx.cfg->reassembly_buffers);
+  ccfg.unreadable_drop = ctx.cfg->unreadable != "pass";
+  // Longer than any receiver keeps a fragment (60 s for IPv6): a slot is never reused while
+  // a host could still complete its datagram.
+  ccfg.fragment_timeout = 65 * rte_get_tsc_hz();
   // Built on the worker's own lcore, so its memory is local to that core's socket. Sized by
   // the config: a size the machine cannot give is the operator's to fix, and says which.
   std::unique_ptr<Classifier> made;

@@ -27,25 +27,35 @@ FlowTable::FlowTable(uint32_t capacity) {
 FlowTable::~FlowTable() { munmap(flows_, bytes_); }
 
 Flow* FlowTable::find_or_create(const FlowKey& key, uint64_t hash, uint64_t now, bool* created,
-                                Flow* evicted, bool* did_evict) {
+                                Flow* evicted, bool* did_evict, bool* evicted_verdict) {
   Flow* bucket = &flows_[uint64_t{bucket_of(hash)} * kWays];
-  Flow* victim = nullptr;
+  Flow* empty_way = nullptr;
   *did_evict = false;
+  if (evicted_verdict != nullptr) *evicted_verdict = false;
   for (uint32_t w = 0; w < kWays; ++w) {
     Flow& f = bucket[w];
     if (!f.in_use) {
-      if (victim == nullptr || victim->in_use) victim = &f;
-      continue;
-    }
-    if (f.key == key) {
+      if (empty_way == nullptr) empty_way = &f;
+    } else if (f.key == key) {
       *created = false;
       return &f;
     }
-    if (victim == nullptr || (victim->in_use && f.last_seen < victim->last_seen)) victim = &f;
   }
+  // A miss in a full bucket: the victim is chosen only now, off the hit path.
+  Flow* plain = nullptr;    // least recently seen flow without a verdict
+  Flow* verdict = nullptr;  // least recently seen flow with one
+  if (empty_way == nullptr) {
+    for (uint32_t w = 0; w < kWays; ++w) {
+      Flow& f = bucket[w];
+      Flow*& best = holds_verdict(f) ? verdict : plain;
+      if (best == nullptr || f.last_seen < best->last_seen) best = &f;
+    }
+  }
+  Flow* victim = empty_way != nullptr ? empty_way : plain != nullptr ? plain : verdict;
   if (victim->in_use) {
     *did_evict = true;
     *evicted = *victim;
+    if (evicted_verdict != nullptr) *evicted_verdict = victim == verdict;
   } else {
     ++size_;
   }

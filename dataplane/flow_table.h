@@ -1,6 +1,7 @@
 // dataplane/flow_table.h — per-worker table of flows, keyed by the 5-tuple in either
 // direction, that remembers verdicts and inspection state. One per worker: no locks, and
-// all memory is allocated once at start-up; a full bucket evicts its least recently seen flow.
+// all memory is allocated once at start-up; a full bucket evicts its least recently seen flow,
+// unmatched flows first, so a flood of new flows cannot wash out a verdict already reached.
 #pragma once
 
 #include <cstdint>
@@ -86,13 +87,35 @@ struct Flow {
   uint8_t inspect_proto;    // InspectProto of the buffered stream
   uint8_t reported_action;  // strongest action reported in an event so far
   uint8_t held;             // out-of-order segments dropped while a message was incomplete
+  uint8_t unreadable;       // Unreadable: why the stream could not be read (policy "drop")
+  uint16_t need_len;        // reassembly: buffered bytes the extractor needs before it can
+                            // say more (TLS), 0 when unknown
   uint32_t first_match;     // table::Match value of the flow's first match, for reports
   uint32_t pending_match;   // a ClientHello's SNI matched before the hello was complete:
                             // applied when the segment that completes it arrives
+  // The last name read from the stream (SNI, Host, DNS-over-TCP query), in the classifier's
+  // NameLog, so a new table generation judges it again; name_len 0 when none.
+  uint32_t name_pos;
+  uint32_t name_hash;       // of the name's bytes: tells an overwritten log entry apart
+  uint8_t name_len;
+  // Generations between `generation` and the table a stored match value came from, so an
+  // event names the generation its record index belongs to (never an index of one table with
+  // the number of another). Saturated (0xff / 0xffff): unknown, and the event says so.
+  uint8_t l7_gen_back;      // of l7_match: 0 when it was (re)judged by `generation`
+  uint16_t first_gen_back;  // of first_match
 };
-static_assert(sizeof(Flow) == 104);
+static_assert(sizeof(Flow) == 112);
 
 inline constexpr uint16_t kNoSlot = 0xffff;
+inline constexpr uint16_t kGenBackUnknown = 0xffff;
+
+// A flow whose eviction would lose a verdict: it matched, or it is dropped as unreadable.
+// Its address verdict would be found again, but not a name read from a ClientHello, nor the
+// fact that its stream could not be read.
+inline bool holds_verdict(const Flow& f) {
+  return f.matched_packets != 0 || f.l7_match != table::kNoMatch || f.pending_match != table::kNoMatch ||
+         f.unreadable != 0;
+}
 
 // Set-associative: a key hashes to one bucket of kWays flows. Misses cost one bucket read,
 // and eviction needs no global list.
@@ -112,11 +135,12 @@ class FlowTable {
     for (size_t off = 0; off < kWays * sizeof(Flow); off += 64) __builtin_prefetch(b + off);
   }
 
-  // Returns the flow for `key`, creating it (and evicting the bucket's least recently seen
-  // flow if full). *created tells which; *evicted receives a copy of an evicted flow that
-  // had a match, so its summary is not lost.
+  // Returns the flow for `key`, creating it (and, if the bucket is full, evicting its least
+  // recently seen flow that holds no verdict, else its least recently seen flow).
+  // *created tells which; *evicted receives a copy of the evicted flow, so its summary is
+  // not lost; *evicted_verdict is set when that flow held a verdict (every way did).
   Flow* find_or_create(const FlowKey& key, uint64_t hash, uint64_t now, bool* created,
-                       Flow* evicted, bool* did_evict);
+                       Flow* evicted, bool* did_evict, bool* evicted_verdict = nullptr);
 
   uint32_t capacity() const { return bucket_mask_ + 1 == 0 ? 0 : (bucket_mask_ + 1) * kWays; }
   uint64_t size() const { return size_; }

@@ -50,6 +50,7 @@ ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMet
     meta.sport = load_be16(l4);
     meta.dport = load_be16(l4 + 2);
     meta.tcp_seq = load_be32(l4 + 4);
+    meta.tcp_ack = load_be32(l4 + 8);
     meta.tcp_flags = l4[13];
     meta.has_l4 = 1;
     meta.payload_offset = static_cast<uint16_t>(off + doff);
@@ -89,6 +90,15 @@ ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketM
   const uint32_t total = load_be16(ip + 2);
   if (total < ihl) return ParseStatus::kMalformed;
   if (len - off < total) return ParseStatus::kTruncated;
+  if (meta.is_fragment) {
+    meta.frag_ok = 1;
+    meta.frag_more = more_fragments;
+    meta.frag_next = meta.l4_proto;
+    meta.frag_offset = static_cast<uint16_t>((frag & 0x1fff) * 8);
+    meta.frag_data_offset = static_cast<uint16_t>(off + ihl);
+    meta.frag_data_len = static_cast<uint16_t>(total - ihl);
+    meta.frag_id = load_be16(ip + 4);
+  }
   return parse_l4(frame, off + ihl, off + total, meta);
 }
 
@@ -121,6 +131,13 @@ ParseStatus parse_ipv6(const uint8_t* frame, uint32_t len, uint32_t off, PacketM
         if (end - cur < hlen) return ParseStatus::kTruncated;
         meta.is_fragment = 1;
         meta.later_fragment = (load_be16(frame + cur + 2) & 0xfff8) != 0;
+        meta.frag_ok = 1;
+        meta.frag_more = load_be16(frame + cur + 2) & 1;
+        meta.frag_next = frame[cur];
+        meta.frag_offset = static_cast<uint16_t>(load_be16(frame + cur + 2) & 0xfff8);
+        meta.frag_data_offset = static_cast<uint16_t>(cur + 8);
+        meta.frag_data_len = static_cast<uint16_t>(end - cur - 8);
+        meta.frag_id = load_be32(frame + cur + 4);
         break;
       default:  // an upper-layer protocol, ESP (50) or no-next-header (59)
         meta.l4_proto = next;
@@ -139,6 +156,33 @@ ParseStatus parse_ipv6(const uint8_t* frame, uint32_t len, uint32_t off, PacketM
 }
 
 }  // namespace
+
+ParseStatus parse_reassembled(const uint8_t* data, uint32_t len, uint8_t next, PacketMeta& meta) {
+  meta.later_fragment = 0;
+  meta.has_l4 = 0;
+  uint32_t cur = 0;
+  // The first fragment carried the rest of the IPv6 header chain: walk it as parse_ipv6 does.
+  for (int i = 0; meta.ip_version == 6; ++i) {
+    uint32_t hlen;
+    if (next == 0 || next == 43 || next == 60) {
+      if (len - cur < 2) return ParseStatus::kTruncated;
+      hlen = (static_cast<uint32_t>(data[cur + 1]) + 1) * 8;
+    } else if (next == 51) {
+      if (len - cur < 2) return ParseStatus::kTruncated;
+      hlen = (static_cast<uint32_t>(data[cur + 1]) + 2) * 4;
+    } else if (next == 44) {
+      return ParseStatus::kMalformed;  // a fragment header inside a reassembled datagram
+    } else {
+      break;
+    }
+    if (i == kMaxIpv6ExtHeaders) return ParseStatus::kMalformed;
+    if (len - cur < hlen) return ParseStatus::kTruncated;
+    next = data[cur];
+    cur += hlen;
+  }
+  meta.l4_proto = next;
+  return parse_l4(data, cur, len, meta);
+}
 
 ParseStatus parse_packet(const uint8_t* frame, uint32_t len, PacketMeta& meta) {
   meta = PacketMeta{};

@@ -28,9 +28,18 @@ struct PacketMeta {
   uint16_t sport;            // host byte order
   uint16_t dport;
   uint32_t tcp_seq;          // host byte order
+  uint32_t tcp_ack;          // host byte order (a reset in reply takes its sequence from it)
   uint16_t l3_offset;        // offset of the IP header in the frame
   uint16_t payload_offset;   // offset of the L4 payload in the frame
   uint16_t payload_len;      // L4 payload bytes present in the frame (bounded by IP length)
+  // Fragments (valid when frag_ok): where this fragment's data lies and where it goes.
+  uint8_t frag_ok;           // 1 when the fragment fields below were read from a whole header
+  uint8_t frag_more;         // more fragments follow (IPv4 MF, IPv6 M)
+  uint8_t frag_next;         // IPv4 protocol, or the IPv6 fragment header's next header
+  uint16_t frag_offset;      // byte offset of this fragment's data in the datagram
+  uint16_t frag_data_offset; // offset in the frame of the fragment's data
+  uint16_t frag_data_len;    // its length (bounded by the IP length)
+  uint32_t frag_id;          // IPv4 identification (16 bits) or IPv6 fragment identification
 };
 
 // Parses Ethernet, up to two VLAN tags (0x8100 / 0x88a8 / 0x9100), IPv4 (with options;
@@ -44,5 +53,11 @@ struct PacketMeta {
 // first fragment) is kTruncated. payload_offset/payload_len are set when has_l4, and for a
 // non-TCP/UDP protocol or a later fragment (the bytes after the IP/extension headers).
 ParseStatus parse_packet(const uint8_t* frame, uint32_t len, PacketMeta& meta);
+
+// Reads the transport header of a reassembled datagram: `data` is its fragmentable part (for
+// IPv6 possibly starting with further extension headers), `next` the protocol of its first
+// byte. The caller has filled meta's addresses; this sets l4_proto, ports, TCP fields and
+// payload_offset/payload_len relative to `data`, under the same rules as parse_packet.
+ParseStatus parse_reassembled(const uint8_t* data, uint32_t len, uint8_t next, PacketMeta& meta);
 
 }  // namespace iocgate

@@ -23,7 +23,10 @@ namespace iocgate {
 #define IOCGATE_DATAPLANE_COUNTERS(X)                                              \
   X(rx_packets, "packets received")                                                \
   X(tx_packets, "packets forwarded")                                               \
-  X(dropped_packets, "packets dropped by a verdict")                               \
+  X(dropped_packets, "packets dropped by an IoC verdict")                               \
+  X(rejected_packets, "packets dropped by a reject verdict (the client is answered)")   \
+  X(reject_replies, "TCP resets and DNS NXDOMAIN answers sent for rejected packets")    \
+  X(reject_replies_failed, "answers to rejected packets not sent (no mbuf, port full)")  \
   X(mirrored_packets, "packets forwarded and copied to the mirror port")           \
   X(alerted_packets, "packets forwarded with an alert")                            \
   X(allowed_packets, "packets that matched an allowlist entry")                    \
@@ -36,13 +39,25 @@ namespace iocgate {
   X(truncated, "frames whose headers run past their end")                          \
   X(malformed, "frames with impossible header fields")                             \
   X(fragments, "IP fragments")                                                     \
+  X(ipfrag_reassembled, "fragmented TCP/UDP datagrams reassembled and judged whole") \
+  X(ipfrag_conflict, "fragmented datagrams refused: fragments overlap with other bytes or ends") \
+  X(ipfrag_invalid, "fragmented datagrams refused: beyond 64 KiB, empty or misaligned fragments") \
+  X(ipfrag_too_many, "fragmented datagrams refused: more fragments than the limit (64)") \
+  X(ipfrag_no_room, "fragments not recorded: every reassembly context was in use")  \
+  X(ipfrag_timeout, "fragmented datagrams that never completed (reclaimed after the timeout)") \
   X(flows_created, "flows created")                                                \
   X(flows_evicted, "flows evicted from a full bucket")                             \
+  X(flows_evicted_verdict, "flows evicted that held a verdict: every way of the bucket did") \
   X(reasm_started, "TCP streams buffered to complete a ClientHello or request")    \
-  X(reasm_out_of_order, "out-of-order segments dropped while a name was incomplete") \
-  X(reasm_abandoned, "streams no longer inspected: the gap was never filled")       \
-  X(reasm_overflow, "buffered streams abandoned past the buffer size")             \
-  X(reasm_pool_empty, "buffers taken from the longest-waiting stream: pool full")  \
+  X(reasm_out_of_order, "out-of-order segments held back (not forwarded, not an IoC drop) while a name was incomplete") \
+  X(reasm_abandoned, "streams unreadable: a gap in them was never filled")          \
+  X(reasm_overflow, "streams unreadable: the message outgrew the reassembly buffer") \
+  X(reasm_conflict, "streams unreadable: retransmitted bytes differed from bytes already read") \
+  X(reasm_pool_empty, "buffers taken back from the least recently active stream: pool full") \
+  X(unreadable_dropped, "packets dropped because their stream or datagram could not be read (unreadable = drop); not IoC drops") \
+  X(unreadable_passed, "streams and fragments passed unread (unreadable = pass)")  \
+  X(name_rejudged, "open TLS/HTTP/DNS-over-TCP flows whose name a new table generation judged again") \
+  X(name_lost, "flows whose name had left the name log when a new generation came: old verdict kept") \
   X(events_lost, "match events not recorded: the event ring was full")             \
   X(dropped_no_table, "packets dropped because no valid table is enforced (fail-closed)")
 
@@ -99,9 +114,15 @@ struct MatchEvent {
   uint16_t server_port;
   uint8_t client[16];
   uint8_t server[16];
+  // Name matches: the exact name seen (query name, SNI, Host), which may be a subdomain of
+  // the listed one in `match`. Lower case, no trailing dot, not NUL-terminated; name_len 0
+  // for address matches.
+  uint8_t name_len;
+  char name[255];
 };
-static_assert(sizeof(MatchEvent) == 72);
+static_assert(sizeof(MatchEvent) == 328);
 static_assert(offsetof(MatchEvent, match) == 16 && offsetof(MatchEvent, client) == 36);
+static_assert(offsetof(MatchEvent, name_len) == 68 && offsetof(MatchEvent, name) == 69);
 
 // Single producer (worker i writes tail_ and the slots), single consumer (the control
 // process, or replay, writes head_). A full ring drops the event and the worker counts it:
@@ -109,7 +130,8 @@ static_assert(offsetof(MatchEvent, match) == 16 && offsetof(MatchEvent, client) 
 // indices inconsistent (tail - head beyond the ring) resynchronises its own head.
 class EventRing {
  public:
-  static constexpr uint32_t kSlots = 1u << 14;
+  // 4096 × 328 B = 1.3 MiB per worker (the 16384 × 72 B of before, in events that carry names).
+  static constexpr uint32_t kSlots = 1u << 12;
 
   // Producer.
   bool push(const MatchEvent& v) {
@@ -226,7 +248,7 @@ inline constexpr uint32_t kShmProtocolVersion = static_cast<uint32_t>(
     (sizeof(ControlBlock) * 0x9E3779B1u) ^ (sizeof(WorkerSlot) * 0x85EBCA77u) ^
     (sizeof(MatchEvent) * 0xC2B2AE3Du) ^ (kDataplaneCounterCount * 0x27D4EB2Fu) ^
     (offsetof(ControlBlock, workers) * 0x165667B1u) ^ (offsetof(WorkerSlot, events) * 0xD3A2646Cu) ^
-    (EventRing::kSlots * 0xFD7046C5u) ^ 2u /* hand-kept revision: bump on a change of meaning */);
+    (EventRing::kSlots * 0xFD7046C5u) ^ 3u /* hand-kept revision: bump on a change of meaning */);
 
 // Reads the TSC (the workers' clock: cheap, invariant on x86-64, but possibly a little
 // skewed between cores of a VM, so compare readings with a signed difference).

@@ -103,8 +103,8 @@ std::unique_ptr<Table> build_table(const std::vector<FeedSpec>& feeds) {
     for (const Ioc& i : f.iocs) b.add(id, i);
   }
   std::string err;
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob.has_value()) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob.ok()) << blob.message();
   auto t = std::make_unique<Table>();
   t->blob = std::move(*blob);
   EXPECT_TRUE(t->view.attach(t->blob.data(), t->blob.size(), &err)) << err;
@@ -263,6 +263,7 @@ struct Case {
   std::string name;
   std::vector<Pkt> packets;
   std::function<void(Classifier&)> check = {};  // counters and events after the last packet
+  std::function<void(ClassifierConfig&)> config = {};  // changes to small_config()
 };
 
 ClassifierConfig small_config() {
@@ -305,7 +306,9 @@ void run_cases(const std::vector<Case>& cases, const Table& t = default_table())
   for (const Case& c : cases) {
     for (uint32_t burst : {kBurstSize, 1u}) {
       SCOPED_TRACE(c.name + (burst == 1 ? " [one packet per burst]" : " [full bursts]"));
-      auto cls = std::make_unique<Classifier>(small_config());
+      ClassifierConfig cfg = small_config();
+      if (c.config) c.config(cfg);
+      auto cls = std::make_unique<Classifier>(cfg);
       cls->set_table(&t.view, 1);
       std::vector<Bytes> frames;
       for (const Pkt& p : c.packets) frames.push_back(p.frame);
@@ -728,32 +731,6 @@ std::vector<Case> tls_cases() {
                  {{k.c(p[0]), F}, {k.srst(), F}, {k.c(p[1]), F}}});
   }
   {
-    // No IP reassembly: the first fragment starts TCP reassembly with its part of the hello,
-    // the later fragment (no TCP header) is judged by address only, and the next segment's
-    // sequence number then looks like a gap, which abandons inspection.
-    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
-    const Bytes h = hello("www.evil.com", true);
-    const uint32_t seq0 = k.cseq();
-    Bytes first = ip_frame("192.0.2.1", "198.51.100.7").ipv4_fragment(0, true).tcp(40000, 443, 0x18, seq0)
-                      .payload(Bytes(h.begin(), h.begin() + 100)).build();
-    Bytes rest = ip_frame("192.0.2.1", "198.51.100.7").ipv4_fragment((20 + 100) / 8, false).protocol(6)
-                     .payload(Bytes(h.begin() + 100, h.end())).build();
-    k.skip(h.size());
-    v.push_back({"TLS: a ClientHello in IP fragments is not reassembled (no IP reassembly yet): the "
-                 "segments after it look like a gap, are held a few times, then the flow passes",
-                 {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}, {first, F, "first fragment"},
-                  {rest, F, "later fragment"}, {k.c(app_data()), D, "next segment: a gap, held"},
-                  {k.c(app_data()), D, "held"}, {k.c(app_data()), D, "held"}, {k.c(app_data()), D, "held"},
-                  {k.c(app_data()), F, "gap never filled: inspection abandoned"},
-                  {k.s(server_hello()), F}},
-                 [](Classifier& c) {
-                   COUNTER_EQ(c, fragments, 2);
-                   COUNTER_EQ(c, reasm_out_of_order, 4);
-                   COUNTER_EQ(c, reasm_abandoned, 1);
-                   COUNTER_EQ(c, match_sni, 0);
-                 }});
-  }
-  {
     Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
     v.push_back({"TLS: a stream is read from its first payload only (hello after other bytes passes)",
                  {{k.c(test::bytes_of("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n")), F},
@@ -763,6 +740,319 @@ std::vector<Case> tls_cases() {
 }
 
 TEST(ClassifierTls, Table) { run_cases(tls_cases()); }
+
+// --- no evasion by splitting ----------------------------------------------------------------
+// A name carried in IP fragments (IPv4, IPv6; in order or not), in 1-byte TCP segments, in
+// overlapping retransmissions with other bytes, or over many TLS records is read as the
+// receiving host reads it. What cannot be read (limits, conflicts) is dropped by the default
+// unreadable policy, or passed unread under unreadable = "pass", each outcome counted.
+
+// The IP fragments of the (untagged) TCP/UDP packet `frame`, cut so that fragment i carries
+// sizes[i] bytes of the datagram (multiples of 8 but the last), in the order `order`.
+std::vector<Bytes> fragments(const Bytes& frame, const std::vector<size_t>& sizes,
+                             std::vector<size_t> order = {}, uint32_t id = 0x1234) {
+  const bool v6 = frame[12] == 0x86;
+  const size_t l4 = v6 ? 14 + 40 : 14 + 20;
+  const uint8_t proto = v6 ? frame[20] : frame[23];
+  const Bytes data(frame.begin() + l4, frame.end());
+  std::vector<Bytes> out;
+  size_t off = 0;
+  for (size_t i = 0; i <= sizes.size(); ++i) {
+    EXPECT_LT(off, data.size()) << "fragment sizes beyond the datagram";
+    const size_t n = i < sizes.size() ? std::min(sizes[i], data.size() - off) : data.size() - off;
+    const bool more = off + n < data.size();
+    PacketBuilder b;
+    if (v6) {
+      std::array<uint8_t, 16> src, dst;
+      std::copy(frame.begin() + 22, frame.begin() + 38, src.begin());
+      std::copy(frame.begin() + 38, frame.begin() + 54, dst.begin());
+      b.ipv6(src, dst).ipv6_fragment(static_cast<uint16_t>(off / 8), more, id);
+    } else {
+      std::array<uint8_t, 4> src, dst;
+      std::copy(frame.begin() + 26, frame.begin() + 30, src.begin());
+      std::copy(frame.begin() + 30, frame.begin() + 34, dst.begin());
+      b.ipv4(src, dst).ipv4_fragment(static_cast<uint16_t>(off / 8), more);
+    }
+    out.push_back(b.protocol(proto).payload(Bytes(data.begin() + off, data.begin() + off + n)).build());
+    off += n;
+    if (!more) break;
+  }
+  if (order.empty()) return out;
+  std::vector<Bytes> reordered;
+  for (size_t i : order) reordered.push_back(out[i]);
+  return reordered;
+}
+
+// Every frame F but the last, which gets `last`.
+std::vector<Pkt> all_but_last(const std::vector<Bytes>& frames, Verdict last, const std::string& note) {
+  std::vector<Pkt> v;
+  for (size_t i = 0; i < frames.size(); ++i)
+    v.push_back({frames[i], i + 1 == frames.size() ? last : F, note + " " + std::to_string(i)});
+  return v;
+}
+
+// The client sends `data` one byte per segment.
+std::vector<Bytes> one_byte_segments(Conn& k, const Bytes& data) {
+  std::vector<Bytes> out;
+  for (uint8_t b : data) out.push_back(k.c(Bytes{b}));
+  return out;
+}
+
+void append_pkts(std::vector<Pkt>& v, const std::vector<Pkt>& more) { v.insert(v.end(), more.begin(), more.end()); }
+
+std::vector<Case> split_cases() {
+  std::vector<Case> v;
+  const auto pass_unread = [](ClassifierConfig& c) { c.unreadable_drop = false; };
+  for (const bool v6 : {false, true}) {
+    const std::string ip = v6 ? "IPv6" : "IPv4";
+    const std::string cli = v6 ? "2001:db8::1" : "192.0.2.1", srv = v6 ? "2001:db8::7" : "198.51.100.7";
+    for (const bool listed : {true, false}) {
+      for (const bool in_order : {true, false}) {
+        Conn k(cli, 40000, srv, 443);
+        std::vector<Pkt> p = {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}};
+        const auto frags = fragments(k.c(hello(listed ? "www.evil.com" : "www.example.com", true)),
+                                     {96, 96}, in_order ? std::vector<size_t>{} : std::vector<size_t>{2, 0, 1});
+        append_pkts(p, all_but_last(frags, listed ? D : F, "fragment"));
+        p.push_back({k.s(server_hello()), listed ? D : F});
+        p.push_back({k.c(app_data()), listed ? D : F});
+        v.push_back({"TLS: ClientHello in 3 " + ip + " fragments" + (in_order ? "" : " out of order (last first)") +
+                         (listed ? ", listed SNI: the completing fragment, then the flow, dropped"
+                                 : ", unlisted SNI: all pass"),
+                     p, [listed](Classifier& c) {
+                       COUNTER_EQ(c, fragments, 3);
+                       COUNTER_EQ(c, ipfrag_reassembled, 1);
+                       COUNTER_EQ(c, match_sni, listed ? 3 : 0);
+                       COUNTER_EQ(c, unreadable_dropped, 0);
+                       EXPECT_EQ(c.fragments().in_use(), 0u) << "the context is freed on completion";
+                     }});
+      }
+    }
+    {
+      // RFC 1858: a first fragment too short to hold the TCP header.
+      Conn k(cli, 40001, srv, 443);
+      const auto frags = fragments(k.c(hello("www.evil.com")), {8, 16});
+      std::vector<Pkt> p = all_but_last(frags, D, "fragment");
+      p.push_back({k.s(server_hello()), D});
+      v.push_back({"TLS: " + ip + " tiny first fragment (8 bytes, no whole TCP header): reassembled, blocked", p});
+    }
+    {
+      Conn k(cli, 40002, srv, 443);
+      auto frags = fragments(k.c(hello("www.evil.com")), {96, 96});
+      v.push_back({"TLS: " + ip + " exact duplicate fragment changes nothing",
+                   {{frags[0], F}, {frags[0], F, "duplicate"}, {frags[1], F}, {frags[2], D}, {k.s(server_hello()), D}},
+                   [](Classifier& c) { COUNTER_EQ(c, ipfrag_reassembled, 1); }});
+    }
+    for (const bool drop : {true, false}) {
+      Conn k(cli, 40003, srv, 443);
+      const Bytes seg = k.c(hello("www.example.com"));
+      auto frags = fragments(seg, {96, 96});
+      // A second copy of the middle fragment's range with other bytes, shifted to overlap
+      // the first fragment: the receiver's reading would depend on its overlap rule.
+      Bytes forged = seg;
+      for (size_t i = (v6 ? 54 : 34) + 96; i < forged.size(); ++i) forged[i] ^= 0x20;
+      const auto other = fragments(forged, {88, 104});
+      v.push_back({"TLS: " + ip + " overlapping fragment with other bytes: the datagram is refused (" +
+                       (drop ? "dropped" : "passed unread") + ")",
+                   {{frags[0], F}, {other[1], drop ? D : F, "overlaps fragment 0"}, {frags[1], drop ? D : F},
+                    {frags[2], drop ? D : F, "the datagram stays refused"}},
+                   [drop](Classifier& c) {
+                     COUNTER_EQ(c, ipfrag_conflict, 1);
+                     COUNTER_EQ(c, ipfrag_reassembled, 0);
+                     COUNTER_EQ(c, unreadable_dropped, drop ? 3 : 0);
+                     COUNTER_EQ(c, unreadable_passed, drop ? 0 : 3);
+                     COUNTER_EQ(c, dropped_packets, 0);
+                   },
+                   drop ? std::function<void(ClassifierConfig&)>{} : pass_unread});
+    }
+    {
+      Conn k(cli, 40004, srv, 80);
+      const auto frags = fragments(k.c(http_get("Host: www.evil.com")), {24, 24, 24});
+      std::vector<Pkt> p = all_but_last(frags, D, "fragment");
+      p.push_back({k.s(http_ok()), D});
+      v.push_back({"HTTP: request in 4 " + ip + " fragments: blocked by its Host", p});
+    }
+    {
+      const Bytes q = udp(cli, 5353, v6 ? "2001:db8::53" : "198.51.100.53", 53, test::dns_query("www.evil.com"));
+      v.push_back({"DNS over UDP: a query in 2 " + ip + " fragments, the question in the second",
+                   all_but_last(fragments(q, {16}), D, "fragment"),
+                   [](Classifier& c) { COUNTER_EQ(c, match_dns, 1); }});
+    }
+  }
+  {
+    // Fragments that never complete: each holds a context until the timeout; when every
+    // context is in use, a new datagram cannot be read (dropped by default, counted).
+    std::vector<Pkt> p;
+    for (int i = 0; i < 20; ++i) {
+      const std::string src = "192.0.2." + std::to_string(10 + i);
+      Conn k(src, 40000, "198.51.100.7", 443);
+      const auto frags = fragments(k.c(hello("www.example.com")), {96});
+      p.push_back({frags[0], i < 4 ? F : D, "first fragment of datagram " + std::to_string(i)});
+    }
+    v.push_back({"IP fragments that never complete: 4 contexts hold 4 datagrams, later ones are unreadable",
+                 p,
+                 [](Classifier& c) {
+                   EXPECT_EQ(c.fragments().capacity(), 4u);
+                   EXPECT_EQ(c.fragments().in_use(), 4u);
+                   COUNTER_EQ(c, ipfrag_no_room, 16);
+                   COUNTER_EQ(c, unreadable_dropped, 16);
+                 },
+                 [](ClassifierConfig& c) { c.fragment_contexts = 4; }});
+  }
+  {
+    Conn k("192.0.2.1", 40010, "198.51.100.7", 443);
+    const auto frags = fragments(k.c(hello("www.evil.com", false, 32, 600)), std::vector<size_t>(70, 8));
+    std::vector<Pkt> p;
+    for (size_t i = 0; i < frags.size(); ++i) p.push_back({frags[i], i < 64 ? F : D, std::to_string(i)});
+    v.push_back({"IP fragments: more than 64 for one datagram refuse it", p,
+                 [](Classifier& c) { COUNTER_EQ(c, ipfrag_too_many, 1); }});
+  }
+  {
+    Conn k("192.0.2.1", 40011, "198.51.100.7", 443);
+    const auto frags = fragments(k.c(hello("www.evil.com")), {100});  // 100: not a multiple of 8
+    v.push_back({"IP fragments: a non-final fragment whose length is not a multiple of 8 is refused",
+                 {{frags[0], D}, {frags[1], D}},
+                 [](Classifier& c) { COUNTER_EQ(c, ipfrag_invalid, 1); }});
+  }
+  {
+    Conn k("192.0.2.1", 40020, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com");
+    std::vector<Pkt> p = {{k.syn(), F}, {k.synack(), F}, {k.ack(), F}};
+    append_pkts(p, all_but_last(one_byte_segments(k, h), D, "byte"));
+    p.push_back({k.s(server_hello()), D});
+    p.push_back({k.c(app_data()), D});
+    v.push_back({"TLS: ClientHello in 1-byte segments, listed SNI: the last byte completes it, then the flow",
+                 p, [](Classifier& c) { COUNTER_EQ(c, reasm_started, 1); }});
+  }
+  {
+    Conn k("192.0.2.1", 40021, "198.51.100.7", 443);
+    std::vector<Pkt> p = all_but_last(one_byte_segments(k, hello("www.example.com")), F, "byte");
+    p.push_back({k.s(server_hello()), F});
+    v.push_back({"TLS: ClientHello in 1-byte segments, unlisted SNI: all pass", p});
+  }
+  {
+    Conn k("192.0.2.1", 40022, "198.51.100.7", 80);
+    const Bytes req = http_get("Host: www.evil.com");
+    const size_t eol = offset_of(req, "Host: www.evil.com") + std::string_view("Host: www.evil.com\r\n").size();
+    std::vector<Pkt> p;
+    const auto bytes = one_byte_segments(k, req);
+    for (size_t i = 0; i < bytes.size(); ++i)
+      p.push_back({bytes[i], i + 1 >= eol ? D : F, "byte " + std::to_string(i)});
+    p.push_back({k.s(http_ok()), D});
+    v.push_back({"HTTP: request in 1-byte segments: dropped from the byte that ends the Host line", p});
+  }
+  for (const bool drop : {true, false}) {
+    // A retransmission of held bytes with other bytes: first-wins and last-wins receivers
+    // would read different names; no single reading exists to judge.
+    Conn k("192.0.2.1", 40023, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    Bytes forged = h;
+    for (size_t i = 50; i < 150; ++i) forged[i] ^= 0x5a;
+    const uint32_t seq0 = k.cseq();
+    const Verdict u = drop ? D : F;
+    v.push_back({std::string("TLS: overlapping retransmission with other bytes: the stream is unreadable (") +
+                     (drop ? "dropped" : "passed unread") + ")",
+                 {{k.c_at(seq0, Bytes(h.begin(), h.begin() + 100)), F},
+                  {k.c_at(seq0 + 50, Bytes(forged.begin() + 50, forged.begin() + 150)), u, "overlap differs"},
+                  {k.c_at(seq0 + 100, Bytes(h.begin() + 100, h.end())), u},
+                  {k.s(server_hello()), u}},
+                 [drop](Classifier& c) {
+                   COUNTER_EQ(c, reasm_conflict, 1);
+                   COUNTER_EQ(c, unreadable_dropped, drop ? 3 : 0);
+                   COUNTER_EQ(c, unreadable_passed, drop ? 0 : 1);
+                   COUNTER_EQ(c, match_sni, 0);
+                 },
+                 drop ? std::function<void(ClassifierConfig&)>{} : pass_unread});
+  }
+  {
+    Conn k("192.0.2.1", 40024, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const uint32_t seq0 = k.cseq();
+    v.push_back({"TLS: overlapping retransmission with the same bytes completes the hello",
+                 {{k.c_at(seq0, Bytes(h.begin(), h.begin() + 100)), F},
+                  {k.c_at(seq0 + 50, Bytes(h.begin() + 50, h.begin() + 150)), F},
+                  {k.c_at(seq0 + 150, Bytes(h.begin() + 150, h.end())), D}},
+                 [](Classifier& c) { COUNTER_EQ(c, reasm_conflict, 0); }});
+  }
+  for (const bool listed : {true, false}) {
+    const Bytes hs = test::client_hello_handshake({.sni = listed ? "www.evil.com" : "www.example.com"});
+    std::vector<size_t> cuts;
+    for (size_t at = 16; at < hs.size(); at += 16) cuts.push_back(at);
+    const Bytes recs = test::tls_records(hs, cuts);
+    {
+      Conn k("192.0.2.1", 40025, "198.51.100.7", 443);
+      v.push_back({std::string("TLS: hello over ") + std::to_string(cuts.size() + 1) + " records of 16 bytes, one segment, " +
+                       (listed ? "listed" : "unlisted"),
+                   {{k.c(recs), listed ? D : F}, {k.s(server_hello()), listed ? D : F}}});
+    }
+    {
+      Conn k("192.0.2.1", 40026, "198.51.100.7", 443);
+      std::vector<Bytes> segs;
+      for (size_t off = 0; off < recs.size(); off += 21) segs.push_back(k.c(Bytes(recs.begin() + off, recs.begin() + std::min(off + 21, recs.size()))));
+      std::vector<Pkt> p = all_but_last(segs, listed ? D : F, "record");
+      p.push_back({k.s(server_hello()), listed ? D : F});
+      v.push_back({std::string("TLS: hello over 16-byte records, one record per segment, ") + (listed ? "listed" : "unlisted"), p});
+    }
+  }
+  {
+    Conn k("192.0.2.1", 40027, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const auto p = cut(h, {100, 200});
+    const uint32_t seq0 = k.cseq();
+    v.push_back({"TLS: out-of-order segments are held back, counted on their own, not as IoC drops",
+                 {{k.c(p[0]), F}, {k.c_at(seq0 + 200, p[2]), D, "held"}, {k.c_at(seq0 + 200, p[2]), D, "held"},
+                  {k.c_at(seq0 + 100, p[1]), F}, {k.c_at(seq0 + 200, p[2]), D, "completes: an SNI drop"}},
+                 [](Classifier& c) {
+                   COUNTER_EQ(c, reasm_out_of_order, 2);
+                   COUNTER_EQ(c, dropped_packets, 1);
+                   COUNTER_EQ(c, unreadable_dropped, 0);
+                 }});
+  }
+  for (const bool drop : {true, false}) {
+    Conn k("192.0.2.1", 40028, "198.51.100.7", 443);
+    const Bytes h = hello("www.evil.com", true);
+    const uint32_t seq0 = k.cseq();
+    k.skip(h.size());
+    const Verdict u = drop ? D : F;
+    v.push_back({std::string("TLS: a gap never filled: held 4 times, then unreadable (") + (drop ? "dropped" : "passed") + ")",
+                 {{k.c_at(seq0, Bytes(h.begin(), h.begin() + 100)), F},
+                  {k.c(app_data()), D, "held"}, {k.c(app_data()), D, "held"}, {k.c(app_data()), D, "held"},
+                  {k.c(app_data()), D, "held"}, {k.c(app_data()), u, "gap never filled"}, {k.s(server_hello()), u}},
+                 [drop](Classifier& c) {
+                   COUNTER_EQ(c, reasm_out_of_order, 4);
+                   COUNTER_EQ(c, reasm_abandoned, 1);
+                   COUNTER_EQ(c, dropped_packets, 0);
+                   COUNTER_EQ(c, unreadable_dropped, drop ? 2 : 0);
+                 },
+                 drop ? std::function<void(ClassifierConfig&)>{} : pass_unread});
+  }
+  return v;
+}
+
+TEST(ClassifierSplit, Table) { run_cases(split_cases()); }
+
+TEST(ClassifierSplit, FragmentContextsAreReclaimedAfterTheTimeout) {
+  ClassifierConfig cfg = small_config();
+  cfg.fragment_contexts = 4;
+  cfg.fragment_timeout = 100;
+  Classifier cls(cfg);
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  // Four datagrams that never complete fill the table.
+  for (int i = 0; i < 4; ++i) {
+    Conn k("192.0.2." + std::to_string(10 + i), 40000, "198.51.100.7", 443);
+    EXPECT_EQ(classify(cls, {fragments(k.c(hello("x.example")), {96})[0]}, 1, &now)[0], F);
+  }
+  Conn late("192.0.2.1", 40001, "198.51.100.7", 443);
+  const auto frags = fragments(late.c(hello("www.evil.com")), {96});
+  EXPECT_EQ(classify(cls, {frags[0]}, 1, &now)[0], D) << "no room: unreadable";
+  EXPECT_EQ(cls.counters().ipfrag_no_room, 1u);
+  // After the timeout (the receivers have given up on those datagrams too) the contexts are
+  // reused; a new datagram is read whole.
+  now += 200;
+  EXPECT_EQ(classify(cls, {frags[0], frags[1]}, kBurstSize, &now), (std::vector<Verdict>{F, D}));
+  EXPECT_EQ(cls.counters().ipfrag_timeout, 1u);
+  EXPECT_EQ(cls.counters().ipfrag_reassembled, 1u);
+}
 
 // --- HTTP Host ------------------------------------------------------------------------------
 
@@ -916,7 +1206,24 @@ TEST(ClassifierActions, Table) { run_cases(action_cases()); }
 
 // --- table switch, no table -----------------------------------------------------------------
 
-TEST(ClassifierTableSwitch, AddressesRejudgedNamesSticky) {
+std::array<uint8_t, 16> addr16(const std::string& s) {
+  std::array<uint8_t, 16> a{};
+  if (is_v6(s)) return a6(s);
+  const auto v = a4(s);
+  std::copy(v.begin(), v.end(), a.begin());
+  return a;
+}
+
+void expect_endpoints(const MatchEvent& e, const std::string& client, uint16_t cport,
+                      const std::string& server, uint16_t sport) {
+  const auto c = addr16(client), s = addr16(server);
+  EXPECT_EQ(std::memcmp(e.client, c.data(), 16), 0) << "client " << client;
+  EXPECT_EQ(std::memcmp(e.server, s.data(), 16), 0) << "server " << server;
+  EXPECT_EQ(e.client_port, cport);
+  EXPECT_EQ(e.server_port, sport);
+}
+
+TEST(ClassifierTableSwitch, AddressesAndNamesRejudged) {
   const Table& t1 = default_table();
   auto t2 = build_table({{"block2", Action::kDrop, {v4("198.51.100.7"), dom("later.example")}}});
   Classifier cls(small_config());
@@ -942,21 +1249,221 @@ TEST(ClassifierTableSwitch, AddressesRejudgedNamesSticky) {
                kBurstSize, &now);
   EXPECT_EQ(v[0], F) << "address no longer listed: re-judged, forwarded";
   EXPECT_EQ(v[1], D) << "address newly listed: re-judged, dropped";
-  EXPECT_EQ(v[2], D) << "current behaviour: a flow blocked by SNI stays blocked under a table "
-                        "that no longer lists the name (the name match is sticky per flow)";
-  EXPECT_EQ(v[3], F) << "current behaviour: a hello already read is not re-read, so a name "
-                        "listed by the new table does not block a flow already past its hello";
+  EXPECT_EQ(v[2], F) << "a name the new table no longer lists: the flow is no longer dropped";
+  EXPECT_EQ(v[3], D) << "a name the new table lists: the open connection is dropped from its next packet";
   EXPECT_EQ(v[4], F) << "a new flow to the delisted address";
+  EXPECT_EQ(cls.counters().name_rejudged, 2u);
 
   const auto ev = drain(cls);
-  ASSERT_EQ(ev.size(), 1u) << "only the newly listed flow is a new match";
+  ASSERT_EQ(ev.size(), 2u) << "the newly listed address and the newly listed SNI";
   EXPECT_EQ(ev[0].generation, 2u);
   EXPECT_EQ(ev[0].server_port, 80);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kIp));
+  EXPECT_EQ(ev[1].kind, static_cast<uint8_t>(MatchKind::kSni));
+  EXPECT_EQ(ev[1].generation, 2u);
+  EXPECT_EQ(ev[1].server_port, 443);
+  EXPECT_EQ(std::string(ev[1].name, ev[1].name_len), "www.later.example");
+  EXPECT_EQ(t2->view.describe(table::Match{ev[1].match}.record()), "later.example");
 
   // And back: the same flows are judged again under generation 3 = table 1.
   cls.set_table(&t1.view, 3);
-  v = classify(cls, {listed.ack(), newly.ack()}, kBurstSize, &now);
-  EXPECT_EQ(v, (std::vector<Verdict>{D, F}));
+  v = classify(cls, {listed.ack(), newly.ack(), sni.c(app_data()), late.c(app_data())}, kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{D, F, D, F}));
+}
+
+// --- names judged again when the table changes ------------------------------------------------
+
+TEST(ClassifierNameRejudge, TlsSessionToANameListedLaterIsDroppedAndReported) {
+  auto gen2 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}}});
+  auto gen3 = build_table({{"other", Action::kDrop, {dom("other.example")}}});
+  for (uint32_t burst : {kBurstSize, 1u}) {
+    SCOPED_TRACE(burst);
+    Classifier cls(small_config());
+    cls.set_table(&default_table().view, 1);
+    Conn k("192.0.2.1", 40000, "198.51.100.7", 443);
+    uint64_t now = 0;
+    EXPECT_EQ(classify(cls, {k.syn(), k.synack(), k.ack(), k.c(hello("cdn.zyber-i.com")), k.s(server_hello())}, burst, &now),
+              std::vector<Verdict>(5, F))
+        << "generation 1 does not list the SNI";
+    EXPECT_TRUE(drain(cls).empty());
+    cls.set_table(&gen2->view, 2);
+    EXPECT_EQ(classify(cls, {k.c(app_data()), k.s(app_data()), k.ack()}, burst, &now), std::vector<Verdict>(3, D))
+        << "generation 2 lists it: the open session is dropped from its next packet on";
+    const auto ev = drain(cls);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].type, static_cast<uint8_t>(EventType::kFirstMatch));
+    EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kSni));
+    EXPECT_EQ(ev[0].generation, 2u);
+    EXPECT_EQ(std::string(ev[0].name, ev[0].name_len), "cdn.zyber-i.com");
+    EXPECT_EQ(gen2->view.describe(table::Match{ev[0].match}.record()), "zyber-i.com");
+    expect_endpoints(ev[0], "192.0.2.1", 40000, "198.51.100.7", 443);
+    EXPECT_EQ(cls.counters().match_sni, 3u);
+    cls.set_table(&gen3->view, 3);
+    EXPECT_EQ(classify(cls, {k.c(app_data()), k.s(app_data())}, burst, &now), std::vector<Verdict>(2, F))
+        << "generation 3 removed it: forwarded again";
+  }
+}
+
+TEST(ClassifierNameRejudge, HttpKeepAliveConnection) {
+  auto gen2 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}}});
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  Conn k("192.0.2.1", 40000, "198.51.100.7", 80);
+  uint64_t now = 0;
+  EXPECT_EQ(classify(cls, {k.syn(), k.synack(), k.ack(), k.c(http_get("Host: www.zyber-i.com:8080")), k.s(http_ok())},
+                     kBurstSize, &now),
+            std::vector<Verdict>(5, F));
+  cls.set_table(&gen2->view, 2);
+  EXPECT_EQ(classify(cls, {k.ack(), k.c(http_get("Host: www.example.org")), k.s(http_ok())}, kBurstSize, &now),
+            std::vector<Verdict>(3, D))
+      << "the connection's last Host is listed now: dropped from its next packet";
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kHost));
+  EXPECT_EQ(std::string(ev[0].name, ev[0].name_len), "www.zyber-i.com");
+  expect_endpoints(ev[0], "192.0.2.1", 40000, "198.51.100.7", 80);
+  // Generation 3 is table 1 again: the name is no longer listed, the connection is read again
+  // from its next request, whose listed Host then blocks it.
+  cls.set_table(&default_table().view, 3);
+  EXPECT_EQ(classify(cls, {k.ack(), k.c(http_get("Host: www.example.org")), k.s(http_ok()),
+                           k.c(http_get("Host: evil.com")), k.s(http_ok())},
+                     kBurstSize, &now),
+            (std::vector<Verdict>{F, F, F, D, D}));
+  ev = drain(cls);
+  ASSERT_EQ(ev.size(), 0u) << "the flow's first match was already reported (drop)";
+}
+
+TEST(ClassifierNameRejudge, DnsOverTcpAndAllowlist) {
+  auto gen2 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}}});
+  auto gen3 = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com")}},
+                           {"allow", Action::kAllow, {dom("ns.zyber-i.com")}}});
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  Conn k("192.0.2.1", 40000, "198.51.100.53", 53);
+  uint64_t now = 0;
+  EXPECT_EQ(classify(cls, {k.syn(), k.synack(), k.ack(), k.c(dns_over_tcp("ns.zyber-i.com"))}, kBurstSize, &now),
+            std::vector<Verdict>(4, F));
+  cls.set_table(&gen2->view, 2);
+  EXPECT_EQ(classify(cls, {k.s(concat(Bytes{0, 12}, test::dns_header(0)))}, kBurstSize, &now), std::vector<Verdict>{D});
+  const auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, static_cast<uint8_t>(MatchKind::kDns));
+  EXPECT_EQ(std::string(ev[0].name, ev[0].name_len), "ns.zyber-i.com");
+  cls.set_table(&gen3->view, 3);
+  EXPECT_EQ(classify(cls, {k.ack()}, kBurstSize, &now), std::vector<Verdict>{F}) << "allowlisted by generation 3";
+  EXPECT_EQ(cls.counters().allowed_packets, 1u);
+}
+
+TEST(ClassifierNameRejudge, ANameOverwrittenInTheLogKeepsItsVerdict) {
+  // A log of 4 KiB: thousands of later names overwrite the first flow's; at the next
+  // generation that flow cannot be re-judged, keeps its verdict, and is counted.
+  ClassifierConfig cfg = small_config();
+  cfg.name_log_bytes = 4096;
+  cfg.flow_capacity = 1u << 14;
+  Classifier cls(cfg);
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  Conn first("192.0.2.1", 40000, "198.51.100.7", 443);
+  EXPECT_EQ(classify(cls, {first.c(hello("www.evil.com"))}, 1, &now), std::vector<Verdict>{D});
+  for (uint16_t p = 1; p <= 400; ++p) {
+    Conn k("192.0.2.2", p, "198.51.100.7", 443);
+    classify(cls, {k.c(hello("host" + std::to_string(p) + ".example.org"))}, 1, &now);
+  }
+  auto gen2 = build_table({{"other", Action::kDrop, {dom("other.example")}}});
+  cls.set_table(&gen2->view, 2);
+  EXPECT_EQ(classify(cls, {first.s(server_hello())}, 1, &now), std::vector<Verdict>{D})
+      << "its name is gone from the log: the old verdict stays";
+  EXPECT_EQ(cls.counters().name_lost, 1u);
+}
+
+// --- the exact name in events -----------------------------------------------------------------
+
+TEST(ClassifierEvents, NameMatchesCarryTheExactNameAndBothEndpoints) {
+  auto t = build_table({{"advisory", Action::kDrop, {dom("zyber-i.com"), v4("203.0.113.5")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t->view, 1);
+  uint64_t now = 0;
+  Conn tls("2001:db8::1", 40000, "2001:db8::7", 443);
+  Conn http("192.0.2.1", 40001, "198.51.100.7", 8080);
+  const Bytes q = udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query("WWW.Zyber-I.com"));
+  classify(cls, {tls.c(hello("cdn.zyber-i.com")), http.c(http_get("Host: a.b.zyber-i.com:8080")), q,
+                 udp("192.0.2.1", 1, "203.0.113.5", 9)},
+           kBurstSize, &now);
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 4u);
+  const std::vector<std::string> names = {"cdn.zyber-i.com", "a.b.zyber-i.com", "www.zyber-i.com", ""};
+  for (size_t i = 0; i < ev.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(std::string(ev[i].name, ev[i].name_len), names[i]);
+    if (i < 3) EXPECT_EQ(t->view.describe(table::Match{ev[i].match}.record()), "zyber-i.com");
+  }
+  expect_endpoints(ev[0], "2001:db8::1", 40000, "2001:db8::7", 443);
+  expect_endpoints(ev[1], "192.0.2.1", 40001, "198.51.100.7", 8080);
+  expect_endpoints(ev[2], "192.0.2.1", 5353, "198.51.100.53", 53);
+  EXPECT_EQ(ev[3].kind, static_cast<uint8_t>(MatchKind::kIp));
+  // Summaries carry the name too.
+  cls.flush_summaries();
+  ev = drain(cls);
+  ASSERT_EQ(ev.size(), 4u);
+  size_t named = 0;
+  for (const MatchEvent& e : ev) named += e.name_len != 0;
+  EXPECT_EQ(named, 3u);
+}
+
+// An event's record index belongs to the table of the generation the event names: a flow
+// that matched under generation 1 and lived on through generations 2 and 3 (whose tables put
+// other IoCs at that index) reports its summary with generation 1, never with 3.
+TEST(ClassifierEvents, ASummaryNamesTheGenerationOfItsRecord) {
+  auto t1 = build_table({{"advisory", Action::kDrop, {v4("203.0.113.5"), dom("evil.example")}}});
+  auto t3 = build_table({{"other", Action::kAlert, {v4("198.51.100.1"), v4("198.51.100.2"), dom("aaa.example")}},
+                         {"advisory", Action::kDrop, {v4("203.0.113.5"), dom("evil.example")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t1->view, 1);
+  uint64_t now = 0;
+  Conn ip("192.0.2.1", 40000, "203.0.113.5", 443);
+  Conn tls("192.0.2.1", 40001, "198.51.100.9", 443);
+  classify(cls, {ip.syn(), tls.syn(), tls.c(hello("www.evil.example"))}, kBurstSize, &now);
+  auto first = drain(cls);
+  ASSERT_EQ(first.size(), 2u);
+  for (const MatchEvent& e : first) EXPECT_EQ(e.generation, 1u);
+  cls.set_table(&t1->view, 2);
+  classify(cls, {ip.c(Bytes(10, 'x')), tls.c(Bytes(10, 'y'))}, kBurstSize, &now);
+  cls.set_table(&t3->view, 3);
+  classify(cls, {ip.c(Bytes(10, 'x')), tls.c(Bytes(10, 'y'))}, kBurstSize, &now);
+  drain(cls);  // generation 3 re-judged both: no new first match (same actions)
+  cls.flush_summaries();
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 2u);
+  for (const MatchEvent& e : ev) {
+    EXPECT_EQ(static_cast<EventType>(e.type), EventType::kSummary);
+    // The generation its record belongs to: never 3 with a record index of generation 1.
+    EXPECT_EQ(e.generation, 1u);
+    const std::string ioc = t1->view.describe(table::Match{e.match}.record());
+    EXPECT_TRUE(ioc == "203.0.113.5" || ioc == "evil.example") << ioc;
+  }
+}
+
+// A reject feed blocks like a drop feed, with its own verdict (the worker answers the client)
+// and its own counter; an allowlist still wins over it.
+TEST(ClassifierActions, RejectIsItsOwnVerdictAndCounter) {
+  auto t = build_table({{"refuse", Action::kReject, {v4("203.0.113.66"), dom("evil.example")}},
+                        {"ours", Action::kAllow, {v4("203.0.113.67")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t->view, 1);
+  uint64_t now = 0;
+  Conn c("192.0.2.1", 40000, "203.0.113.66", 443);
+  Conn ok("192.0.2.1", 40001, "203.0.113.67", 443);
+  const auto v = classify(cls, {c.syn(), udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query("www.evil.example")),
+                                ok.syn()},
+                          kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{Verdict::kReject, Verdict::kReject, F}));
+  EXPECT_EQ(cls.counters().rejected_packets, 2u);
+  // A ClientHello whose SNI the reject feed lists: the hello itself is rejected (reset).
+  Conn tls("192.0.2.1", 40002, "198.51.100.10", 443);
+  const auto w = classify(cls, {tls.syn(), tls.synack(), tls.c(hello("www.evil.example"))}, kBurstSize, &now);
+  EXPECT_EQ(w, (std::vector<Verdict>{F, F, Verdict::kReject}));
+  EXPECT_EQ(cls.counters().rejected_packets, 3u);
+  EXPECT_EQ(cls.counters().dropped_packets, 0u) << "counted apart from drops";
 }
 
 TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
@@ -990,23 +1497,6 @@ TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
 }
 
 // --- events ---------------------------------------------------------------------------------
-
-std::array<uint8_t, 16> addr16(const std::string& s) {
-  std::array<uint8_t, 16> a{};
-  if (is_v6(s)) return a6(s);
-  const auto v = a4(s);
-  std::copy(v.begin(), v.end(), a.begin());
-  return a;
-}
-
-void expect_endpoints(const MatchEvent& e, const std::string& client, uint16_t cport,
-                      const std::string& server, uint16_t sport) {
-  const auto c = addr16(client), s = addr16(server);
-  EXPECT_EQ(std::memcmp(e.client, c.data(), 16), 0) << "client " << client;
-  EXPECT_EQ(std::memcmp(e.server, s.data(), 16), 0) << "server " << server;
-  EXPECT_EQ(e.client_port, cport);
-  EXPECT_EQ(e.server_port, sport);
-}
 
 TEST(ClassifierEvents, OneFirstMatchPerFlowAndSummaryCounts) {
   const Table& t = default_table();

@@ -47,6 +47,14 @@ class Checks:
         return 1 if failed or not self.results else 0
 
 
+def not_forwarded(counters):
+    """Packets a worker did not forward: dropped (or rejected) by an IoC, held back (out of order while a
+    name is incomplete), dropped unread (the unreadable policy), dropped for want of a table.
+    received = forwarded + not_forwarded(counters)."""
+    return (counters["dropped_packets"] + counters["rejected_packets"] + counters["reasm_out_of_order"] +
+            counters["unreadable_dropped"] + counters["dropped_no_table"])
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -13,7 +13,12 @@
 #  - TLS ClientHello with a matching SNI / HTTP/1.x request with a matching Host (port stripped) ->
 #    the packet completing the ClientHello / carrying the request is dropped (sni, host) and every later
 #    packet of the TCP 5-tuple in both directions, whatever the VLAN tags (sni-flow, host-flow);
-#    packets of the flow before it pass (pre-sni, pre-host, pre-dns-tcp);
+#    packets of the flow before it pass (pre-sni, pre-host, pre-dns-tcp). A ClientHello or request
+#    split to evade that is read as the receiver reads it: in IP fragments (IPv4, IPv6, in order
+#    or not; the fragment that completes the datagram is the trigger), in 1-byte segments, over
+#    many TLS records;
+#  - a stream that cannot be read (a retransmission overlapping held bytes with other bytes) is
+#    dropped from that segment on, both directions (unreadable, unreadable-flow);
 #  - everything else passes (clean, lookalike-*, near-miss, frag, frag-mimic, arp, icmp-quote, ...).
 import argparse
 import ipaddress
@@ -29,10 +34,10 @@ import zlib
 from scapy.config import conf
 
 conf.verb = 0
-from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption  # noqa: E402
+from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption, fragment  # noqa: E402
 from scapy.layers.inet6 import (  # noqa: E402
-    ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, PadN,
-    RouterAlert)
+    ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+    PadN, RouterAlert, fragment6)
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
@@ -545,6 +550,61 @@ class Gen:
         t.close()
         return c
 
+    def tls_split_flow(self, cli, srv, sni, how, kind='tls-split', tag='split'):
+        """A ClientHello split to evade SNI filters: 'frag' (IP fragments, in order), 'frag-rev'
+        (out of order, last fragment first), 'bytes' (1-byte TCP segments), 'records' (32-byte
+        TLS records, one per segment)."""
+        hit = self.iocs.name_hit(sni)
+        c = self.conv(kind, tag, 'trigger' if hit else 'pass')
+        t = self.tcp(c, cli, srv, 443, encap=('none',))
+        t.handshake()
+        ch = tls_client_hello(self.rng, sni)
+        trig, exp = ('sni', sni), ('sni', sni)
+        if how in ('frag', 'frag-rev'):
+            fs = 8 * self.rng.randrange(10, 20)
+            n = (len(ch) + 20 + fs - 1) // fs
+            order = None if how == 'frag' else [n - 1] + list(range(n - 1))
+            t.send_frags(True, ch, fs, order, trigger=trig, expect=exp)
+        elif how == 'bytes':
+            t.data(True, ch, cuts=list(range(1, len(ch))), trigger=trig, expect=exp)
+        else:
+            hs = ch[5:]
+            recs = b''.join(b'\x16\x03\x01' + struct.pack('!H', len(hs[i:i + 32])) + hs[i:i + 32]
+                            for i in range(0, len(hs), 32))
+            t.data(True, recs, cuts=list(range(37, len(recs), 37)), trigger=trig, expect=exp)
+        t.data(False, tls_server_flight(self.rng), mss=1448)
+        t.data(True, b'\x14\x03\x03\x00\x01\x01' + tls_app_data(self.rng, 40, 90))
+        t.close()
+        return c
+
+    def tls_conflict_flow(self, cli, srv, sni):
+        """The hello in two segments, and between them a retransmission that overlaps the first
+        with other bytes: no single reading exists, so the stream is unreadable (dropped)."""
+        c = self.conv('tls-conflict', 'conflict', 'trigger')
+        t = self.tcp(c, cli, srv, 443, encap=('none',))
+        t.handshake()
+        ch = tls_client_hello(self.rng, sni)
+        seq0 = t.nxt[True]
+        t.send_at(True, seq0, ch[:100])
+        forged = bytes(b ^ 0x20 for b in ch[50:150])
+        t.send_at(True, seq0 + 50, forged, trigger=('unreadable', None))
+        t.nxt[True] = (seq0 + 100) & 0xffffffff
+        t.data(True, ch[100:])
+        t.data(False, tls_server_flight(self.rng), mss=1448)
+        t.close()
+        return c
+
+    def http_frag_flow(self, cli, srv, host):
+        hit = self.iocs.name_hit(host_header_name(host))
+        c = self.conv('http-split', 'split', 'trigger' if hit else 'pass')
+        t = self.tcp(c, cli, srv, 80, encap=('none',))
+        t.handshake()
+        t.send_frags(True, http_request(self.rng, 'Host: ' + host), 48, trigger=('host', host),
+                     expect=('host', host))
+        t.data(False, http_response(self.rng), mss=1448)
+        t.close()
+        return c
+
     def dns_udp(self, cli, res, name, qtype=1, respond=None, dport=53, tag='clean', kind='dns',
                 encap=None, ipopt=None, hbh=None, intent=None):
         hit = self.iocs.name_hit(name) and dport == 53
@@ -661,6 +721,37 @@ class TcpConv:
         self.nxt[c2s] = (seq + len(payload) + (1 if ('S' in flags or 'F' in flags) else 0)) & 0xffffffff
         self.c.pkts.append(Pkt(self.g.l2(l3, src, dst, self.encap), src, dst, flow=self.key,
                                trigger=trigger, expect=expect))
+
+    def send_frags(self, c2s, payload, fragsize, order=None, trigger=None, expect=None):
+        """One data segment in IP fragments of `fragsize` data bytes, sent in `order`; the last
+        one sent completes the datagram and carries the trigger."""
+        src, dst = (self.cli, self.srv) if c2s else (self.srv, self.cli)
+        sp, dp = (self.cport, self.sport) if c2s else (self.sport, self.cport)
+        seq = self.nxt[c2s]
+        tcp = TCP(sport=sp, dport=dp, flags='PA', seq=seq, ack=self.nxt[not c2s], window=self.win[c2s])
+        self.nxt[c2s] = (seq + len(payload)) & 0xffffffff
+        if ':' in src:
+            ip6 = IPv6(src=src, dst=dst, hlim=64, fl=self.g.rng.getrandbits(20))
+            whole = ip6 / IPv6ExtHdrFragment(id=self.g.rng.getrandbits(32)) / tcp / Raw(payload)
+            frags = fragment6(whole, fragsize + 40 + 8)
+        else:
+            whole = IP(src=src, dst=dst, id=self.g.rng.getrandbits(16), ttl=64, proto=6) / tcp / Raw(payload)
+            frags = fragment(whole, fragsize=fragsize)
+        order = order or list(range(len(frags)))
+        for n, i in enumerate(order):
+            last = n == len(order) - 1
+            self.c.pkts.append(Pkt(self.g.l2(frags[i], src, dst, self.encap), src, dst, flow=self.key,
+                                   trigger=trigger if last else None, expect=expect if last else None,
+                                   frag=i > 0))
+        self.send(not c2s, 'A')
+
+    def send_at(self, c2s, seq, payload, trigger=None):
+        """A data segment at an explicit sequence number (a retransmission); nxt unchanged."""
+        src, dst = (self.cli, self.srv) if c2s else (self.srv, self.cli)
+        sp, dp = (self.cport, self.sport) if c2s else (self.sport, self.cport)
+        tcp = TCP(sport=sp, dport=dp, flags='PA', seq=seq & 0xffffffff, ack=self.nxt[not c2s], window=self.win[c2s])
+        l3 = self.g.ip(src, dst, self.ipopt, self.hbh) / tcp / Raw(payload)
+        self.c.pkts.append(Pkt(self.g.l2(l3, src, dst, self.encap), src, dst, flow=self.key, trigger=trigger))
 
     def handshake(self):
         self.send(True, 'S')
@@ -891,6 +982,18 @@ def build_traffic(g):
     # ARP, including ARP for IoC addresses (not IP: passes)
     for i in range(30):
         g.arp(c4(), g.ioc_hit(False) if i % 5 == 0 else '10.0.0.1' if i % 2 else c4())
+    # Splitting to evade the SNI/Host filter: IP fragments (v4 and v6, in and out of order),
+    # 1-byte segments, many TLS records; listed names blocked, unlisted ones pass unchanged.
+    for i, how in enumerate(['frag', 'frag-rev', 'frag', 'frag-rev', 'bytes', 'records']):
+        for listed in (True, False):
+            v6 = i in (2, 3)
+            g.tls_split_flow(c6() if v6 else c4(), b6() if v6 else b4(),
+                             g.matching_name('sub') if listed else g.benign_name(), how)
+    for i in range(2):
+        g.http_frag_flow(c6() if i else c4(), b6() if i else b4(), g.matching_name('exact'))
+        g.http_frag_flow(c6() if i else c4(), b6() if i else b4(), g.benign_name())
+    for i in range(2):
+        g.tls_conflict_flow(c4(), b4(), g.benign_name())
 
 
 def interleave(g):
@@ -917,8 +1020,9 @@ def compute_truth(g, seq):
         elif p.flow is not None and p.flow in blocked:
             v, why = 'drop', blocked[p.flow] + '-flow'
         elif p.trigger is not None and (
-                g.iocs.name_hit(host_header_name(p.trigger[1])) if p.trigger[0] == 'host'
-                else g.iocs.name_hit(p.trigger[1])):
+                p.trigger[0] == 'unreadable' or
+                (g.iocs.name_hit(host_header_name(p.trigger[1])) if p.trigger[0] == 'host'
+                 else g.iocs.name_hit(p.trigger[1]))):
             v, why = 'drop', p.trigger[0]
             blocked[p.flow] = p.trigger[0]
         elif p.dnsname is not None and g.iocs.name_hit(p.dnsname):
@@ -1054,8 +1158,10 @@ def verify_tshark(path, seq, convs):
         return ['tshark saw %d frames, generator wrote %d' % (len(rows), len(seq))]
     errs = []
     seen = {'dns': 0, 'sni': 0, 'host': 0}
-    for i, (row, (_, _, p)) in enumerate(zip(rows, seq)):
+    for i, (row, (_, ci, p)) in enumerate(zip(rows, seq)):
         row += [''] * (11 - len(row))
+        if convs[ci].kind == 'tls-conflict':
+            continue  # two readings by design: tshark's is its overlap rule's
         got = {'dns': row[1] if row[2] in ('0', 'False') else '', 'sni': row[3], 'host': row[4]}
         want = {'dns': '', 'sni': '', 'host': ''}
         if p.expect:

@@ -58,8 +58,12 @@ def truth_counts(traffic_dir):
     assert len(pkts) == len(truth)
     kinds = {"ip": 0, "dns": 0, "sni": 0, "host": 0}
     hosts, unattributed = {}, 0
+    unreadable = 0
     for p, (_, verdict, why) in zip(pkts, truth):
         if verdict != "drop":
+            continue
+        if why.startswith("unreadable"):
+            unreadable += 1  # dropped unread by the policy: no IoC, no host to report
             continue
         kinds[KIND_OF_REASON[why]] += 1
         l3 = p.getlayer(IP) or p.getlayer(IPv6)
@@ -71,8 +75,9 @@ def truth_counts(traffic_dir):
             hosts[h] = hosts.get(h, 0) + 1
         else:
             unattributed += 1
-    dropped = sum(1 for t in truth if t[1] == "drop")
-    return {"received": len(truth), "dropped": dropped, "kinds": kinds, "hosts": hosts, "unattributed": unattributed}
+    dropped = sum(1 for t in truth if t[1] == "drop") - unreadable
+    return {"received": len(truth), "dropped": dropped, "unreadable": unreadable, "kinds": kinds, "hosts": hosts,
+            "unattributed": unattributed}
 
 
 class Rig(Appliance):
@@ -168,6 +173,7 @@ def run_capture(rig, cfg, received):
 def prometheus_checks(rig, truth):
     want = {'iocgate_dataplane_packets_total{outcome="received"}': truth["received"],
             'iocgate_dataplane_packets_total{outcome="dropped"}': truth["dropped"],
+            'iocgate_dataplane_packets_total{outcome="unreadable"}': truth["unreadable"],
             'iocgate_action_packets_total{action="drop"}': truth["dropped"],
             'iocgate_packets_total{port="net_pcap_in",direction="rx"}': truth["received"]}
     for k, n in truth["kinds"].items():

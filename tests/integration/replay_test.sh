@@ -120,6 +120,15 @@ else
   ko "check_verdicts.py self-test"
 fi
 
+# the capture holds the splitting cases (IP fragments, 1-byte segments, many TLS records,
+# conflicting retransmissions): listed names among them must be dropped, unlisted ones pass
+if [[ $(cut -f3 "$G/truth.tsv" | grep -c '^split$') -gt 0 && $(cut -f3 "$G/truth.tsv" | grep -c '^unreadable$') -gt 0 ]] \
+   && grep -q "tls-split=" "$TMP/gen.log" && grep -q "http-split=" "$TMP/gen.log" && grep -q "tls-conflict=" "$TMP/gen.log"; then
+  ok "generated capture holds split ClientHellos/requests (passing and dropped) and conflicting retransmissions"
+else
+  ko "generated capture lacks the splitting cases"
+fi
+
 # ---- generated traffic, each feed format, then all three at once
 run_case gen-plain "$G/traffic.pcap" "$G/truth.tsv" "$G/feed.txt"
 run_case gen-misp-csv "$G/traffic.pcap" "$G/truth.tsv" "$G/feed.csv"
