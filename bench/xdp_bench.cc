@@ -68,10 +68,9 @@ bench::IocSet load_set(const std::string& name) {
 table::TableBlob compile(const bench::IocSet& s) {
   table::IocTableBuilder b;
   bench::add_set(b, s, "bench");
-  std::string err;
-  auto blob = b.build(&err);
+  auto blob = b.build();
   if (!blob) {
-    std::fprintf(stderr, "xdp_bench: build: %s\n", err.c_str());
+    std::fprintf(stderr, "xdp_bench: build: %s\n", blob.message().c_str());
     std::exit(1);
   }
   return std::move(*blob);

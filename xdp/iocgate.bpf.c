@@ -803,6 +803,10 @@ int iocgate_xdp(struct xdp_md *ctx) {
     case XA_DROP:
       c->dropped++;
       return XDP_DROP;
+    case XA_REJECT:
+      c->dropped++;
+      c->rejected++;
+      return XDP_DROP;
     case XA_ALLOW:
       c->allowed++;
       break;

@@ -22,7 +22,8 @@ static_assert(sizeof(V4Slot) == 8 && offsetof(V4Slot, value) == 4, "a V4Slot is 
 static_assert(sizeof(V6Slot) == 24 && offsetof(V6Slot, value) == 16, "a V6Slot is three words: hi, lo, value");
 static_assert(sizeof(DomainSlot) == 8 && offsetof(DomainSlot, value) == 4, "a DomainSlot is one word");
 static_assert(IOCGATE_NO_MATCH == table::kNoMatch && IOCGATE_ACTION_SHIFT == table::kActionShift);
-static_assert(XA_DROP == static_cast<int>(table::Action::kDrop) && XA_ALLOW == static_cast<int>(table::Action::kAllow));
+static_assert(XA_DROP == static_cast<int>(table::Action::kDrop) && XA_REJECT == static_cast<int>(table::Action::kReject) &&
+              XA_ALLOW == static_cast<int>(table::Action::kAllow));
 
 constexpr uint64_t kAlignWords = 8;  // sections start on a cache line
 

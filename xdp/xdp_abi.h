@@ -49,7 +49,8 @@ struct iocgate_rs_line {
 #define IOCGATE_ACTION_SHIFT 29
 #define IOCGATE_MAX_NAME 253
 
-enum iocgate_action { XA_NONE = 0, XA_ALERT = 1, XA_MIRROR = 2, XA_DROP = 3, XA_ALLOW = 4 };
+// XA_REJECT drops here without answering the client: XDP builds no TCP reset or NXDOMAIN.
+enum iocgate_action { XA_NONE = 0, XA_ALERT = 1, XA_MIRROR = 2, XA_DROP = 3, XA_REJECT = 4, XA_ALLOW = 5 };
 
 // Per-CPU counters, summed by the loader into the control block's DataplaneCounters.
 #define IOCGATE_XDP_COUNTERS(X)                                                      \
@@ -69,7 +70,8 @@ enum iocgate_action { XA_NONE = 0, XA_ALERT = 1, XA_MIRROR = 2, XA_DROP = 3, XA_
   X(flows_created, "matched flows entered in the flow map")                          \
   X(events_lost, "match events lost: the ring buffer was full")                      \
   X(dropped_no_table, "frames dropped because no table is installed (fail-closed)")  \
-  X(marked, "passed frames that carry an alert mark in their XDP metadata")
+  X(marked, "passed frames that carry an alert mark in their XDP metadata")          \
+  X(rejected, "frames of reject-listed IoCs dropped (in `dropped`); XDP does not answer")
 
 struct iocgate_xdp_counters {
 #define IOCGATE_X(name, help) __u64 name;
@@ -77,9 +79,10 @@ struct iocgate_xdp_counters {
 #undef IOCGATE_X
 };
 
-// One match event, byte for byte the control block's MatchEvent (shm/shm_protocol.h; the
-// loader asserts it) except `time`, which is bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC at
-// jiffy resolution) here.
+// One match event, byte for byte the head of the control block's MatchEvent (shm/shm_protocol.h;
+// the loader asserts it) except `time`, which is bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC at
+// jiffy resolution) here. The exact name seen is not carried (name_len 0 in the MatchEvent):
+// 255 more bytes per event through the ring buffer for DNS matches only.
 struct iocgate_xdp_event {
   __u64 time;
   __u64 generation;

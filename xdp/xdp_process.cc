@@ -28,7 +28,9 @@ namespace iocgate::xdp {
 
 namespace {
 
-static_assert(sizeof(iocgate_xdp_event) == sizeof(MatchEvent), "the program's events are MatchEvents");
+// The program's events are the head of a MatchEvent, up to the exact name it does not carry.
+constexpr size_t kEventHead = offsetof(MatchEvent, name_len);
+static_assert(offsetof(iocgate_xdp_event, server) + 16 == kEventHead && sizeof(iocgate_xdp_event) >= kEventHead);
 static_assert(offsetof(iocgate_xdp_event, match) == offsetof(MatchEvent, match) &&
               offsetof(iocgate_xdp_event, vlan) == offsetof(MatchEvent, vlan) &&
               offsetof(iocgate_xdp_event, client) == offsetof(MatchEvent, client) &&
@@ -99,7 +101,9 @@ DataplaneCounters dataplane_view(const iocgate_xdp_counters& c, uint64_t events_
   DataplaneCounters d;
   d.rx_packets = c.rx_packets;
   d.tx_packets = c.passed;
-  d.dropped_packets = c.dropped;
+  // IoC drops only, as the dataplane counts them: fail-closed and reject drops apart.
+  d.dropped_packets = c.dropped - c.dropped_no_table - c.rejected;
+  d.rejected_packets = c.rejected;
   d.alerted_packets = c.alerted + c.mirrored;  // mirror-listed frames pass with a mark: XDP copies nothing
   d.allowed_packets = c.allowed;
   d.match_ip = c.match_v4 + c.match_v6;
@@ -292,8 +296,8 @@ int run_xdp(const ApplianceConfig& cfg) {
   // Event times arrive in CLOCK_MONOTONIC ns; the control process reads TSC ticks.
   uint64_t lost_here = 0;
   auto to_slot = [&](const iocgate_xdp_event& xe) {
-    MatchEvent e;
-    std::memcpy(&e, &xe, sizeof(e));
+    MatchEvent e{};
+    std::memcpy(&e, &xe, kEventHead);  // name_len stays 0: the program does not carry the name
     const uint64_t now_ns = monotonic_ns();
     const double ago = xe.time < now_ns ? static_cast<double>(now_ns - xe.time) : 0.0;
     e.time = read_tsc() - static_cast<uint64_t>(ago * static_cast<double>(hz) / 1e9);

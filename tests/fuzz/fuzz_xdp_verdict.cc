@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const iocgate::test::Bytes frame(data, data + size);
   const iocgate::test::Expected want = iocgate::test::expected_verdict(g->view, frame.data(), frame.size());
   const int got = iocgate::test::run_frame(g->loader->xdp_prog_fd(), frame);
-  if (got != (want.action() == Action::kDrop ? XDP_DROP : XDP_PASS)) {
+  if (got != ((want.action() == Action::kDrop || want.action() == Action::kReject) ? XDP_DROP : XDP_PASS)) {
     std::fprintf(stderr, "verdict %d, the dataplane decides %s\n", got, iocgate::table::action_name(want.action()));
     __builtin_trap();
   }

@@ -43,15 +43,15 @@ struct Image {
 TableSpec mixed_spec(uint64_t seed, int n) {
   std::mt19937_64 r(seed);
   TableSpec s;
-  const Action acts[] = {Action::kAlert, Action::kMirror, Action::kDrop, Action::kAllow};
+  const Action acts[] = {Action::kAlert, Action::kMirror, Action::kDrop, Action::kReject, Action::kAllow};
   for (int i = 0; i < n; ++i) {
-    s.v4(acts[r() % 4], v4_bytes(static_cast<uint32_t>(r())), static_cast<uint8_t>(i % 3 == 0 ? 8 + r() % 25 : 32));
+    s.v4(acts[r() % 5], v4_bytes(static_cast<uint32_t>(r())), static_cast<uint8_t>(i % 3 == 0 ? 8 + r() % 25 : 32));
     std::array<uint8_t, 16> a;
     for (auto& b : a) b = static_cast<uint8_t>(r());
-    s.v6(acts[r() % 4], a, static_cast<uint8_t>(i % 3 == 0 ? 20 + r() % 109 : 128));
+    s.v6(acts[r() % 5], a, static_cast<uint8_t>(i % 3 == 0 ? 20 + r() % 109 : 128));
     std::string d;
     for (size_t k = 1 + r() % 30; k > 0; --k) d += static_cast<char>('a' + r() % 26);
-    s.domain(acts[r() % 4], d + (i % 2 ? ".example" : ".co.uk"));
+    s.domain(acts[r() % 5], d + (i % 2 ? ".example" : ".co.uk"));
   }
   return s;
 }

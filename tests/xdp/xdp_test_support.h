@@ -65,15 +65,14 @@ struct TableSpec {
   table::TableBlob build() const {
     table::IocTableBuilder b;
     const table::Action acts[] = {table::Action::kAlert, table::Action::kMirror, table::Action::kDrop,
-                                  table::Action::kAllow};
-    uint32_t feed[5] = {};
+                                  table::Action::kReject, table::Action::kAllow};
+    uint32_t feed[static_cast<int>(table::Action::kAllow) + 1] = {};
     for (table::Action a : acts)
       feed[static_cast<int>(a)] = b.add_feed({std::string("feed-") + table::action_name(a), a, "ADV", "G"});
     for (const Entry& e : entries) b.add(feed[static_cast<int>(e.action)], e.ioc);
-    std::string err;
-    auto blob = b.build(&err);
+    auto blob = b.build();
     if (!blob) {
-      std::fprintf(stderr, "table build failed: %s\n", err.c_str());
+      std::fprintf(stderr, "table build failed: %s\n", blob.message().c_str());
       std::abort();
     }
     return std::move(*blob);
