@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# demo.sh — installs what is missing, builds iocgate, installs its commands into /usr/local/bin, then
+# demo.sh — installs what is missing, builds iocgate, installs its commands into /usr/local/bin
+# (unless the iocgate package is installed: then the demo runs the build's own), then
 # runs the main job: judges traffic against IoC feeds with the real dataplane and prints
 # what was blocked, per IoC and per internal host.
 #
@@ -13,16 +14,22 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --pcap) pcap=$2; shift 2 ;;
     --feed) feeds+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
 scripts/ensure-deps.sh
 scripts/build.sh
-install -m 0755 build/control/iocgate build/control/iocctl build/dataplane/iocgate-dataplane \
-  build/replay/iocgate-replay /usr/local/bin/
-echo "installed iocgate, iocctl, iocgate-dataplane and iocgate-replay in /usr/local/bin ($(iocgate --version))"
+if dpkg-query -W -f='${Status}' iocgate 2>/dev/null | grep -q "install ok installed"; then
+  # Copies in /usr/local/bin would shadow the package's commands on the PATH.
+  export PATH=$PWD/build/control:$PATH
+  echo "the iocgate package is installed ($(dpkg-query -W -f='${Version}' iocgate)): the demo runs build/'s $(iocgate --version)"
+else
+  install -m 0755 build/control/iocgate build/control/iocctl build/dataplane/iocgate-dataplane \
+    build/replay/iocgate-replay /usr/local/bin/
+  echo "installed iocgate, iocctl, iocgate-dataplane and iocgate-replay in /usr/local/bin ($(iocgate --version))"
+fi
 
 out=build/demo
 mkdir -p "$out"

@@ -2,7 +2,8 @@
 # test.sh — installs what is missing, builds, and runs every test: unit, integration and
 # network-namespace tests (gcc build in build/), the appliance test again under ASan and
 # UBSan (build-asan/), then each fuzz target briefly under libFuzzer with ASan and UBSan
-# (clang build in build-fuzz/). Ends with one "N passed, M failed" line.
+# (clang build in build-fuzz/), then the Debian package: built, checked by lintian, installed
+# and run in a fresh Debian 12 chroot (build-deb/). Ends with one "N passed, M failed" line.
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/ensure-deps.sh || exit 1
@@ -38,14 +39,26 @@ ninja -C build-fuzz $(for f in $fuzz_targets; do realpath --relative-to=build-fu
 meson test -C build-fuzz --suite fuzz --no-rebuild --print-errorlogs --num-processes 2
 fuzz_rc=$?
 
+# The Debian package as an operator gets it: dpkg-buildpackage, lintian, apt install in a
+# fresh bookworm chroot (debootstrapped once, cached in ~/.cache/iocgate), the appliance
+# started there from its units' command lines, a push, the status.
+mkdir -p build-deb
+tests/package/package_test.sh | tee build-deb/package-test.txt
+pkg_rc=${PIPESTATUS[0]}
+
 /usr/bin/python3 - <<'PY'
 import json
 passed = failed = 0
 import re
-# The ASan appliance run counts as one test: it passes when its own checks all pass.
-asan = [l for l in open("build-asan/meson-logs/appliance-asan.txt") if re.match(r"^\d+ passed, 0 failed$", l.strip())]
-if asan: passed += 1
-else: failed += 1
+# The ASan appliance run and the package stage count as one test each: each passes when
+# its own checks all pass (its last "N passed, M failed" line says 0 failed).
+for log in ("build-asan/meson-logs/appliance-asan.txt", "build-deb/package-test.txt"):
+    try:
+        totals = [l.strip() for l in open(log) if re.match(r"^\d+ passed, \d+ failed$", l.strip())]
+    except FileNotFoundError:
+        totals = []
+    if totals and totals[-1].endswith(" 0 failed"): passed += 1
+    else: failed += 1
 for d in ("build", "build-fuzz"):
     try:
         for line in open(f"{d}/meson-logs/testlog.json"):
@@ -56,4 +69,4 @@ for d in ("build", "build-fuzz"):
         failed += 1
 print(f"{passed} passed, {failed} failed")
 PY
-[ $main_rc -eq 0 ] && [ $fuzz_rc -eq 0 ] && [ $asan_rc -eq 0 ]
+[ $main_rc -eq 0 ] && [ $fuzz_rc -eq 0 ] && [ $asan_rc -eq 0 ] && [ $pkg_rc -eq 0 ]

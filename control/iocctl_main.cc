@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/cli_conventions.h"
 #include "config/appliance_config.h"
 #include "feeds/ioc.h"
 #include "control/ctl_client.h"
@@ -253,7 +254,7 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : {push, list, show, remove, status, stats, explain, ioc_add, ioc_remove})
     sub->add_flag("--json", as_json, "Print the reply as JSON");
 
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = iocgate::cli::parse(app, "iocctl", argc, argv)) return *rc;
 
   int64_t since_seconds = 0;
   if (report->parsed()) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cli_conventions.h"
 #include "config/appliance_config.h"
 #include "control/control_process.h"
 #include "control/feed_check.h"
@@ -42,12 +43,12 @@ int hand_over(const char* tool, int argc, char** argv, int first_arg) {
 
 int main(int argc, char** argv) {
   // Subcommands that are programs of their own take every later argument as theirs.
+  iocgate::cli::rewrite_help(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "dataplane") == 0) return hand_over("iocgate-dataplane", argc, argv, 2);
   if (argc >= 2 && std::strcmp(argv[1], "replay") == 0) return hand_over("iocgate-replay", argc, argv, 2);
 
   CLI::App app{"iocgate: block traffic to and from Indicators of Compromise at line rate"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "iocgate 0.2.0");
 
   app.add_subcommand("replay", "Judge a capture with the real dataplane: passed and dropped packets to pcaps "
                                "(iocgate replay --help)");
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
   CLI::App* ctl = app.add_subcommand("control", "Run the control process (feeds, table publishing, iocctl socket)");
   ctl->add_option("--config", config_path, "Appliance config file")->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = iocgate::cli::parse(app, "iocgate", argc, argv)) return *rc;
 
   if (ctl->parsed()) {
     iocgate::Result<iocgate::ApplianceConfig> cfg = iocgate::load_config(config_path);

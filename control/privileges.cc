@@ -44,7 +44,7 @@ Status become_control_user(const ApplianceConfig& cfg, const TrustedOwners& owne
   const passwd* pw = getpwnam(cfg.control_user.c_str());
   if (pw == nullptr)
     return Status::error(cfg.path + ": [control] user '" + cfg.control_user +
-                         "' does not exist: create it (appliance/install.sh does: useradd --system --user-group " +
+                         "' does not exist: create it (the iocgate package does; by hand: useradd --system --user-group " +
                          cfg.control_user + ") or set user = \"root\" (not recommended)");
   const uid_t uid = pw->pw_uid;
   const gid_t gid = pw->pw_gid;

@@ -5,15 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/cli_conventions.h"
 #include "config/appliance_config.h"
 #include "dataplane/dataplane_process.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"iocgate-dataplane: forward inside <-> outside, enforcing the published IoC table"};
-  app.set_version_flag("--version", "iocgate-dataplane 0.2.0");
   std::string config_path = "/etc/iocgate/iocgate.toml";
   app.add_option("--config", config_path, "Appliance config file")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = iocgate::cli::parse(app, "iocgate-dataplane", argc, argv)) return *rc;
   iocgate::Result<iocgate::ApplianceConfig> cfg = iocgate::load_config(config_path);
   if (!cfg.ok()) {
     std::fprintf(stderr, "iocgate-dataplane: %s\n", cfg.message().c_str());

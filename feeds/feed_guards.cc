@@ -175,7 +175,7 @@ ShrinkDecision check_shrink(const ParsedFeed& previous, const ParsedFeed& next, 
   } else if (fraction > config.max_shrink_fraction) {
     d.hold = true;
     d.message = fmt::format("the update removes {} of {} IoCs ({:.0f}%, more than the {:.0f}% allowed by "
-                            "max_shrink_fraction); held for confirmation",
+                            "[guards] max_shrink_percent); held for confirmation",
                             removed, before.size(), fraction * 100, config.max_shrink_fraction * 100);
   } else {
     d.message = fmt::format("the update removes {} of {} IoCs ({:.0f}%)", removed, before.size(), fraction * 100);

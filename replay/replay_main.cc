@@ -5,11 +5,11 @@
 #include <CLI/CLI.hpp>
 #include <sstream>
 
+#include "base/cli_conventions.h"
 #include "replay/replay.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"iocgate replay: judge a capture with the real dataplane: passed and dropped packets to pcaps"};
-  app.set_version_flag("--version", "iocgate-replay 0.2.0");
   iocgate::ReplayOptions replay;
   std::string eal;
   app.add_option("--feed", replay.feeds, "IoC feed (any format `iocgate feed check` reads; repeatable)")->required();
@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--dropped", replay.dropped, "Where the dropped packets go (pcap, capture order)");
   app.add_option("--eal", eal, "DPDK EAL arguments replacing the default in-memory ones");
   app.add_flag("--json", replay.json, "Print the result as JSON");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = iocgate::cli::parse(app, "iocgate-replay", argc, argv)) return *rc;
   std::istringstream words(eal);
   for (std::string w; words >> w;) replay.eal_args.push_back(w);
   return iocgate::run_replay(replay);

@@ -20,6 +20,9 @@ IOCGATE_PACKAGES=(
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
   # tests/netns_xdp and bench/xdp_bench.sh: xdp-filter beside the XDP path, nftables sets, bpftool
   xdp-tools bpftool nftables
+  # tests/package: the Debian package, lintian, the chroot it is installed in, man pages and
+  # bash completion as an operator reads and uses them
+  dpkg-dev debhelper lintian debootstrap man-db bash-completion
 )
 
 missing=()

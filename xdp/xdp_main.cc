@@ -1,4 +1,4 @@
-// xdp/xdp_main.cc — `iocgate-xdp --config FILE` (also `iocgate xdp`): the XDP enforcement path.
+// xdp/xdp_main.cc — `iocgate-xdp --config FILE`: the XDP enforcement path.
 // Links only what enforcing needs (the table view, the shm protocol, its config, libbpf);
 // no feed parser, compiler, JSON library or DPDK.
 

@@ -110,7 +110,7 @@ TEST(FeedGuards, ShrinkHeld) {
   EXPECT_EQ(d.message, "the update removes 2 of 4 IoCs (50%)");
   d = check_shrink(before, feed_of("1.1.1.1\n"), c);
   EXPECT_TRUE(d.hold);
-  EXPECT_EQ(d.message, "the update removes 3 of 4 IoCs (75%, more than the 50% allowed by max_shrink_fraction); "
+  EXPECT_EQ(d.message, "the update removes 3 of 4 IoCs (75%, more than the 50% allowed by [guards] max_shrink_percent); "
                        "held for confirmation");
   d = check_shrink(before, ParsedFeed{}, c);
   EXPECT_TRUE(d.hold);

@@ -73,7 +73,7 @@ def wait_for(fn, timeout, step=0.5):
 
 
 def ensure_control_user(name=CONTROL_USER):
-    """The system user and group the control process runs as (appliance/install.sh makes it)."""
+    """The system user and group the control process runs as (the package's postinst makes it)."""
     try:
         return pwd.getpwnam(name)
     except KeyError:
