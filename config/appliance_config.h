@@ -28,7 +28,7 @@ struct ApplianceConfig {
   uint32_t keep_tables = 4;                          // table generations kept on disk
 
   // [dataplane]
-  std::string lcores = "0-1";                        // EAL -l: the first is the main lcore
+  std::string lcores = "0-1";                        // EAL -l (or --lcores with @): first = main lcore
   uint32_t workers = 1;                              // worker lcores = RX queues per port
   bool hugepages = true;                             // false: --no-huge (tests, demos)
   uint32_t memory_mb = 1024;                         // with hugepages = false

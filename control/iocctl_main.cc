@@ -419,7 +419,7 @@ int print_reply(const json& reply, Command cmd, const PrintOptions& o) {
       fmt::print("  diff: +{} -{}\n", d.value("added", 0), d.value("removed", 0));
       for (const json& v : d.at("added_first")) fmt::print("    + {}\n", v.get<std::string>());
       for (const json& v : d.at("removed_first")) fmt::print("    - {}\n", v.get<std::string>());
-      if (d.value("added", 0) + d.value("removed", 0) > d.at("added_first").size() + d.at("removed_first").size())
+      if (static_cast<size_t>(d.value("added", 0) + d.value("removed", 0)) > d.at("added_first").size() + d.at("removed_first").size())
         fmt::print("    ... (first 50 of each)\n");
     }
     print_publish(reply);

@@ -155,7 +155,11 @@ int worker_main(void* arg) {
 }
 
 std::vector<std::string> eal_arguments(const ApplianceConfig& cfg) {
-  std::vector<std::string> a = {"iocgate-dataplane", "-l", cfg.lcores, "--file-prefix", "iocgate-" + cfg.instance};
+  // A map onto CPUs ("0@0,1@1,2@1": more lcores than cores, as on a small test box) is EAL's
+  // --lcores syntax; a plain list or range stays -l.
+  const bool mapped = cfg.lcores.find_first_of("@(") != std::string::npos;
+  std::vector<std::string> a = {"iocgate-dataplane", mapped ? "--lcores" : "-l", cfg.lcores, "--file-prefix",
+                                "iocgate-" + cfg.instance};
   if (!cfg.hugepages) {
     a.insert(a.end(), {"--no-huge", "-m", std::to_string(cfg.memory_mb)});
   }
