@@ -182,5 +182,12 @@ if [ $QUICK = 1 ]; then NPUSH=100000; else NPUSH=1000000; fi
 run push /usr/bin/python3 bench/push_bench.py "$BUILD/control/iocgate" "$BUILD/control/iocctl" \
   "$BUILD/dataplane/iocgate-dataplane" --hosts $NPUSH --domains $NPUSH --explains 200
 
+# --- 7. the XDP path beside xdp-filter and an nftables set on one veth pair ----------------
+# Its own JSON lines (labels name the figure: xdp_pps, xdp_memory, xdp_install, ...), kept apart.
+ninja -C "$BUILD" bench/xdp_bench control/iocgate control/iocctl xdp/iocgate-xdp >/dev/null
+if [ $QUICK = 1 ]; then XSECS=2; XSETS=10k; else XSECS=5; XSETS="10k 1m"; fi
+echo "[xdp] bench/xdp_bench.sh $BUILD $XSECS \"$XSETS\"" | tee -a "$OUT/commands.txt"
+bench/xdp_bench.sh "$BUILD" "$XSECS" "$XSETS" > "$OUT/xdp_bench.jsonl" 2> "$OUT/xdp.stderr"
+
 /usr/bin/python3 bench/summarize.py "$OUT" > "$OUT/summary.md"
 cat "$OUT/summary.md"

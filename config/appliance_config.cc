@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <regex>
 #include <set>
 
@@ -91,7 +92,7 @@ Result<ApplianceConfig> load_config(const std::string& path) {
     }
   };
 
-  only(root, "", {"instance", "state_dir", "shm_dir", "control", "dataplane", "network", "metrics", "events",
+  only(root, "", {"instance", "state_dir", "shm_dir", "control", "dataplane", "xdp", "network", "metrics", "events",
                   "guards"});
   str(root, "instance", c.instance);
   str(root, "state_dir", c.state_dir);
@@ -134,6 +135,44 @@ Result<ApplianceConfig> load_config(const std::string& path) {
     str(*t, "unreadable", c.unreadable);
     if (err.empty() && c.unreadable != "drop" && c.unreadable != "pass")
       err = where(path, *t->get("unreadable")) + ": 'unreadable' must be \"drop\" or \"pass\"";
+  }
+  if (const toml::table* t = section("xdp")) {
+    only(*t, "xdp", {"interfaces", "mode", "on_load_failure", "on_crash", "flow_capacity", "flow_idle_seconds",
+                     "alert_mark", "mirror_mark"});
+    strings(*t, "interfaces", c.xdp_interfaces);
+    str(*t, "mode", c.xdp_mode);
+    str(*t, "on_load_failure", c.xdp_on_load_failure);
+    str(*t, "on_crash", c.xdp_on_crash);
+    u32(*t, "flow_capacity", c.xdp_flow_capacity, 1024, 1u << 24);
+    u32(*t, "flow_idle_seconds", c.xdp_flow_idle_seconds, 1, 86400);
+    u32(*t, "alert_mark", c.xdp_alert_mark, 0, 0xffffffffu);
+    u32(*t, "mirror_mark", c.xdp_mirror_mark, 0, 0xffffffffu);
+    auto one_of = [&](const char* key, const std::string& v, std::initializer_list<const char*> allowed) {
+      if (!err.empty() || t->get(key) == nullptr) return;
+      std::string names;
+      for (const char* a : allowed) {
+        if (v == a) return;
+        names += std::string(names.empty() ? "\"" : ", \"") + a + "\"";
+      }
+      err = where(path, *t->get(key)) + ": '" + key + "' must be one of " + names;
+    };
+    one_of("mode", c.xdp_mode, {"native", "generic", "auto"});
+    one_of("on_load_failure", c.xdp_on_load_failure, {"exit", "link-down"});
+    one_of("on_crash", c.xdp_on_crash, {"detach", "keep"});
+    if (err.empty()) {
+      static const std::regex ifname("^[A-Za-z0-9_.@-]{1,15}$");
+      std::set<std::string> seen;
+      const toml::node* n = t->get("interfaces");
+      for (const std::string& i : c.xdp_interfaces) {
+        if (!std::regex_match(i, ifname))
+          err = where(path, *n) + ": 'interfaces': '" + i + "' is not an interface name (1 to 15 characters)";
+        else if (!seen.insert(i).second)
+          err = where(path, *n) + ": 'interfaces' names '" + i + "' twice";
+        if (!err.empty()) break;
+      }
+      if (err.empty() && c.xdp_interfaces.size() > 4)
+        err = where(path, *n) + ": 'interfaces': at most 4 (one port slot each in the control block)";
+    }
   }
   if (const toml::table* t = section("network")) {
     only(*t, "network", {"internal"});

@@ -47,6 +47,17 @@ struct ApplianceConfig {
   // default: splitting must not carry a name past the filter) or "pass" it unread.
   std::string unreadable = "drop";
 
+  // [xdp] — the XDP enforcement path (iocgate-xdp), for kernel interfaces DPDK cannot take.
+  // It serves an instance instead of the DPDK dataplane, never beside it.
+  std::vector<std::string> xdp_interfaces;           // kernel interfaces, up to kMaxPorts
+  std::string xdp_mode = "native";                   // "native", "generic" or "auto"
+  std::string xdp_on_load_failure = "exit";          // "exit" or "link-down"
+  std::string xdp_on_crash = "detach";               // "detach" or "keep"
+  uint32_t xdp_flow_capacity = 65536;                // matched flows remembered
+  uint32_t xdp_flow_idle_seconds = 30;               // a matched flow idle this long is summarised
+  uint32_t xdp_alert_mark = 0;                       // skb mark of alert-listed frames; 0 = none
+  uint32_t xdp_mirror_mark = 0;                      // skb mark of mirror-listed frames; 0 = none
+
   // [network]
   std::vector<std::string> internal_networks;        // CIDRs of the operator's own hosts
 

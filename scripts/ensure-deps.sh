@@ -12,12 +12,15 @@ IOCGATE_PACKAGES=(
   libgtest-dev libgmock-dev googletest libtomlplusplus-dev
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   libpoppler-cpp-dev libzip-dev libpugixml-dev  # feeds: PDF, XLSX and DOCX appendices
+  libbpf-dev linux-libc-dev  # xdp/: the XDP program (clang -target bpf) and its loader
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
   prometheus chromium  # tests: scraping /metrics and the alert rules (promtool), report rendering
   poppler-utils  # tests: the PDF report's text and word boxes (pdftotext, pdfinfo)
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
+  # tests/netns_xdp and bench/xdp_bench.sh: xdp-filter beside the XDP path, nftables sets, bpftool
+  xdp-tools bpftool nftables
   # tests/package: the Debian package, lintian, the chroot it is installed in, man pages and
   # bash completion as an operator reads and uses them
   dpkg-dev debhelper lintian debootstrap man-db bash-completion

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # tests/appliance/units_test.sh — the systemd units are valid and sandboxed: systemd-analyze
 # verify accepts them, and `systemd-analyze security --offline=true` scores the control
-# process at most 2.5 (it parses third-party files as an unprivileged user) and the dataplane
-# at most 6.0 (DPDK needs root, vfio and raw sockets). Prints the scores.
+# process at most 2.5 (it parses third-party files as an unprivileged user), the dataplane
+# at most 6.0 (DPDK needs root, vfio and raw sockets) and the XDP path at most 6.0 (BPF and
+# netlink as root). Prints the scores.
 set -u
 here=$(cd "$(dirname "$0")/../../appliance" && pwd)
 pass=0 fail=0
 check() {  # name, condition (0 = true), detail
   if [ "$2" -eq 0 ]; then echo "PASS: $1 $3"; pass=$((pass + 1)); else echo "FAIL: $1 $3"; fail=$((fail + 1)); fi
 }
-for unit in control:2.5 dataplane:6.0; do
+for unit in control:2.5 dataplane:6.0 xdp:6.0; do
   name=${unit%%:*} limit=${unit##*:}
   file=$here/iocgate-$name.service
   out=$(systemd-analyze security --offline=true "$file" 2>&1)
