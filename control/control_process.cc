@@ -37,6 +37,7 @@
 #include "control/feed_file.h"
 #include "control/feed_recovery.h"
 #include "control/feed_store.h"
+#include "control/flow_history.h"
 #include "control/hit_store.h"
 #include "control/ioc_explain.h"
 #include "control/metrics_server.h"
@@ -128,7 +129,8 @@ class ControlServer {
         publisher_(cfg, cb, owners),
         hits_(cfg.hits_dir()),
         collector_(cfg, cb, history_, hits_, stats_),
-        metrics_([this] { return render_prometheus(snapshot()); }, [this] { return health(); }) {}
+        flows_(cfg, cb),
+        metrics_([this] { return render_prometheus(snapshot()) + flows_.prometheus(); }, [this] { return health(); }) {}
 
   bool start(std::string* error) {
     std::map<std::string, std::string> problems;
@@ -155,6 +157,10 @@ class ControlServer {
         stray_[name] = why;
       }
     if (!collector_.start(error)) return false;
+    if (Status s = flows_.start(); !s.ok()) {
+      *error = "flow history: " + s.message();
+      return false;
+    }
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
@@ -207,6 +213,7 @@ class ControlServer {
     ctl_->stop();
     metrics_.stop();
     collector_.stop();  // drains the rings and flushes the review store
+    flows_.stop();      // drains the flow rings and writes the history
   }
 
  private:
@@ -337,6 +344,7 @@ class ControlServer {
           else if constexpr (std::is_same_v<R, ExplainRequest>) return explain(r);
           else if constexpr (std::is_same_v<R, IocAddRequest>) return ioc_add(r, call.peer);
           else if constexpr (std::is_same_v<R, IocRemoveRequest>) return ioc_remove(r, call.peer);
+          else if constexpr (std::is_same_v<R, HuntRequest>) return flows_.hunt(r, call.content, store_);
           else return report(r);
         },
         call.request.body);
@@ -459,6 +467,8 @@ class ControlServer {
     if (j.value("ok", false)) {
       j["notes"] = notes;
       j["diff"] = diff;
+      // Looking back: which hosts contacted these IoCs before they were enforced.
+      if (const StoredFeed* pushed = store_.find(req.name)) j["hunt"] = flows_.after_push(*pushed);
     }
     return j;
   }
@@ -809,7 +819,9 @@ class ControlServer {
     scope.since_ms = now_ms - req.since_seconds * 1000;
     scope.feed = req.feed;
     scope.instance = cfg_.instance;
-    return {{"ok", true}, {"report", build_review_report(hits_.read(scope.since_ms, scope.feed), scope)}};
+    json rep = build_review_report(hits_.read(scope.since_ms, scope.feed), scope);
+    rep["before_advisory"] = flows_.before_advisory(store_, req.feed);
+    return {{"ok", true}, {"report", rep}};
   }
 
   const ApplianceConfig& cfg_;
@@ -831,6 +843,7 @@ class ControlServer {
   HitStore hits_;
   HitStats stats_;
   EventCollector collector_;
+  FlowHistory flows_;
   MetricsServer metrics_;
 };
 

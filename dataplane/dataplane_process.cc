@@ -84,6 +84,13 @@ int worker_main(void* arg) {
   // Longer than any receiver keeps a fragment (60 s for IPv6): a slot is never reused while
   // a host could still complete its datagram.
   ccfg.fragment_timeout = 65 * rte_get_tsc_hz();
+  // Flows ([history]): the flow table's idle timeout, and when records are made.
+  const uint64_t hz = rte_get_tsc_hz();
+  ccfg.idle_timeout = uint64_t{ctx.cfg->history_idle_timeout_s} * hz;
+  ccfg.active_timeout = uint64_t{ctx.cfg->history_active_timeout_s} * hz;
+  ccfg.end_linger = 2 * hz;
+  ccfg.sweep_period = 4 * hz;
+  ccfg.flush_wait = 2 * hz;
   // Built on the worker's own lcore, so its memory is local to that core's socket. Sized by
   // the config: a size the machine cannot give is the operator's to fix, and says which.
   std::unique_ptr<Classifier> made;
@@ -101,6 +108,7 @@ int worker_main(void* arg) {
   }
   Classifier& classifier = *made;
   classifier.set_event_ring(&slot.events);
+  if (ctx.cfg->history_enabled) classifier.set_flow_ring(&slot.flows);
   Worker worker(classifier);
 
   WorkerPorts a_to_b, b_to_a;
@@ -140,6 +148,7 @@ int worker_main(void* arg) {
     const uint64_t now = rte_rdtsc();
     const uint16_t n = worker.poll(a_to_b, now) + worker.poll(b_to_a, now);
     if (n != 0) bump(slot.tally[tally_index % kGenerationTally].packets, n);
+    else classifier.housekeep(now);  // quiet flows still end (bursts do it themselves)
     // Quiescent-state report: this worker holds no reference older than mine_gen.
     slot.generation.store(mine_gen, std::memory_order_release);
     if (loop % kPublishEveryLoops == 0) {
