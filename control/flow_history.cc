@@ -172,11 +172,10 @@ std::string FlowHistory::prometheus() const {
   sample("iocgate_history_dropped_partitions_total", c.partitions_dropped_age, "{reason=\"age\"}");
   sample("iocgate_history_dropped_partitions_total", c.partitions_dropped_size, "{reason=\"size\"}");
   family("iocgate_history_lost_records_total", "counter",
-         "flow records lost: taken by a control process that died before writing them (crash), in a block a crash "
-         "cut (torn), or given up after writes kept failing (write); the dataplane's full rings are "
-         "iocgate_dataplane_flow_records_lost_total");
+         "flow records lost: taken by a control process that died before writing them (crash, counted at the next "
+         "start; this includes a block the crash cut), or given up after writes kept failing (write); the "
+         "dataplane's full rings are iocgate_dataplane_flow_records_lost_total");
   sample("iocgate_history_lost_records_total", c.records_lost_crash, "{reason=\"crash\"}");
-  sample("iocgate_history_lost_records_total", c.records_lost_torn, "{reason=\"torn\"}");
   sample("iocgate_history_lost_records_total", c.records_lost_write, "{reason=\"write\"}");
   family("iocgate_history_write_errors_total", "counter", "history flushes that failed (records kept and retried)");
   sample("iocgate_history_write_errors_total", c.write_errors);

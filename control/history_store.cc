@@ -111,7 +111,7 @@ struct HistoryStore::Partition {
 };
 
 HistoryStore::HistoryStore(HistoryConfig cfg) : cfg_(std::move(cfg)) {
-  if (cfg_.partition_bytes == 0) cfg_.partition_bytes = std::max<uint64_t>(cfg_.max_bytes / 32, 1u << 20);
+  if (cfg_.partition_bytes == 0) cfg_.partition_bytes = std::max<uint64_t>(cfg_.max_bytes / 32, 64u << 10);
   cctx_ = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(static_cast<ZSTD_CCtx*>(cctx_), ZSTD_c_compressionLevel, cfg_.zstd_level);
   ZSTD_CCtx_setParameter(static_cast<ZSTD_CCtx*>(cctx_), ZSTD_c_checksumFlag, 1);

@@ -28,7 +28,7 @@ struct HistoryConfig {
   int64_t max_age_ms = int64_t{30} * 86400 * 1000;  // [history] days
   uint64_t max_bytes = uint64_t{20} << 30;           // [history] max_bytes
   // A partition is closed at the top of each hour (UTC), or when it holds this many bytes
-  // (0: max_bytes / 32, at least 1 MiB), so a size bound drops data in slices.
+  // (0: max_bytes / 32, at least 64 KiB), so a size bound drops data in slices.
   int64_t partition_ms = 3600 * 1000;
   uint64_t partition_bytes = 0;
   int zstd_level = 3;
@@ -48,7 +48,7 @@ struct HistoryCounters {
   uint64_t records_lost_crash = 0;    // taken from the rings by a control process that died
                                       // before writing them (counted at the next start)
   uint64_t torn_blocks = 0;           // partial blocks cut off at open
-  uint64_t records_lost_torn = 0;     // rows those blocks said they held
+  uint64_t records_lost_torn = 0;     // rows those blocks said they held (records_lost_crash counts them too)
   uint64_t damaged_partitions = 0;    // files whose header did not check (set aside as .bad)
   uint64_t partitions_dropped_age = 0, records_dropped_age = 0, bytes_dropped_age = 0;
   uint64_t partitions_dropped_size = 0, records_dropped_size = 0, bytes_dropped_size = 0;
