@@ -12,9 +12,11 @@ IOCGATE_PACKAGES=(
   libgtest-dev libgmock-dev googletest libtomlplusplus-dev
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   libpoppler-cpp-dev libzip-dev libpugixml-dev  # feeds: PDF, XLSX and DOCX appendices
+  libzstd-dev  # the flow history's compressed blocks
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
   prometheus chromium  # tests: scraping /metrics, report rendering
+  nfdump  # tests: a real IPFIX collector (nfcapd) and reader (nfdump)
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool
 )
