@@ -84,7 +84,12 @@ Classifier::Classifier(const ClassifierConfig& cfg)
       active_timeout_(cfg.active_timeout == 0 || cfg.active_timeout > kMaxActiveTimeout ? kMaxActiveTimeout
                                                                                           : cfg.active_timeout),
       end_linger_(cfg.end_linger),
-      flush_wait_(cfg.flush_wait) {
+      flush_wait_(cfg.flush_wait),
+      clock_hz_(cfg.clock_hz) {
+  if (cfg.resolved_entries != 0) {
+    own_resolved_ = std::make_unique<ResolvedTable>(cfg.resolved_entries);
+    resolved_ = own_resolved_.get();
+  }
   if (cfg.sweep_period != 0) sweep_cycles_per_slot_ = std::max<uint64_t>(1, cfg.sweep_period / flows_.slot_count());
 }
 
@@ -241,13 +246,12 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   // A buffer taken back under pressure is the one whose stream was quiet longest.
   if (f.reasm_slot != kNoSlot) reasm_.touch(f.reasm_slot);
 
-  // Without a table nothing is judged; flow records still want the names.
-  if (table_ == nullptr && flow_ring_ == nullptr) return Action::kNone;
+  // Without a table nothing is judged; flow records and DNS answers (a push may list their
+  // names later) still want the names.
+  if (table_ == nullptr && flow_ring_ == nullptr && resolved_ == nullptr) return Action::kNone;
 
   // Address verdicts are cached per flow and table generation: a new table re-judges them.
-  if (table_ == nullptr) {
-    f.generation = generation_;
-  } else if (f.generation != generation_) {
+  if (table_ != nullptr && f.generation != generation_) {
     Match ma, mb;
     if (m.ip_version == 4) {
       ma = table_->lookup_v4(load_be32(f.key.a));
@@ -259,9 +263,13 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     const bool take_a = ma.hit() && (!mb.hit() || ma.action() >= mb.action());
     f.addr_match = take_a ? ma.value : mb.value;
     f.addr_kind_src_a = take_a;
+    f.state &= static_cast<uint8_t>(~kFlowAddrResolved);
+    resolved_len_ = 0;
+    if (resolved_ != nullptr) judge_resolved(f, now);
     // A name read under an older generation is judged again: a push that lists it drops
     // the open connection from this packet on, one that removes or allowlists it un-drops it.
-    if (f.name_len != 0 && f.generation != ~0ULL && f.key.proto == IPPROTO_TCP) rejudge_name(f);
+    // (A name read while no table was in force is judged now, the first time.)
+    if (f.name_len != 0 && f.key.proto == IPPROTO_TCP) rejudge_name(f);
     f.generation = generation_;
     f.state &= static_cast<uint8_t>(~kFlowMatchCurrent);  // first_match names a record of an older table
   }
@@ -284,7 +292,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
         // and its flow record (never judged again: UDP flows are not re-judged by name).
         if (dns_match != table::kNoMatch || flow_ring_ != nullptr) remember_name(f, name, len);
         // The response ends the exchange: its record carries the answer's addresses.
-        if (response && m.sport == 53 && flow_ring_ != nullptr) s.dns_response = true;
+        if (response && m.sport == 53 && (flow_ring_ != nullptr || resolved_ != nullptr)) s.dns_response = true;
       }
     } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone) &&
                f.l7_match == table::kNoMatch) {
@@ -296,13 +304,18 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   }
   // Both directions of a stream that could not be read, from the packet that made it so.
   s.hold = f.unreadable ? Hold::kUnreadable : hold;
+  if (table_ == nullptr) {
+    // Names were read for the flow record and a later table; nothing is enforced.
+    if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len, dns_match, now);
+    return Action::kNone;
+  }
 
   const Action addr = action_of(f.addr_match);
   const Action l7 = action_of(f.l7_match);
   const Action dns = action_of(dns_match);
   const Action a = std::max({addr, l7, dns});
   if (a == Action::kNone) {
-    if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len);
+    if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len, dns_match, now);
     return a;
   }
 
@@ -320,6 +333,11 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     if (kind == MatchKind::kSni) ++counters_.match_sni;
     else if (kind == MatchKind::kHost) ++counters_.match_host;
     else ++counters_.match_dns;
+  } else if (f.state & kFlowAddrResolved) {
+    // The address a listed name resolved to: judged by that name, reported as resolved.
+    kind = MatchKind::kResolved;
+    decided = f.addr_match;
+    ++counters_.match_resolved;
   } else {
     kind = MatchKind::kIp;
     decided = f.addr_match;
@@ -332,13 +350,18 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     f.reported_action = static_cast<uint8_t>(a);
     f.first_kind = static_cast<uint8_t>(kind);
     f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
+    // An address match (listed, or resolved from a listed name) says which end it was.
     f.first_side = static_cast<uint8_t>(
-        kind != MatchKind::kIp ? IocSide::kName
-        : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
+        kind != MatchKind::kIp && kind != MatchKind::kResolved ? IocSide::kName
+        : f.addr_kind_src_a == f.client_is_a                    ? IocSide::kClient
+                                                                : IocSide::kServer);
     f.state |= kFlowMatchCurrent;
-    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, kind != MatchKind::kIp);
+    if (kind == MatchKind::kResolved && resolved_len_ != 0)
+      emit_named(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, resolved_name_, resolved_len_);
+    else
+      emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, kind != MatchKind::kIp && kind != MatchKind::kResolved);
   }
-  if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len);
+  if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len, dns_match, now);
   return a;
 }
 
@@ -600,6 +623,30 @@ void Classifier::rejudge_name(Flow& f) {
   }
 }
 
+void Classifier::emit_named(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count,
+                            const char* name, size_t len) {
+  MatchEvent e{};
+  e.time = now;
+  e.generation = f.generation;
+  e.type = static_cast<uint8_t>(type);
+  e.packets = type == EventType::kFirstMatch ? 1 : f.matched_packets;
+  e.match = f.first_match;
+  e.kind = f.first_kind;
+  e.ioc_side = f.first_side;
+  e.ip_version = f.key.ip_version;
+  e.proto = f.key.proto;
+  e.vlan = vlan;
+  e.vlan_count = vlan_count;
+  const bool a_client = f.client_is_a;
+  std::memcpy(e.client, a_client ? f.key.a : f.key.b, 16);
+  std::memcpy(e.server, a_client ? f.key.b : f.key.a, 16);
+  e.client_port = a_client ? f.key.port_a : f.key.port_b;
+  e.server_port = a_client ? f.key.port_b : f.key.port_a;
+  e.name_len = static_cast<uint8_t>(std::min<size_t>(len, sizeof(e.name)));
+  std::memcpy(e.name, name, e.name_len);
+  if (!events_->push(e)) ++counters_.events_lost;
+}
+
 void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count,
                       bool with_name) {
   MatchEvent e{};
@@ -754,17 +801,47 @@ void Classifier::restart_record(Flow& f) {
   f.state = static_cast<uint8_t>((f.state | kFlowExported) & ~kFlowNameMissed);
 }
 
-void Classifier::finish_dns_response(Flow& f, const uint8_t* payload, uint32_t len) {
+void Classifier::finish_dns_response(Flow& f, const uint8_t* payload, uint32_t len, uint32_t dns_match, uint64_t now) {
   char name[kMaxNameLen + 1];
   size_t name_len = 0;
   DnsAnswers answers;
   if (dns_response_answers(payload, len, name, &name_len, &answers) != ExtractStatus::kFound) return;
   ++counters_.dns_answers_read;
+  if (resolved_ != nullptr && answers.count != 0) {
+    // Kept for the TTL (at least 30 s: clients keep answers a moment past a zero TTL; at most
+    // a day), whatever the name: a push that lists it later binds the addresses then.
+    const uint64_t ttl = std::clamp<uint64_t>(answers.min_ttl, 30, 86400);
+    for (uint32_t i = 0; i < answers.count; ++i)
+      resolved_->bind(((answers.v6_mask >> i) & 1) ? 6 : 4, answers.addr[i], name, name_len, now + ttl * clock_hz_, now,
+                      dns_match != table::kNoMatch);
+    counters_.resolved_bound += answers.count;
+  }
+  if (flow_ring_ == nullptr) return;
   make_record(f, FlowEnd::kEnd, name, name_len, &answers);
   restart_record(f);
   // The exchange is over: the flow leaves the table once quiet (a retransmitted response
   // would make a record of its own).
   f.state |= kFlowEnded;
+}
+
+bool Classifier::judge_resolved(Flow& f, uint64_t now) {
+  // A DNS flow's own addresses are the resolver's and the asker's, never an answer's.
+  if (f.key.proto == IPPROTO_UDP && (f.key.port_a == 53 || f.key.port_b == 53)) return false;
+  bool decided = false;
+  for (int side = 0; side < 2; ++side) {
+    char name[ResolvedTable::kNameBytes];
+    const size_t n = resolved_->lookup(f.key.ip_version, side == 0 ? f.key.a : f.key.b, now, name);
+    if (n == 0) continue;
+    const uint32_t v = lookup_name(name, n);
+    if (v == table::kNoMatch || action_of(v) <= action_of(f.addr_match)) continue;
+    f.addr_match = v;
+    f.addr_kind_src_a = side == 0;
+    f.state |= kFlowAddrResolved;
+    std::memcpy(resolved_name_, name, n);
+    resolved_len_ = n;
+    decided = true;
+  }
+  return decided;
 }
 
 void Classifier::housekeep(uint64_t now) {

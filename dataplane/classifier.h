@@ -14,6 +14,7 @@
 #include "dataplane/name_log.h"
 #include "dataplane/packet_parser.h"
 #include "dataplane/reassembly_pool.h"
+#include "dataplane/resolved_table.h"
 #include "shm/shm_protocol.h"
 #include "table/ioc_table_view.h"
 
@@ -57,6 +58,12 @@ struct ClassifierConfig {
   uint64_t sweep_period = 12'000'000'000ull;     // 4 s
   // At shutdown (flush_summaries), how long to wait in all for a full flow ring to drain.
   uint64_t flush_wait = 6'000'000'000ull;        // 2 s
+  // The clock's rate (TTLs of DNS answers are seconds).
+  uint64_t clock_hz = 3'000'000'000ull;
+  // Addresses of DNS answers kept with the name asked (128 B each), for the live binding of
+  // listed names to addresses; 0: none. A table shared by all workers replaces it
+  // (set_resolved_table).
+  uint32_t resolved_entries = 1u << 16;
 };
 
 class Classifier {
@@ -92,6 +99,8 @@ class Classifier {
   // default: nothing of them is counted or made per packet).
   void set_flow_ring(FlowRing* ring) { flow_ring_ = ring; }
   bool recording() const { return flow_ring_ != nullptr; }
+  // Uses `t` (shared by every worker, outliving them) for DNS answers instead of its own.
+  void set_resolved_table(ResolvedTable* t) { resolved_ = t; }
   const FlowTable& flows() const { return flows_; }
   const IpReassembly& fragments() const { return frags_; }
 
@@ -134,6 +143,8 @@ class Classifier {
   void release_slot(Flow& f);
   // `with_name`: a name match; the event carries the name the flow saw, if still logged.
   void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count, bool with_name);
+  void emit_named(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count, const char* name,
+                  size_t len);
   void remember_name(Flow& f, const char* name, size_t len);
   // The flow's last name into out (kMaxNameLen + 1 bytes); false when none or overwritten.
   bool recall_name(const Flow& f, char* out) const;
@@ -153,7 +164,9 @@ class Classifier {
   }
   // The sweep's decision for one flow: end, idle, active.
   void expire(Flow& f, uint64_t now);
-  void finish_dns_response(Flow& f, const uint8_t* payload, uint32_t len);
+  void finish_dns_response(Flow& f, const uint8_t* payload, uint32_t len, uint32_t dns_match, uint64_t now);
+  // Judges f's addresses by the names DNS answers bound them to; true when one decided.
+  bool judge_resolved(Flow& f, uint64_t now);
 
   const table::IocTableView* table_ = nullptr;
   uint64_t generation_ = 0;
@@ -166,7 +179,13 @@ class Classifier {
   std::unique_ptr<EventRing> own_events_;
   EventRing* events_;
   FlowRing* flow_ring_ = nullptr;
+  std::unique_ptr<ResolvedTable> own_resolved_;
+  ResolvedTable* resolved_ = nullptr;
+  // The name that bound the address of the flow being judged (valid for one packet).
+  char resolved_name_[ResolvedTable::kNameBytes];
+  size_t resolved_len_ = 0;
   uint64_t idle_timeout_, active_timeout_, end_linger_, flush_wait_;
+  uint64_t clock_hz_;
   uint64_t sweep_cycles_per_slot_ = 0;  // 0: no sweep
   uint64_t sweep_last_ = 0;
   uint64_t sweep_cursor_ = 0;

@@ -76,6 +76,7 @@ inline constexpr uint8_t kFlowSynFirst = 8;     // its first packet was a SYN (c
 inline constexpr uint8_t kFlowMatchCurrent = 16;  // first_match is a record of `generation`
 inline constexpr uint8_t kFlowExported = 32;    // a record of it was made already
 inline constexpr uint8_t kFlowNameMissed = 64;  // a name it saw could not be remembered
+inline constexpr uint8_t kFlowAddrResolved = 128;  // addr_match is a name's, by a DNS answer
 
 // first_seen is kept in units of 2^16 clock cycles, modulo 2^32 (26 h at 3 GHz): a record never
 // spans more than the active timeout, which is capped far below that.

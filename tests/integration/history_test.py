@@ -187,6 +187,16 @@ def kill_phase(rig, want, made_before):
     log = open(rig.ctl_log, errors="replace").read()
     if lost:
         check("kill -9: the control log says what was lost", f"{lost} flow records were lost" in log)
+    # The second replay ran with the advisory enforced: the connections without SNI to the
+    # addresses its names resolved to were caught live, as "resolved" from the name.
+    seen = set()
+    for line in open(os.path.join(rig.state, "events.log"), errors="replace"):
+        e = json.loads(line)
+        if e.get("matched") == "resolved":
+            seen.add((e["host"], e["server"], e.get("seen", "")))
+    resolved = {(c[0], c[3], c[4]) for c in want if c[1] == "resolved"}
+    check("live: every connection to a resolved address was matched as resolved from its name",
+          resolved <= seen, f"missing {sorted(resolved - seen)[:5]}")
 
 
 def bound_phase(bins, work, traffic_dir):
