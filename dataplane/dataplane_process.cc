@@ -48,6 +48,7 @@ struct WorkerContext {
   const std::atomic<bool>* fail_closed = nullptr;
   uint16_t inside = 0, outside = 0;
   int32_t mirror = kNoPort;
+  ResolvedTable* resolved = nullptr;  // DNS answers, shared by every worker
 };
 
 void log_line(const std::string& s) {
@@ -91,6 +92,8 @@ int worker_main(void* arg) {
   ccfg.end_linger = 2 * hz;
   ccfg.sweep_period = 4 * hz;
   ccfg.flush_wait = 2 * hz;
+  ccfg.clock_hz = hz;
+  ccfg.resolved_entries = 0;  // the process's shared table instead
   // Built on the worker's own lcore, so its memory is local to that core's socket. Sized by
   // the config: a size the machine cannot give is the operator's to fix, and says which.
   std::unique_ptr<Classifier> made;
@@ -109,6 +112,7 @@ int worker_main(void* arg) {
   Classifier& classifier = *made;
   classifier.set_event_ring(&slot.events);
   if (ctx.cfg->history_enabled) classifier.set_flow_ring(&slot.flows);
+  classifier.set_resolved_table(ctx.resolved);
   Worker worker(classifier);
 
   WorkerPorts a_to_b, b_to_a;
@@ -459,6 +463,9 @@ int run_dataplane(const ApplianceConfig& cfg) {
     cb->dataplane_pid.store(static_cast<uint64_t>(getpid()), std::memory_order_release);
 
     std::vector<WorkerContext> ctx(cfg.workers);
+    // One table of DNS answers for every worker: symmetric RSS puts a DNS exchange and the
+    // connection to its answer on different workers (262144 addresses, 32 MiB).
+    ResolvedTable resolved(1u << 18);
     uint32_t w = 0;
     unsigned lcore;
     RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -472,6 +479,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
       c.inside = ports[0];
       c.outside = ports[1];
       c.mirror = ports.size() > 2 ? ports[2] : kNoPort;
+      c.resolved = &resolved;
       rte_eal_remote_launch(worker_main, &c, lcore);
       ++w;
     }
