@@ -55,7 +55,7 @@ struct HuntContact {
 
 struct HuntResult {
   std::vector<HuntContact> contacts;  // by host, then first seen
-  uint64_t records = 0;               // flow records read
+  uint64_t records = 0;               // flow records read (both passes)
   uint64_t blocks = 0;                // blocks read (both passes)
   uint64_t damaged = 0;               // blocks that could not be read (named in problems)
   std::vector<std::string> problems;  // the first few
@@ -63,6 +63,7 @@ struct HuntResult {
   uint64_t bindings = 0;              // answer addresses of listed names found
   int64_t history_from_ms = 0;        // the oldest stored flow: the hunt cannot see before it
   double seconds = 0;
+  double compile_seconds = 0;         // of that, compiling the IoCs
 };
 
 // Compiles the IoCs (an error names the limit hit) and reads the history.

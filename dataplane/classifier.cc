@@ -724,8 +724,17 @@ void Classifier::reopen(Flow& f, bool from_a) {
 
 void Classifier::make_record(const Flow& f, FlowEnd why, const char* dns_name, size_t dns_name_len,
                              const DnsAnswers* dns) {
-  FlowRecord r;
-  std::memset(&r, 0, offsetof(FlowRecord, names));
+  // Built in its ring slot: no copy of the 512 bytes. The parts past names_len and
+  // answer_count are left as they are (readers go by the counts).
+  FlowRecord* slot = flow_ring_->claim();
+  if (slot == nullptr) {
+    ++counters_.flow_records_lost;
+    return;
+  }
+  FlowRecord& r = *slot;
+  std::memset(&r, 0, offsetof(FlowRecord, answers));
+  r.names_len = 0;
+  r.name_count = 0;
   const bool a_client = f.client_is_a;
   const int c = a_client ? 0 : 1;  // index of the client's counters
   r.first_seen = first_seen_of(f);
@@ -790,8 +799,8 @@ void Classifier::make_record(const Flow& f, FlowEnd why, const char* dns_name, s
     std::memcpy(r.answers, dns->addr, size_t{r.answer_count} * 16);
     if (dns->cut) r.flags |= kFlowNamesCut;
   }
-  if (flow_ring_->push(r)) ++counters_.flow_records;
-  else ++counters_.flow_records_lost;
+  flow_ring_->publish();
+  ++counters_.flow_records;
 }
 
 void Classifier::restart_record(Flow& f) {

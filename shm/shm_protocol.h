@@ -249,12 +249,20 @@ class SpscRing {
 
   // Producer.
   bool push(const T& v) {
-    const uint64_t t = tail_.load(std::memory_order_relaxed);
-    if (t - head_.load(std::memory_order_acquire) >= kSlots) return false;
-    slots_[t & (kSlots - 1)] = v;
-    tail_.store(t + 1, std::memory_order_release);
+    T* slot = claim();
+    if (slot == nullptr) return false;
+    *slot = v;
+    publish();
     return true;
   }
+  // Producer, filling the slot in place: the next free slot (null when the ring is full),
+  // which the consumer sees once published.
+  T* claim() {
+    const uint64_t t = tail_.load(std::memory_order_relaxed);
+    if (t - head_.load(std::memory_order_acquire) >= kSlots) return nullptr;
+    return &slots_[t & (kSlots - 1)];
+  }
+  void publish() { tail_.store(tail_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
   // Consumer.
   bool pop(T* v) {
     const uint64_t h = head_.load(std::memory_order_relaxed);
