@@ -144,7 +144,8 @@ int main(int argc, char** argv) {
     j["add_s"] = since(t0);
     auto t1 = Clock::now();
     std::string error;
-    auto blob = b.build(&error);
+    auto blob = b.build();
+    if (!blob.ok()) error = blob.message();
     j["build_s"] = since(t1);
     j["compile_s"] = since(t0);
     if (!blob) {

@@ -144,8 +144,9 @@ int main(int argc, char** argv) {
       bench::add_set(b, set, "bench-set");
       bench::add_set(b, hits, "bench-hits");
       std::string error;
-      auto built = b.build(&error);
+      auto built = b.build();
       if (!built) {
+        error = built.message();
         std::fprintf(stderr, "classify_callgrind: %s\n", error.c_str());
         return 2;
       }

@@ -62,8 +62,9 @@ std::unique_ptr<Published> compile(const bench::IocSet& set, const bench::IocSet
   bench::add_set(b, set, "bench-set");
   bench::add_set(b, hits, "bench-hits");
   std::string error;
-  auto blob = b.build(&error);
+  auto blob = b.build();
   if (!blob) {
+    error = blob.message();
     std::fprintf(stderr, "forward_bench: build failed: %s\n", error.c_str());
     std::exit(2);
   }

@@ -318,8 +318,10 @@ int hunt(const std::string& dir, uint64_t n, uint32_t iocs, unsigned threads, co
   q.threads = threads;
   if (!filter_path.empty()) std::ofstream(filter_path) << filter;
   InternalNetworks nets;
-  std::string err;
-  nets.parse({"10.0.0.0/8", "fd00::/8"}, &err);
+  if (Status s = nets.parse({"10.0.0.0/8", "fd00::/8"}); !s.ok()) {
+    std::fprintf(stderr, "history_bench: %s\n", s.message().c_str());
+    return 1;
+  }
   // What the generator says must be found (it is deterministic): counted again here.
   Generated g;
   {

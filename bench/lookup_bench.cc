@@ -72,7 +72,8 @@ std::unique_ptr<Tables> prepare(const bench::SetSpec& spec, bool with_fib) {
   table::IocTableBuilder b;
   bench::add_set(b, t->set, "bench-set");
   std::string error;
-  auto blob = b.build(&error);
+  auto blob = b.build();
+  if (!blob) error = blob.message();
   if (!blob || !(t->blob = std::move(*blob), t->view.attach(t->blob.data(), t->blob.size(), &error))) {
     std::fprintf(stderr, "lookup_bench: %s\n", error.c_str());
     std::exit(2);

@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
   ioc.domain = "evil.example";
   b.add(feed, ioc);
   std::string error;
-  auto blob = b.build(&error);
+  auto blob = b.build();
+  if (!blob) error = blob.message();
   table::IocTableView view;
   if (!blob || !view.attach(blob->data(), blob->size(), &error)) {
     std::fprintf(stderr, "reasm_flood_callgrind: %s\n", error.c_str());

@@ -98,7 +98,8 @@ json feed_json(const StoredFeed& f, int64_t now) {
             {"baseline_iocs", f.baseline_iocs},
             {"by_kind", summarize_iocs(f.parsed)},
             {"skipped", skipped},
-            {"degraded", !f.degraded.empty()}};
+            {"degraded", !f.degraded.empty()},
+            {"role", f.options.infected_hosts ? "infected" : "block"}};
   if (!f.degraded.empty()) {
     j["problem"] = f.degraded;
     j["repair"] = repair_hint(f);
@@ -132,11 +133,10 @@ class ControlServer {
         flows_(cfg, cb),
         metrics_([this] { return render_prometheus(snapshot()) + flows_.prometheus(); }, [this] { return health(); }) {}
 
-  bool start(std::string* error) {
+  Status start() {
     std::map<std::string, std::string> problems;
     if (Status s = store_.load([this](const StoredFeed& f) { return read_stored(f); }, &problems); !s.ok()) {
-      *error = s.message();
-      return false;
+      return Status::error(s.message());
     }
     publisher_.recover();
     // The last good table: the one the dataplane runs or starts from. Its events resolve
@@ -144,6 +144,12 @@ class ControlServer {
     Result<TableStore::Found> found = publisher_.table_store().newest_valid();
     if (found.ok()) {
       for (const std::string& r : found->refused) log_line("table store: REFUSED " + r);
+      // Every stored generation the workers' rings may still name, oldest first.
+      std::vector<uint64_t> gens = publisher_.table_store().generations();
+      for (auto g = gens.rbegin(); g != gens.rend(); ++g)
+        if (*g < found->table->generation())
+          if (Status s = history_.add_file(publisher_.table_store().path_of(*g), owners_, {cfg_.instance, *g}); !s.ok())
+            log_line("table store: an older generation cannot resolve events: " + s.message());
       if (Status s = history_.add_file(found->table->path(), owners_, {cfg_.instance, found->table->generation()});
           !s.ok())
         log_line("cannot keep the stored table for event reports: " + s.message());
@@ -156,11 +162,8 @@ class ControlServer {
         log_line("feed store: " + why + "; no valid table holds feed '" + name + "' to carry it from: left on disk");
         stray_[name] = why;
       }
-    if (!collector_.start(error)) return false;
-    if (Status s = flows_.start(); !s.ok()) {
-      *error = "flow history: " + s.message();
-      return false;
-    }
+    if (Status s = collector_.start(); !s.ok()) return s;
+    if (Status s = flows_.start(); !s.ok()) return Status::error("flow history: " + s.message());
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
@@ -176,9 +179,8 @@ class ControlServer {
     o.log = log_line;
     Result<std::unique_ptr<CtlServer>> server = CtlServer::start(std::move(o));
     if (!server.ok()) {
-      *error = server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
-                                                                       cfg_.control_user + "')");
-      return false;
+      return Status::error(server.message() + (cfg_.socket_path.empty() ? "" : " (its directory must be writable by [control] user '" +
+                                                                       cfg_.control_user + "')"));
     }
     ctl_ = std::move(*server);
     log_line("listening on " + cfg_.socket_path);
@@ -193,7 +195,7 @@ class ControlServer {
     }
     log_line("event log " + cfg_.events_path + ", review store " + cfg_.hits_dir());
     refresh_health();
-    return true;
+    return Status();
   }
 
   // /healthz: the control process serves requests.
@@ -227,6 +229,9 @@ class ControlServer {
     opts.include_not_for_ids = o.include_not_for_ids;
     GuardConfig guards = base;
     if (o.skip_refused) guards.mode = GuardMode::kSkipRefused;
+    // A watch list names the operator's own hosts: the own-network guard would refuse them
+    // all. Every other guard still applies (loopback, multicast, over-broad prefixes, ...).
+    if (o.infected_hosts) guards.own_networks.clear();
     return check_feed(content, opts, guards, std::set<std::string>(o.force.begin(), o.force.end()));
   }
 
@@ -256,6 +261,7 @@ class ControlServer {
       f.advisory = rec.advisory;
       f.group = rec.group;
       f.source = "(recovered from table generation " + std::to_string(view.header().generation) + ")";
+      f.options.infected_hosts = (view.feed(i).flags & table::kFeedInfectedHosts) != 0;
       f.parsed.iocs = std::move(rec.iocs);
       f.baseline_iocs = f.parsed.iocs.size();
       auto p = problems.find(name);
@@ -381,11 +387,23 @@ class ControlServer {
     }
     if (req.action) {
       auto action = parse_action(*req.action);
-      if (!action) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
+      if (!action) return fail("\"action\": '" + *req.action + "': use drop, reject, mirror, alert or allow");
       f.action = *action;
     }
     if (req.advisory) f.advisory = *req.advisory;
     if (req.group) f.group = *req.group;
+    if (current != nullptr) f.options.infected_hosts = current->options.infected_hosts;
+    if (req.role) {
+      if (*req.role != "block" && *req.role != "infected")
+        return fail("\"role\": '" + *req.role + "': use block (a list of IoCs) or infected (own hosts to watch)");
+      f.options.infected_hosts = *req.role == "infected";
+      // A new watch list alerts unless told to mirror; it never blocks the operator's hosts.
+      if (f.options.infected_hosts && !req.action && current == nullptr) f.action = table::Action::kAlert;
+    }
+    if (f.options.infected_hosts && f.action != table::Action::kAlert && f.action != table::Action::kMirror)
+      return fail(std::string("a list of infected own hosts (--role infected) is watched, never blocked: use --action alert "
+                              "(record every flow) or mirror (and copy it to the mirror port), not ") +
+                  table::action_name(f.action));
     const bool confirm = req.confirm;
     const int64_t now = std::time(nullptr);
     if (req.expires) {
@@ -408,9 +426,11 @@ class ControlServer {
       if (!ff) return fail("\"format\": unknown format '" + req.format + "' (`iocgate feed check --help` lists them)");
       f.options.format = *ff;
     }
+    const bool infected_hosts = f.options.infected_hosts;
     f.options.force = req.force;
     f.options.include_not_for_ids = req.include_not_for_ids;
     f.options.skip_refused = req.skip_refused;
+    f.options.infected_hosts = infected_hosts;
     // Guards: nothing over-broad, special-purpose, own or allowlisted reaches the table
     // unless the operator forced that entry: the same verdict `feed check --config` gives.
     Result<GuardConfig> guards = guard_config_from(cfg_);
@@ -425,6 +445,12 @@ class ControlServer {
     if (v.feed.expired && !confirm)
       return fail("every IoC of this feed has already expired (its valid_until dates have passed): it would enforce "
                   "nothing; --confirm to store it anyway (the live table is unchanged)");
+    if (f.options.infected_hosts)
+      for (const Ioc& i : v.enforce)
+        if (i.kind == IocKind::kDomain)
+          return fail(f.source + ":" + std::to_string(i.line) + ": '" + ioc_text(i) +
+                      "' is a name; a list of infected own hosts (--role infected) holds addresses (the live table is "
+                      "unchanged)");
     // The stored format is the one read, so a reload reads it the same way.
     f.options.format = v.format;
     ParsedFeed parsed = std::move(v.feed);
@@ -554,7 +580,7 @@ class ControlServer {
     }
     if (req.action) {
       auto a = parse_action(*req.action);
-      if (!a) return fail("\"action\": '" + *req.action + "': use drop, mirror, alert or allow");
+      if (!a) return fail("\"action\": '" + *req.action + "': use drop, reject, mirror, alert or allow");
       if (current != nullptr && *a != current->action)
         return fail("feed " + req.feed + " is " + table::action_name(current->action) +
                     "; ioc add does not change a feed's action (push it with --action)");
@@ -872,9 +898,8 @@ int run_control(const ApplianceConfig& cfg) {
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
   ControlServer server(cfg, cb, owners);
-  std::string error;
-  if (!server.start(&error)) {
-    log_line(error);
+  if (Status s = server.start(); !s.ok()) {
+    log_line(s.message());
     cb->control_pid.store(0);
     // Not a configuration error: a full or read-only disk, a socket in use. systemd retries.
     return kExitTemporary;

@@ -30,20 +30,6 @@ std::string parse_error_text(const std::exception& e) {
   return excerpt(w, 240);
 }
 
-const char* json_type_name(const json& j) {
-  if (j.is_number_float()) return "a fractional number";
-  switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::binary: return "binary data";
-    case json::value_t::discarded: return "nothing";
-    default: return "a number";
-  }
-}
-
 int remaining_ms(CtlClock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - CtlClock::now()).count();
   return left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, 1 << 30));
@@ -62,6 +48,21 @@ bool wait_for(int fd, short events, CtlClock::time_point deadline) {
 }
 
 }  // namespace
+
+const char* json_type_name(const json& j) {
+  if (j.is_number_float()) return "a fractional number";
+  switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::binary: return "binary data";
+    case json::value_t::discarded: return "nothing";
+    default: return "a number";
+  }
+}
+
 
 void FrameReader::fail(std::string why) {
   state_ = State::kFailed;

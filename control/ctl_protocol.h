@@ -63,6 +63,9 @@ class FrameReader {
   std::string error_;
 };
 
+// How an error message names a JSON value's type: "a string", "an array", "a fractional number".
+const char* json_type_name(const nlohmann::json& j);
+
 // The header's "content_length": absent is 0; anything but a whole number from 0 to
 // max_bytes is an error naming the field.
 Result<uint64_t> content_length_field(const nlohmann::json& header, uint64_t max_bytes = kMaxPushBytes);

@@ -55,6 +55,7 @@ std::span<const Field<FeedPushRequest>> fields_of() {
       {"confirm", "--confirm", &R::confirm},
       {"skip_refused", "--skip-refused", &R::skip_refused},
       {"include_not_for_ids", "--include-not-for-ids", &R::include_not_for_ids},
+      {"role", "--role", &R::role, false, 16},
   };
   return f;
 }
@@ -120,20 +121,6 @@ std::span<const Field<HuntRequest>> fields_of() {
   return f;
 }
 
-const char* type_name(const json& j) {
-  if (j.is_number_float()) return "a fractional number";
-  switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "a number";
-    default: return "something else";
-  }
-}
-
 // Why a string may not be a field's value, or "" when it may.
 std::string text_problem(std::string_view s, size_t max_bytes) {
   if (s.size() > max_bytes)
@@ -168,7 +155,7 @@ std::string read_field(const Field<T>& f, const json& v, T* out) {
     const json& v;
     T* out;
     std::string operator()(std::string T::*m) const {
-      if (!v.is_string()) return std::string("expected a string, got ") + type_name(v);
+      if (!v.is_string()) return std::string("expected a string, got ") + json_type_name(v);
       const auto& s = v.get_ref<const std::string&>();
       std::string bad = text_problem(s, f.max_bytes);
       if (!bad.empty()) return bad;
@@ -176,7 +163,7 @@ std::string read_field(const Field<T>& f, const json& v, T* out) {
       return {};
     }
     std::string operator()(std::optional<std::string> T::*m) const {
-      if (!v.is_string()) return std::string("expected a string, got ") + type_name(v);
+      if (!v.is_string()) return std::string("expected a string, got ") + json_type_name(v);
       const auto& s = v.get_ref<const std::string&>();
       std::string bad = text_problem(s, f.max_bytes);
       if (!bad.empty()) return bad;
@@ -184,13 +171,13 @@ std::string read_field(const Field<T>& f, const json& v, T* out) {
       return {};
     }
     std::string operator()(bool T::*m) const {
-      if (!v.is_boolean()) return std::string("expected true or false, got ") + type_name(v);
+      if (!v.is_boolean()) return std::string("expected true or false, got ") + json_type_name(v);
       out->*m = v.get<bool>();
       return {};
     }
     std::string operator()(int64_t T::*m) const {
       if (v.is_number_float()) return "expected a whole number, got a fractional number";
-      if (!v.is_number()) return std::string("expected a number, got ") + type_name(v);
+      if (!v.is_number()) return std::string("expected a number, got ") + json_type_name(v);
       if (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0) return "must not be negative";
       const uint64_t n = v.get<uint64_t>();
       if (n > static_cast<uint64_t>(f.max_value))
@@ -199,14 +186,14 @@ std::string read_field(const Field<T>& f, const json& v, T* out) {
       return {};
     }
     std::string operator()(std::vector<std::string> T::*m) const {
-      if (!v.is_array()) return std::string("expected a list of strings, got ") + type_name(v);
+      if (!v.is_array()) return std::string("expected a list of strings, got ") + json_type_name(v);
       if (v.size() > f.max_items)
         return std::to_string(v.size()) + " entries, over the limit of " + std::to_string(f.max_items);
       std::vector<std::string> items;
       items.reserve(v.size());
       for (size_t i = 0; i < v.size(); ++i) {
         const json& e = v[i];
-        if (!e.is_string()) return "entry " + std::to_string(i) + ": expected a string, got " + type_name(e);
+        if (!e.is_string()) return "entry " + std::to_string(i) + ": expected a string, got " + json_type_name(e);
         std::string bad = text_problem(e.get_ref<const std::string&>(), f.max_bytes);
         if (!bad.empty()) return "entry " + std::to_string(i) + ": " + bad;
         items.push_back(e.get<std::string>());
@@ -324,10 +311,10 @@ const char* ctl_command_name(const CtlRequest& request) { return kCommandNames[r
 
 Result<CtlRequest> parse_ctl_request(const json& header) noexcept {
   try {
-    if (!header.is_object()) return Status::error(std::string("the request must be a JSON object, got ") + type_name(header));
+    if (!header.is_object()) return Status::error(std::string("the request must be a JSON object, got ") + json_type_name(header));
     const auto cmd = header.find("cmd");
     if (cmd == header.end()) return Status::error("\"cmd\": missing (one of " + command_list() + ")");
-    if (!cmd->is_string()) return Status::error(std::string("\"cmd\": expected a string, got ") + type_name(*cmd));
+    if (!cmd->is_string()) return Status::error(std::string("\"cmd\": expected a string, got ") + json_type_name(*cmd));
     const std::string& name = cmd->get_ref<const std::string&>();
     size_t index = kCommandNames.size();
     for (size_t i = 0; i < kCommandNames.size(); ++i)

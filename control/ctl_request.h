@@ -36,6 +36,7 @@ struct FeedPushRequest {
   bool confirm = false;
   bool skip_refused = false;             // take the feed minus what the guards refuse
   bool include_not_for_ids = false;      // also MISP to_ids=false, STIX without detection intent
+  std::optional<std::string> role;       // "block" (a new feed's default) or "infected": own hosts to watch
 };
 struct FeedListRequest {};
 struct FeedShowRequest {

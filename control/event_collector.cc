@@ -2,6 +2,10 @@
 
 #include "control/event_collector.h"
 
+#include <filesystem>
+
+#include "feeds/ip_prefix.h"
+
 #include <arpa/inet.h>
 
 #include <chrono>
@@ -47,37 +51,20 @@ int64_t wall_now_ms() {
       .count();
 }
 
-bool InternalNetworks::parse(const std::vector<std::string>& cidrs, std::string* error) {
+Status InternalNetworks::parse(const std::vector<std::string>& cidrs) {
   nets_.clear();
   for (const std::string& c : cidrs) {
+    // The one parse of a prefix (feeds/ip_prefix), as the guards read [network] internal.
+    std::string why;
+    const std::optional<IpPrefix> p = parse_ip_prefix(c, why);
+    if (!p) return Status::error("[network] internal: '" + c + "': " + why);
     Net n{};
-    const size_t slash = c.find('/');
-    const std::string addr = c.substr(0, slash);
-    if (inet_pton(AF_INET, addr.c_str(), n.addr) == 1) n.version = 4;
-    else if (inet_pton(AF_INET6, addr.c_str(), n.addr) == 1) n.version = 6;
-    else {
-      *error = "internal network '" + c + "' is not an address or CIDR";
-      return false;
-    }
-    const int max = n.version == 4 ? 32 : 128;
-    int len = max;
-    if (slash != std::string::npos) {
-      try {
-        size_t used = 0;
-        len = std::stoi(c.substr(slash + 1), &used);
-        if (used != c.size() - slash - 1) len = -1;
-      } catch (...) {
-        len = -1;
-      }
-    }
-    if (len < 0 || len > max) {
-      *error = "internal network '" + c + "': bad prefix length";
-      return false;
-    }
-    n.len = static_cast<uint8_t>(len);
+    n.version = p->kind == IocKind::kIpv4 ? 4 : 6;
+    n.len = p->prefix_len;
+    std::memcpy(n.addr, p->addr.data(), sizeof(n.addr));
     nets_.push_back(n);
   }
-  return true;
+  return Status();
 }
 
 bool InternalNetworks::contains(uint8_t ip_version, const uint8_t* addr) const {
@@ -123,18 +110,27 @@ EventLogConfig event_log_config(const ApplianceConfig& cfg) {
 
 EventCollector::EventCollector(const ApplianceConfig& cfg, ControlBlock* cb, TableHistory& history,
                                HitStore& store, HitStats& stats)
-    : cfg_(cfg), cb_(cb), history_(history), store_(store), stats_(stats), log_(event_log_config(cfg)) {}
+    : cfg_(cfg),
+      cb_(cb),
+      history_(history),
+      store_(store),
+      stats_(stats),
+      log_(event_log_config(cfg)),
+      open_(cfg.hits_dir() + "/open-flows.journal", kMaxOpenFlows) {}
 
 EventCollector::~EventCollector() { stop(); }
 
-bool EventCollector::start(std::string* error) {
-  if (!nets_.parse(cfg_.internal_networks, error)) return false;
-  if (!log_.error().empty()) {
-    *error = "event log: " + log_.error();
-    return false;
-  }
+Status EventCollector::start() {
+  if (Status s = nets_.parse(cfg_.internal_networks); !s.ok()) return s.prefixed(cfg_.path + ": ");
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.hits_dir(), ec);
+  if (Status s = open_.load(); !s.ok()) return s.prefixed("open flows: ");
+  if (open_.torn_lines() != 0)
+    std::fprintf(stderr, "iocgate control: open flows: %llu torn journal line(s) skipped (a kill -9 mid-write)\n",
+                 static_cast<unsigned long long>(open_.torn_lines()));
+  if (!log_.error().empty()) return Status::error("event log: " + log_.error());
   if (cb_ != nullptr) thread_ = std::thread([this] { run(); });
-  return true;
+  return Status();
 }
 
 void EventCollector::stop() {
@@ -185,44 +181,57 @@ void EventCollector::tick(int64_t now_ms) {
   if (now_ms - last_flush_ms_ >= kFlushEveryMs) {
     std::string error;
     if (!store_.flush(now_ms, &error)) std::fprintf(stderr, "iocgate control: review store: %s\n", error.c_str());
+    if (Status s = open_.flush(); !s.ok())
+      std::fprintf(stderr, "iocgate control: open flows: %s\n", s.message().c_str());
     last_flush_ms_ = now_ms;
   }
 }
 
 void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_ms) {
   const bool summary = static_cast<EventType>(e.type) == EventType::kSummary;
-  Open o;
+  OpenFlow o;
   bool resolved = false;
   const std::string key = flow_key(e, worker);
-  auto it = summary ? open_.find(key) : open_.end();
-  if (it != open_.end()) {
-    o = std::move(it->second);
-    open_.erase(it);
+  const OpenFlow* known = summary ? open_.find(key) : nullptr;
+  const bool was_open = open_.find(key) != nullptr;
+  if (known != nullptr) {
+    o = *known;
+    open_.erase(key);
     resolved = true;
   } else {
+    // The event's own generation when it is kept; else the key (name or address) in the
+    // newest table; else the key alone. Never a record index read in another table.
     if (auto r = history_.resolve(e.generation, e.match)) {
       o.ioc = std::move(*r);
       resolved = true;
+    } else if (auto k = history_.resolve_by_key(e)) {
+      o.ioc = std::move(*k);
+      resolved = true;
     } else {
-      o.ioc.ioc = fmt::format("? (generation {} record {})", e.generation, table::Match{e.match}.record());
-      o.ioc.feed = "?";
+      const uint8_t* addr = static_cast<IocSide>(e.ioc_side) == IocSide::kClient ? e.client : e.server;
+      o.ioc.ioc = e.name_len > 0 ? std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)))
+                                 : format_address(e.ip_version, addr);
+      o.ioc.feed = "(no longer listed)";
       o.ioc.action = table::action_name(table::Match{e.match}.action());
     }
     o.kind = match_kind_name(e.kind);
-    o.parties = flow_parties(e, nets_);
+    const FlowParties parties = flow_parties(e, nets_);
+    o.host = parties.host;
+    o.direction = parties.direction;
+    o.ioc_is_host = parties.ioc_is_host;
   }
   stats_.count_event(summary, resolved);
 
   HitRecord h;
-  h.host = o.parties.host;
+  h.host = o.host;
   h.ioc = o.ioc.ioc;
   h.kind = o.kind;
   h.feed = o.ioc.feed;
   h.advisory = o.ioc.advisory;
   h.group = o.ioc.group;
   h.action = o.ioc.action;
-  h.direction = o.parties.direction;
-  h.ioc_is_host = o.parties.ioc_is_host;
+  h.direction = o.direction;
+  h.ioc_is_host = o.ioc_is_host;
   h.last_ms = wall_ms;
   if (summary) {
     // The first match already counted the flow and its first packet.
@@ -232,7 +241,7 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
     // dropped SNI) counts as a flow of the new IoC too, but its packet is already counted.
     h.first_ms = wall_ms;
     h.flows = 1;
-    h.packets = open_.count(key) != 0 ? 0 : 1;
+    h.packets = was_open ? 0 : 1;
   }
   store_.add(h);
   stats_.add(h.feed, h.advisory, h.group, h.ioc, h.kind, h.host, h.flows, h.packets);
@@ -246,8 +255,8 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   j["server"] = format_address(e.ip_version, e.server);
   j["server_port"] = e.server_port;
   j["vlan"] = e.vlan_count > 0 ? nlohmann::json(e.vlan) : nlohmann::json(nullptr);
-  j["direction"] = o.parties.direction;
-  j["host"] = o.parties.host;
+  j["direction"] = o.direction;
+  j["host"] = o.host;
   j["ioc"] = o.ioc.ioc;
   // The exact name the flow carried (a subdomain of a listed domain, say), for name matches.
   if (e.name_len > 0) j["seen"] = std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)));
@@ -260,8 +269,8 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   j["action"] = o.ioc.action;
   j["generation"] = e.generation;
   j["worker"] = worker;
-  log_.write(j.dump(), wall_ms);
-  if (open_.size() < kMaxOpenFlows) open_.insert_or_assign(key, std::move(o));
+  log_.write(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), wall_ms);
+  open_.put(key, std::move(o));
 }
 
 }  // namespace iocgate

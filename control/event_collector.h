@@ -17,9 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "config/appliance_config.h"
 #include "control/event_log.h"
 #include "control/hit_store.h"
+#include "control/open_flows.h"
 #include "control/stats.h"
 #include "control/table_history.h"
 #include "shm/control_block.h"
@@ -29,8 +31,8 @@ namespace iocgate {
 // CIDRs of the operator's own hosts.
 class InternalNetworks {
  public:
-  // False with *error naming the bad entry.
-  bool parse(const std::vector<std::string>& cidrs, std::string* error);
+  // An error naming the bad entry.
+  Status parse(const std::vector<std::string>& cidrs);
   bool contains(uint8_t ip_version, const uint8_t* addr) const;
   bool empty() const { return nets_.empty(); }
 
@@ -60,7 +62,7 @@ class EventCollector {
                  HitStats& stats);
   ~EventCollector();
 
-  bool start(std::string* error);  // parses the networks, starts the thread
+  Status start();  // parses the networks, starts the thread
   void stop();                     // drains what is left, flushes the store
 
   // One event from `worker`, at wall-clock `wall_ms`. Public for tests.
@@ -69,11 +71,6 @@ class EventCollector {
   void tick(int64_t now_ms);
 
  private:
-  struct Open {
-    ResolvedIoc ioc;
-    std::string kind;
-    FlowParties parties;
-  };
   void run();
   size_t drain();
   int64_t wall_ms_of(uint64_t tsc);
@@ -85,7 +82,7 @@ class EventCollector {
   HitStats& stats_;
   EventLog log_;
   InternalNetworks nets_;
-  std::unordered_map<std::string, Open> open_;
+  OpenFlows open_;  // each open matched flow's first match, on disk across restarts
   std::atomic<bool> stop_{false};
   std::thread thread_;
   int64_t last_flush_ms_ = 0;

@@ -42,9 +42,12 @@ bool build_guards(const FeedCheckOptions& o, GuardConfig& guards, std::string& e
     guards.own_networks.push_back(OwnNetwork{*p, cidr, "--own-network"});
   }
   for (const std::string& path : o.allow_files) {
-    std::string content;
-    if (!read_feed_bytes(path, content, &error)) return false;
-    if (!parse_allowlist(content, path, guards.allowlist, error)) return false;
+    Result<std::string> content = read_feed_bytes(path);
+    if (!content.ok()) {
+      error = content.message();
+      return false;
+    }
+    if (!parse_allowlist(*content, path, guards.allowlist, error)) return false;
   }
   return true;
 }
@@ -132,10 +135,10 @@ Result<GuardConfig> guard_config_from(const ApplianceConfig& cfg) {
   if (!nets) return nets.status();
   g.own_networks = std::move(*nets);
   if (!cfg.guards_allowlist.empty()) {
-    std::string content, error;
-    if (!read_feed_bytes(cfg.guards_allowlist, content, &error))
-      return Status::error(fmt::format("{}: [guards] allowlist: {}", cfg.path, error));
-    if (!parse_allowlist(content, cfg.guards_allowlist, g.allowlist, error)) return Status::error(error);
+    Result<std::string> content = read_feed_bytes(cfg.guards_allowlist);
+    if (!content.ok()) return Status::error(fmt::format("{}: [guards] allowlist: {}", cfg.path, content.message()));
+    std::string error;
+    if (!parse_allowlist(*content, cfg.guards_allowlist, g.allowlist, error)) return Status::error(error);
   }
   return g;
 }
@@ -163,14 +166,14 @@ int run_feed_check(const FeedCheckOptions& o) {
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& path : o.files) {
     FeedVerdict v;
-    std::string content;
-    if (!read_feed_bytes(path, content, &error)) {
+    Result<std::string> content = read_feed_bytes(path);
+    if (!content.ok()) {
       v.file = path;
-      v.errors.push_back(error);
+      v.errors.push_back(content.message());
     } else {
       ParseOptions opts = base;
       opts.file_name = path;
-      v = check_feed(content, opts, guards, forced);
+      v = check_feed(*content, opts, guards, forced);
     }
     if (!v.accepted) rc = 2;
     if (o.json) out.push_back(to_json(v));

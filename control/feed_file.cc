@@ -18,42 +18,30 @@ namespace {
 constexpr uintmax_t kMaxFeedBytes = 2ULL << 30;
 }  // namespace
 
-bool read_feed_bytes(const std::string& path, std::string& content, std::string* error) {
+Result<std::string> read_feed_bytes(const std::string& path) {
   std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return Status::error(path + (ec ? ": cannot read: " + ec.message() : ": not a regular file"));
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    *error = path + ": cannot read: " + ec.message();
-    return false;
-  }
-  if (size > kMaxFeedBytes) {
-    *error = path + ": " + std::to_string(size) + " bytes is larger than any feed iocgate accepts (2 GiB)";
-    return false;
-  }
+  if (ec) return Status::error(path + ": cannot read: " + ec.message());
+  if (size > kMaxFeedBytes)
+    return Status::error(path + ": " + std::to_string(size) + " bytes is larger than any feed iocgate accepts (2 GiB)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot open: " + std::strerror(errno);
-    return false;
-  }
-  content.assign(size, '\0');
+  if (!in) return Status::error(path + ": cannot open: " + std::strerror(errno));
+  std::string content(size, '\0');
   in.read(content.data(), static_cast<std::streamsize>(size));
-  if (static_cast<uintmax_t>(in.gcount()) != size) {
-    *error = path + ": short read";
-    return false;
-  }
-  return true;
+  if (static_cast<uintmax_t>(in.gcount()) != size) return Status::error(path + ": short read");
+  return content;
 }
 
-std::optional<FeedFile> load_feed_file(const std::string& path, FeedFormat format, std::string* error) {
-  std::string content;
-  if (!read_feed_bytes(path, content, error)) return std::nullopt;
+Result<FeedFile> load_feed_file(const std::string& path, FeedFormat format) {
+  Result<std::string> content = read_feed_bytes(path);
+  if (!content.ok()) return content.status();
   ParseOptions opts;
   opts.file_name = path;
   opts.format = format;
-  FeedParseResult r = parse_feed(content, opts);
-  if (!r.ok()) {
-    *error = r.error->message();
-    return std::nullopt;
-  }
+  FeedParseResult r = parse_feed(*content, opts);
+  if (!r.ok()) return Status::error(r.error->message());
   FeedFile f;
   f.path = path;
   f.name = std::filesystem::path(path).filename().string();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
 #include "feeds/ioc.h"
 
 namespace iocgate {
@@ -15,13 +16,12 @@ struct FeedFile {
   ParsedFeed feed;
 };
 
-// Reads the bytes of `path` (bounded: a feed over 2 GiB is the wrong file). Returns false
-// with *error holding "PATH: reason".
-bool read_feed_bytes(const std::string& path, std::string& content, std::string* error);
+// Reads the bytes of `path`: a regular file of at most 2 GiB (anything larger is the wrong
+// file). The error is "PATH: reason".
+Result<std::string> read_feed_bytes(const std::string& path);
 
 // Reads and parses `path` (format detected from content unless `format` says otherwise).
-// Returns nullopt with *error holding the reason; the caller must then not use the feed.
-std::optional<FeedFile> load_feed_file(const std::string& path, FeedFormat format, std::string* error);
+Result<FeedFile> load_feed_file(const std::string& path, FeedFormat format);
 
 // "ipv4 12, cidr4 3, ipv6 2, cidr6 1, domain 40, url-host 2": what a feed holds by kind.
 std::string summarize_iocs(const ParsedFeed& feed);

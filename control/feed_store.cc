@@ -106,6 +106,7 @@ std::optional<table::Action> parse_action(const std::string& text) {
   if (text == "drop") return table::Action::kDrop;
   if (text == "mirror") return table::Action::kMirror;
   if (text == "alert") return table::Action::kAlert;
+  if (text == "reject") return table::Action::kReject;
   if (text == "allow") return table::Action::kAllow;
   return std::nullopt;
 }
@@ -172,7 +173,8 @@ Status FeedStore::load(const FeedReader& read, std::map<std::string, std::string
         !field(m, "iocs_checksum", iocs_sum, why) || !field(m, "baseline_iocs", f.baseline_iocs, why) ||
         !field(m, "options", options, why) || !field(options, "force", f.options.force, why) ||
         !field(options, "include_not_for_ids", f.options.include_not_for_ids, why) ||
-        !field(options, "skip_refused", f.options.skip_refused, why)) {
+        !field(options, "skip_refused", f.options.skip_refused, why) ||
+        !field(options, "infected_hosts", f.options.infected_hosts, why)) {
       problem(meta_path + ": " + why);
       continue;
     }
@@ -232,7 +234,8 @@ Status FeedStore::put(const StoredFeed& feed) {
             {"format", feed_format_name(feed.options.format)},
             {"options", {{"force", feed.options.force},
                          {"include_not_for_ids", feed.options.include_not_for_ids},
-                         {"skip_refused", feed.options.skip_refused}}},
+                         {"skip_refused", feed.options.skip_refused},
+                         {"infected_hosts", feed.options.infected_hosts}}},
             {"content_bytes", feed.content.size()},
             {"content_checksum", hex64(bytes_checksum(feed.content))},
             {"iocs", feed.parsed.iocs.size()},

@@ -27,6 +27,9 @@ struct FeedOptions {
   std::vector<std::string> force;         // entries enforced despite a guard
   bool include_not_for_ids = false;
   bool skip_refused = false;
+  // A watch list of the operator's own hosts seen infected (the monthly botnet list):
+  // enforced as alert or mirror only, exempt from the own-network guard, its hosts flagged.
+  bool infected_hosts = false;
 };
 
 struct StoredFeed {

@@ -38,8 +38,7 @@ FlowHistory::~FlowHistory() { stop(); }
 
 Status FlowHistory::start() {
   if (!cfg_.history_enabled) return Status();
-  std::string error;
-  if (!nets_.parse(cfg_.internal_networks, &error)) return Status::error("[network] internal: " + error);
+  if (Status s = nets_.parse(cfg_.internal_networks); !s.ok()) return s.prefixed(cfg_.path + ": ");
   HistoryConfig hc;
   hc.dir = cfg_.history_path();
   hc.max_age_ms = int64_t{cfg_.history_days} * 86400 * 1000;

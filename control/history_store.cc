@@ -304,6 +304,15 @@ Status HistoryStore::write_block(const Unwritten& u, int64_t now_ms) {
   put64(h + 48, static_cast<uint64_t>(now_ms));
   for (uint32_t k = 0; k < np; ++k) put64(h + 56 + 8 * k, u.positions[k]);
   put64(h + 184, header_check(h, 23));
+  // Room first, so the history is never over max_bytes, not even until apply_bounds after
+  // this write. The partition being written is the newest one, never dropped here.
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (parts_.size() < 2 || c_.bytes_on_disk + out.size() <= cfg_.max_bytes) break;
+    }
+    drop_front(true);
+  }
   const std::string path = parts_.back()->path;
   if (!full_pwrite(fd_, out.data(), out.size(), fd_size_) || fdatasync(fd_) != 0) {
     const std::string e = errno_text();

@@ -262,9 +262,9 @@ Result<HuntResult> run_hunt(const HistoryStore& store, const HuntQuery& q, const
   HuntResult result;
   result.history_from_ms = store.counters().oldest_ms;
   if (n == 0) return result;
+  Result<table::TableBlob> blob = builder.build();
+  if (!blob.ok()) return Status::error("cannot compile the IoCs to hunt: " + blob.message());
   std::string error;
-  std::optional<table::TableBlob> blob = builder.build(&error);
-  if (!blob) return Status::error("cannot compile the IoCs to hunt: " + error);
   table::IocTableView view;
   if (!view.attach(blob->data(), blob->size(), &error)) return Status::error("the hunt table: " + error);
   const std::vector<uint32_t> index = view.build_describe_index();

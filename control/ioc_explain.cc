@@ -59,6 +59,7 @@ json listings_of(const table::IocTableView& view, uint32_t record, const FeedSto
               {"advisory", view.string_at(fr.advisory_off)},
               {"group", view.string_at(fr.group_off)},
               {"action", table::action_name(static_cast<table::Action>(fr.action))},
+              {"role", (fr.flags & table::kFeedInfectedHosts) != 0 ? "infected" : "block"},
               {"decides", decides}};
     if (const StoredFeed* f = store.find(name)) {
       j["expires_unix"] = f->expires_unix;

@@ -117,7 +117,7 @@ void IocTableBuilder::add(uint32_t feed, const Ioc& ioc) {
   }
 }
 
-std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
+Result<TableBlob> IocTableBuilder::build() const {
   auto strongest = [&](Action a, uint32_t feed) {
     return std::max(a, feeds_[feed].action);
   };
@@ -225,16 +225,14 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
 
   for (const Group& g : gd) {
     if (names[g.first]->name.empty() || names[g.first]->name.size() > 253) {
-      *error = "domain of " + std::to_string(names[g.first]->name.size()) +
-               " bytes at line " + std::to_string(names[g.first]->line) + " (1 to 253 allowed)";
-      return std::nullopt;
+      return Status::error("domain of " + std::to_string(names[g.first]->name.size()) +
+               " bytes at line " + std::to_string(names[g.first]->line) + " (1 to 253 allowed)");
     }
   }
   const uint64_t record_count = g4.size() + g6.size() + gd.size();
   if (record_count > kMaxRecords) {
-    *error = "too many distinct IoCs: " + std::to_string(record_count) + " (limit " +
-             std::to_string(kMaxRecords) + ")";
-    return std::nullopt;
+    return Status::error("too many distinct IoCs: " + std::to_string(record_count) + " (limit " +
+             std::to_string(kMaxRecords) + ")");
   }
 
   // --- sizes and layout ---
@@ -299,6 +297,7 @@ std::optional<TableBlob> IocTableBuilder::build(std::string* error) const {
     feed_records[i].advisory_off = pool.add(feeds_[i].advisory);
     feed_records[i].group_off = pool.add(feeds_[i].group);
     feed_records[i].action = static_cast<uint8_t>(feeds_[i].action);
+    feed_records[i].flags = feeds_[i].infected_hosts ? kFeedInfectedHosts : 0;
     feed_records[i].ioc_count = feed_counts_[i];
   }
   std::vector<uint32_t> name_offs(gd.size());

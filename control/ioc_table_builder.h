@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "feeds/ioc.h"
 #include "table/ioc_table_format.h"
 
@@ -18,6 +19,7 @@ struct FeedMeta {
   Action action = Action::kDrop;
   std::string advisory;  // e.g. "941/CATTT-NCSC"
   std::string group;     // e.g. "Mustang Panda"
+  bool infected_hosts = false;  // a watch list of own hosts (table::kFeedInfectedHosts)
 };
 
 // An owned, 64-byte aligned table blob, ready to be copied into shared memory or a file.
@@ -48,8 +50,8 @@ class IocTableBuilder {
 
   // Compiles everything added so far. Duplicate keys across feeds collapse into one entry
   // whose action is the strongest of its listings and of every shorter prefix or parent
-  // domain that covers it. Returns nullopt with *error set when limits are exceeded.
-  std::optional<TableBlob> build(std::string* error) const;
+  // domain that covers it. An error when limits are exceeded.
+  Result<TableBlob> build() const;
 
  private:
   struct AddrEntry {

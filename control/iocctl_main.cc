@@ -187,8 +187,8 @@ int main(int argc, char** argv) {
   CLI::App* push = feed->add_subcommand("push", "Add or replace a feed; returns once every worker enforces it");
   push->add_option("file", push_file, "Feed file: any format `iocgate feed check` reads (lists, CSV/TSV tables, MISP, STIX, PDF, XLSX, DOCX, text, ...)")->required()->check(CLI::ExistingFile);
   push->add_option("--name", name, "Feed name (letters, digits, _ . -)")->required();
-  CLI::Option* action_opt = push->add_option("--action", action, "drop (default), mirror, alert or allow; a re-push keeps the feed's")
-      ->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
+  CLI::Option* action_opt = push->add_option("--action", action, "drop (default), reject (drop and answer: a TCP reset, a DNS NXDOMAIN), mirror, alert or allow; a re-push keeps the feed's")
+      ->check(CLI::IsMember({"drop", "reject", "mirror", "alert", "allow"}));
   CLI::Option* advisory_opt = push->add_option("--advisory", advisory, "Advisory id, e.g. 941/CATTT-NCSC; a re-push keeps the feed's");
   CLI::Option* group_opt = push->add_option("--group", group, "Threat group or campaign, e.g. 'Mustang Panda'; a re-push keeps the feed's");
   CLI::Option* expires_opt = push->add_option("--expires", expires,
@@ -198,6 +198,11 @@ int main(int argc, char** argv) {
     format_help += std::string("\n  ") + f->name + ": " + f->description;
   push->add_option("--format", format, format_help);
   bool skip_refused = false, include_not_for_ids = false;
+  std::string role;
+  CLI::Option* role_opt = push->add_option("--role", role,
+      "block (default): IoCs to act on; infected: the operator's own hosts seen infected (the monthly botnet "
+      "list): never blocked (alert or mirror), exempt from the own-network guard, flagged and listed first in the "
+      "review report; a re-push keeps the feed's")->check(CLI::IsMember({"block", "infected"}));
   push->add_flag("--skip-refused", skip_refused,
                  "Enforce the feed without the entries a guard refuses (each listed with its reason); "
                  "by default one refusal refuses the whole feed");
@@ -230,7 +235,7 @@ int main(int argc, char** argv) {
   ioc_add->add_option("feed", ioc_feed, "Feed name")->required();
   ioc_add->add_option("values", ioc_values, "Addresses, prefixes, domains or URLs (defanged forms accepted)")->required();
   CLI::Option* ioc_action_opt = ioc_add->add_option("--action", ioc_action, "For a new feed: drop (default), mirror, alert or allow")
-      ->check(CLI::IsMember({"drop", "mirror", "alert", "allow"}));
+      ->check(CLI::IsMember({"drop", "reject", "mirror", "alert", "allow"}));
   ioc_add->add_option("--force", ioc_force, "Enforce this entry despite a guard's refusal (repeatable)");
   CLI::App* ioc_remove = ioc->add_subcommand("remove", "Remove IoCs from a feed");
   ioc_remove->add_option("feed", ioc_feed, "Feed name")->required();
@@ -315,6 +320,7 @@ int main(int argc, char** argv) {
     p.confirm = confirm;
     p.skip_refused = skip_refused;
     p.include_not_for_ids = include_not_for_ids;
+    if (role_opt->count() != 0) p.role = role;
     req = iocgate::CtlRequest{std::move(p), payload.size()};
   } else if (list->parsed()) {
     req = iocgate::CtlRequest{iocgate::FeedListRequest{}};

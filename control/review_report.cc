@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <map>
 
+#include "control/hunt_output.h"
+
 namespace iocgate {
 
 namespace {
@@ -148,6 +150,14 @@ std::string render_report_text(const json& r) {
       o += fmt::format("  {:<32} {:<4} {:<20} {:<20} {:<9} {:<19} {:<19} {:>6} {:>8}\n", c.value("ioc", ""),
                        c.value("matched", ""), c.value("feed", ""), c.value("advisory", ""), c.value("direction", ""),
                        human(c, "first_seen"), human(c, "last_seen"), c.value("flows", 0), c.value("packets", 0));
+  }
+  // From the flow history (control/flow_history.h before_advisory): who contacted each feed's
+  // IoCs in the days before it was pushed, when nothing enforced them yet.
+  for (const json& s : r.value("before_advisory", json::array())) {
+    o += fmt::format("\nBefore the advisory: feed {}{}, the {} days before its push\n", s.value("feed", ""),
+                     s.value("advisory", "").empty() ? "" : " [" + s.value("advisory", "") + "]", s.value("days", 0));
+    if (s.contains("hunt")) o += render_hunt(s["hunt"], HuntFormat::kText);
+    else o += "  the flow history could not be read: " + s.value("error", "") + "\n";
   }
   return o;
 }

@@ -193,6 +193,7 @@ std::string render_prometheus(const StatsSnapshot& s) {
   e.sample({{"outcome", "received"}}, c.rx_packets);
   e.sample({{"outcome", "forwarded"}}, c.tx_packets);
   e.sample({{"outcome", "dropped"}}, c.dropped_packets);
+  e.sample({{"outcome", "rejected"}}, c.rejected_packets);
   // Not forwarded without an IoC verdict; received = forwarded + dropped + these.
   e.sample({{"outcome", "held"}}, c.reasm_out_of_order);
   e.sample({{"outcome", "unreadable"}}, c.unreadable_dropped);
@@ -200,6 +201,7 @@ std::string render_prometheus(const StatsSnapshot& s) {
   e.sample({{"outcome", "tx_failed"}}, c.tx_failed);
   e.family("iocgate_action_packets_total", "counter", "Packets by the action of the feed that decided");
   e.sample({{"action", "drop"}}, c.dropped_packets);
+  e.sample({{"action", "reject"}}, c.rejected_packets);
   e.sample({{"action", "mirror"}}, c.mirrored_packets);
   e.sample({{"action", "alert"}}, c.alerted_packets);
   e.sample({{"action", "allow"}}, c.allowed_packets);

@@ -36,12 +36,15 @@ PublishResult TablePublisher::publish(const FeedStore& store, int64_t now, bool 
   table::IocTableBuilder builder;
   for (const auto& [name, f] : store.feeds()) {
     if (!feed_live(f.expires_unix, now)) continue;
-    const uint32_t id = builder.add_feed({name, f.action, f.advisory, f.group});
+    const uint32_t id = builder.add_feed({name, f.action, f.advisory, f.group, f.options.infected_hosts});
     for (const Ioc& ioc : f.parsed.iocs)
       if (ioc_live(ioc, f.expires_unix, now)) builder.add(id, ioc);
   }
-  auto blob = builder.build(&r.error);
-  if (!blob) return r;
+  auto blob = builder.build();
+  if (!blob.ok()) {
+    r.error = blob.message();
+    return r;
+  }
   const auto* h = reinterpret_cast<const table::Header*>(blob->data());
   r.v4 = h->v4_entries;
   r.v6 = h->v6_entries;

@@ -139,7 +139,7 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
     if (s.meta.ip_version != 0) a = reassembled(s.meta) ? judge_fragment(frames[i], s, now) : judge(frames[i], s, now);
     // Held back, not judged: an out-of-order segment (the sender resends it) or an
     // unreadable stream under the "drop" policy. An IoC drop or allow still decides.
-    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kAllow) {
+    if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kReject && a != Action::kAllow) {
       verdicts[i] = Verdict::kDrop;
       if (s.hold == Hold::kUnreadable) ++counters_.unreadable_dropped;
       continue;
@@ -148,6 +148,10 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
       case Action::kDrop:
         verdicts[i] = Verdict::kDrop;
         ++counters_.dropped_packets;
+        break;
+      case Action::kReject:
+        verdicts[i] = Verdict::kReject;
+        ++counters_.rejected_packets;
         break;
       case Action::kMirror:
         verdicts[i] = Verdict::kMirror;
@@ -266,12 +270,17 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     f.state &= static_cast<uint8_t>(~kFlowAddrResolved);
     resolved_len_ = 0;
     if (resolved_ != nullptr) judge_resolved(f, now);
+    // Stored match values now lie `delta` generations further back.
+    if (f.generation != ~0ULL) {
+      const uint64_t delta = generation_ - f.generation;
+      f.first_gen_back = static_cast<uint16_t>(std::min<uint64_t>(f.first_gen_back + delta, kGenBackUnknown));
+      f.l7_gen_back = static_cast<uint8_t>(std::min<uint64_t>(f.l7_gen_back + delta, 0xff));
+    }
     // A name read under an older generation is judged again: a push that lists it drops
     // the open connection from this packet on, one that removes or allowlists it un-drops it.
     // (A name read while no table was in force is judged now, the first time.)
     if (f.name_len != 0 && f.key.proto == IPPROTO_TCP) rejudge_name(f);
     f.generation = generation_;
-    f.state &= static_cast<uint8_t>(~kFlowMatchCurrent);  // first_match names a record of an older table
   }
 
   // Names: a DNS question is judged per packet; TLS and HTTP (and DNS over TCP) decide the
@@ -322,6 +331,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   // Count the match that decided, and report the flow's first match once.
   MatchKind kind;
   uint32_t decided;  // the match value that decided: reported with the flow's first match
+  bool from_l7 = false;  // decided by the flow's sticky name match, as old as l7_gen_back
   if (dns >= l7 && dns >= addr && dns != Action::kNone) {
     kind = MatchKind::kDns;
     decided = dns_match;
@@ -330,6 +340,7 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     // SNI, Host, or DNS over TCP: the flow's sticky name match.
     kind = static_cast<MatchKind>(f.l7_kind);
     decided = f.l7_match;
+    from_l7 = true;
     if (kind == MatchKind::kSni) ++counters_.match_sni;
     else if (kind == MatchKind::kHost) ++counters_.match_host;
     else ++counters_.match_dns;
@@ -350,12 +361,14 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     f.reported_action = static_cast<uint8_t>(a);
     f.first_kind = static_cast<uint8_t>(kind);
     f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
+    // An address (listed, or resolved from a listed name) or DNS question verdict is this
+    // generation's; a name's is as old as its l7_match.
+    f.first_gen_back = !from_l7 ? 0 : (f.l7_gen_back == 0xff ? kGenBackUnknown : f.l7_gen_back);
     // An address match (listed, or resolved from a listed name) says which end it was.
     f.first_side = static_cast<uint8_t>(
         kind != MatchKind::kIp && kind != MatchKind::kResolved ? IocSide::kName
         : f.addr_kind_src_a == f.client_is_a                    ? IocSide::kClient
                                                                 : IocSide::kServer);
-    f.state |= kFlowMatchCurrent;
     if (kind == MatchKind::kResolved && resolved_len_ != 0)
       emit_named(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, resolved_name_, resolved_len_);
     else
@@ -429,6 +442,7 @@ size_t Classifier::message_length(InspectProto proto, const uint8_t* bytes, size
 void Classifier::apply_name_match(Flow& f, uint32_t v) {
   const auto proto = static_cast<InspectProto>(f.inspect_proto);
   f.l7_match = v;
+  f.l7_gen_back = 0;
   f.pending_match = table::kNoMatch;
   f.l7_kind = static_cast<uint8_t>(proto == InspectProto::kTls    ? MatchKind::kSni
                                    : proto == InspectProto::kHttp ? MatchKind::kHost
@@ -472,7 +486,9 @@ void Classifier::unreadable(Flow& f, uint64_t DataplaneCounters::*reason) {
   }
   release_slot(f);
   f.inspect = static_cast<uint8_t>(Inspect::kDone);
-  if (unreadable_drop_) f.unreadable = 1;
+  // Streams are read with no table in force too (for flow records), but then nothing is
+  // filtered (on_no_table = "forward"): an unreadable one passes like every other packet.
+  if (unreadable_drop_ && table_ != nullptr) f.unreadable = 1;
   else ++counters_.unreadable_passed;
 }
 
@@ -616,6 +632,7 @@ void Classifier::rejudge_name(Flow& f) {
     }
   } else {
     f.l7_match = table::kNoMatch;
+    f.l7_gen_back = 0;
     // Un-dropped: a kept-alive HTTP or DNS connection is read again from its next message.
     if (was_matched && f.inspect == static_cast<uint8_t>(Inspect::kDone) && f.unreadable == 0 &&
         static_cast<InspectProto>(f.inspect_proto) != InspectProto::kTls)
@@ -651,7 +668,11 @@ void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan
                       bool with_name) {
   MatchEvent e{};
   e.time = now;
-  e.generation = f.generation;
+  // The generation whose table the record index belongs to; 0 when it is too far back to
+  // know (the control process then resolves the IoC from the event's own addresses or name).
+  e.generation = f.first_gen_back == kGenBackUnknown || f.first_gen_back > f.generation
+                     ? 0
+                     : f.generation - f.first_gen_back;
   e.type = static_cast<uint8_t>(type);
   e.packets = type == EventType::kFirstMatch ? 1 : f.matched_packets;
   e.match = f.first_match;
@@ -758,8 +779,12 @@ void Classifier::make_record(const Flow& f, FlowEnd why, const char* dns_name, s
     r.action = f.reported_action;
     r.kind = f.first_kind;
     r.match = f.first_match;
+    // As in an event: the generation the record index belongs to, when still known.
     r.generation = f.generation;
-    if (f.state & kFlowMatchCurrent) r.flags |= kFlowMatchResolved;
+    if (f.first_gen_back != kGenBackUnknown && f.first_gen_back <= f.generation) {
+      r.generation = f.generation - f.first_gen_back;
+      r.flags |= kFlowMatchResolved;
+    }
   }
   if (f.state & kFlowSynFirst) r.flags |= kFlowClientKnown;
   if (f.state & kFlowExported) r.flags |= kFlowContinued;

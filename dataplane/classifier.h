@@ -28,6 +28,7 @@ enum class Verdict : uint8_t {
   kForward = 0,
   kDrop = 1,
   kMirror = 2,  // forward, and send a copy to the mirror port
+  kReject = 3,  // drop, and answer the client (dataplane/reject_reply.h)
 };
 
 struct ClassifierConfig {

@@ -85,7 +85,10 @@ int worker_main(void* arg) {
   // Longer than any receiver keeps a fragment (60 s for IPv6): a slot is never reused while
   // a host could still complete its datagram.
   ccfg.fragment_timeout = 65 * rte_get_tsc_hz();
-  // Flows ([history]): the flow table's idle timeout, and when records are made.
+  // Flows ([history]): the flow table's idle timeout, and when records are made. An ended
+  // flow's last ACKs and retransmissions come within the linger, so they join its record
+  // instead of opening a flow of their own; a quiet flow ends at most one sweep after its
+  // idle timeout; at shutdown the control process gets a moment to empty a full ring.
   const uint64_t hz = rte_get_tsc_hz();
   ccfg.idle_timeout = uint64_t{ctx.cfg->history_idle_timeout_s} * hz;
   ccfg.active_timeout = uint64_t{ctx.cfg->history_active_timeout_s} * hz;

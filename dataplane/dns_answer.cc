@@ -33,6 +33,15 @@ size_t skip_name(const uint8_t* msg, size_t len, size_t pos) {
   return 0;
 }
 
+// A refusal leaves nothing behind: no name, no address read before the damage was found.
+ExtractStatus refuse(size_t* qname_len, DnsAnswers* out) {
+  *qname_len = 0;
+  out->count = 0;
+  out->v6_mask = 0;
+  out->cut = false;
+  return ExtractStatus::kNotMine;
+}
+
 }  // namespace
 
 ExtractStatus dns_response_answers(const uint8_t* msg, size_t len, char* qname, size_t* qname_len,
@@ -54,18 +63,18 @@ ExtractStatus dns_response_answers(const uint8_t* msg, size_t len, char* qname, 
   }
   // dns_query_name accepted an uncompressed question: skip it again (labels, QTYPE, QCLASS).
   size_t pos = skip_name(msg, len, kHeaderLen);
-  if (pos == 0 || pos + 4 > len) return ExtractStatus::kNotMine;
+  if (pos == 0 || pos + 4 > len) return refuse(qname_len, out);
   pos += 4;
   const uint32_t ancount = be16(msg + 6);
   uint32_t ttl_min = 0xFFFFFFFFu;
   for (uint32_t i = 0; i < ancount && i < kMaxDnsAnswerRecords; ++i) {
     pos = skip_name(msg, len, pos);
-    if (pos == 0 || pos + 10 > len) return ExtractStatus::kNotMine;
+    if (pos == 0 || pos + 10 > len) return refuse(qname_len, out);
     const uint16_t type = be16(msg + pos), klass = be16(msg + pos + 2);
     const uint32_t ttl = be32(msg + pos + 4);
     const uint16_t rdlen = be16(msg + pos + 8);
     pos += 10;
-    if (pos + rdlen > len) return ExtractStatus::kNotMine;
+    if (pos + rdlen > len) return refuse(qname_len, out);
     const bool a = type == kTypeA && rdlen == 4, aaaa = type == kTypeAaaa && rdlen == 16;
     if (klass == kClassIn && (a || aaaa)) {
       if (out->count == kMaxDnsAnswerAddrs) {

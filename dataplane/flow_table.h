@@ -73,7 +73,6 @@ inline constexpr uint8_t kFlowFinB = 2;         // endpoint b sent a FIN
 inline constexpr uint8_t kFlowEnded = 4;        // FIN both ways, RST, or a DNS response: the record
                                                 // is made once the flow is quiet for a moment
 inline constexpr uint8_t kFlowSynFirst = 8;     // its first packet was a SYN (client is sure)
-inline constexpr uint8_t kFlowMatchCurrent = 16;  // first_match is a record of `generation`
 inline constexpr uint8_t kFlowExported = 32;    // a record of it was made already
 inline constexpr uint8_t kFlowNameMissed = 64;  // a name it saw could not be remembered
 inline constexpr uint8_t kFlowAddrResolved = 128;  // addr_match is a name's, by a DNS answer
@@ -106,16 +105,22 @@ struct alignas(64) Flow {
   uint16_t need_len;        // reassembly: buffered bytes the extractor needs before it can
                             // say more (TLS), 0 when unknown
   uint16_t vlan;            // outer VLAN id of the first packet | tag count << 12
+  // Generations between `generation` and the table a stored match value came from, so an
+  // event names the generation its record index belongs to (never an index of one table with
+  // the number of another). Saturated (0xff / 0xffff): unknown, and the event says so.
+  uint16_t first_gen_back;  // of first_match
+  uint8_t l7_gen_back;      // of l7_match: 0 when it was (re)judged by `generation`
   uint8_t inspect;          // Inspect
-  uint8_t inspect_from_a;   // 1 when the inspected stream is sent by endpoint a
   uint8_t l7_kind;          // MatchKind of l7_match
-  uint8_t addr_kind_src_a;  // 1 when addr_match came from endpoint a's address
   uint8_t first_kind;       // MatchKind of the flow's first match; kNone until then
   uint8_t first_side;       // IocSide of the first match
-  uint8_t client_is_a;      // 1 when endpoint a sent the flow's first packet
-  uint8_t in_use;
   uint8_t inspect_proto;    // InspectProto of the buffered stream
   uint8_t reported_action;  // strongest action reported in an event so far
+  // One byte of flags, so the record's state still fits the second cache line.
+  uint8_t in_use : 1;
+  uint8_t client_is_a : 1;      // endpoint a sent the flow's first packet
+  uint8_t inspect_from_a : 1;   // the inspected stream is sent by endpoint a
+  uint8_t addr_kind_src_a : 1;  // addr_match came from endpoint a's address
   uint8_t held : 4;         // out-of-order segments dropped while a message was incomplete
   uint8_t unreadable : 1;   // the stream could not be read (policy "drop")
   uint8_t name_len;
@@ -128,6 +133,7 @@ static_assert(offsetof(Flow, first_match) == 64, "the second cache line starts w
 inline uint32_t flow_packets(const Flow& f) { return f.packets[0] + f.packets[1]; }
 
 inline constexpr uint16_t kNoSlot = 0xffff;
+inline constexpr uint16_t kGenBackUnknown = 0xffff;
 
 // A flow whose eviction would lose a verdict: it matched, or it is dropped as unreadable.
 // Its address verdict would be found again, but not a name read from a ClientHello, nor the

@@ -50,6 +50,7 @@ ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMet
     meta.sport = load_be16(l4);
     meta.dport = load_be16(l4 + 2);
     meta.tcp_seq = load_be32(l4 + 4);
+    meta.tcp_ack = load_be32(l4 + 8);
     meta.tcp_flags = l4[13];
     meta.has_l4 = 1;
     meta.payload_offset = static_cast<uint16_t>(off + doff);

@@ -28,6 +28,7 @@ struct PacketMeta {
   uint16_t sport;            // host byte order
   uint16_t dport;
   uint32_t tcp_seq;          // host byte order
+  uint32_t tcp_ack;          // host byte order (a reset in reply takes its sequence from it)
   uint16_t l3_offset;        // offset of the IP header in the frame
   uint16_t payload_offset;   // offset of the L4 payload in the frame
   uint16_t payload_len;      // L4 payload bytes present in the frame (bounded by IP length)

@@ -2,8 +2,12 @@
 
 #include "dataplane/worker.h"
 
+#include <cstring>
+
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+
+#include "dataplane/reject_reply.h"
 
 namespace iocgate {
 
@@ -19,6 +23,41 @@ void Worker::send(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n) {
   if (sent < n) {
     classifier_.counters().tx_failed += n - sent;
     rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+  }
+}
+
+void Worker::answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_t* frame, uint32_t len) {
+  PacketMeta meta{};
+  if (parse_packet(frame, len, meta) != ParseStatus::kOk && meta.ip_version == 0) return;
+  uint8_t buf[2][kMaxRejectReply];
+  size_t n[2] = {0, 0};
+  if (meta.l4_proto == 6) {
+    n[0] = build_tcp_reset(frame, meta, /*to_sender=*/true, buf[0]);
+    n[1] = build_tcp_reset(frame, meta, /*to_sender=*/false, buf[1]);
+  } else if (meta.l4_proto == 17) {
+    n[0] = build_dns_nxdomain(frame, meta, buf[0]);
+  }
+  // The answer to the sender leaves where the frame came in; the reset to the receiver goes
+  // on the way the frame was going.
+  const uint16_t port[2] = {ports.rx_port, ports.tx_port};
+  const uint16_t queue[2] = {ports.rx_queue, ports.tx_queue};
+  DataplaneCounters& c = classifier_.counters();
+  for (int k = 0; k < 2; ++k) {
+    if (n[k] == 0) continue;
+    rte_mbuf* r = rte_pktmbuf_alloc(m->pool);
+    char* dst = r != nullptr ? rte_pktmbuf_append(r, static_cast<uint16_t>(n[k])) : nullptr;
+    if (dst == nullptr) {
+      if (r != nullptr) rte_pktmbuf_free(r);
+      ++c.reject_replies_failed;
+      continue;
+    }
+    std::memcpy(dst, buf[k], n[k]);
+    if (rte_eth_tx_burst(port[k], queue[k], &r, 1) == 1) {
+      ++c.reject_replies;
+    } else {
+      rte_pktmbuf_free(r);
+      ++c.reject_replies_failed;
+    }
   }
 }
 
@@ -61,6 +100,10 @@ uint16_t Worker::poll(const WorkerPorts& ports, uint64_t now) {
         fwd[nf++] = pkts[i];
         break;
       case Verdict::kDrop:
+        drop[nd++] = pkts[i];
+        break;
+      case Verdict::kReject:
+        if (ports.answer_rejects) answer_rejected(ports, pkts[i], frames[i], lens[i]);
         drop[nd++] = pkts[i];
         break;
       case Verdict::kMirror:

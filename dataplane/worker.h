@@ -22,6 +22,7 @@ struct WorkerPorts {
   int32_t drop_port = kNoPort;   // dropped packets are sent here instead of freed (replay)
   int32_t mirror_port = kNoPort; // copies of mirrored packets
   uint16_t aux_queue = 0;        // TX queue on drop_port and mirror_port
+  bool answer_rejects = true;    // send the reject action's answers (not in replay)
 };
 
 class Worker {
@@ -42,6 +43,9 @@ class Worker {
   static constexpr uint32_t kLinearMax = 16384;
 
   void send(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n);
+  // The answers of the reject action for one rejected frame: a reset back to the sender and
+  // one on to the receiver (TCP), or an NXDOMAIN (a DNS query over UDP).
+  void answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_t* frame, uint32_t len);
 
   Classifier& classifier_;
   std::unique_ptr<uint8_t[]> linear_;

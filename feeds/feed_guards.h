@@ -27,7 +27,7 @@ struct AllowEntry {
 struct OwnNetwork {
   IpPrefix prefix;
   std::string text;
-  std::string source = "config internal_networks";
+  std::string source = "config [network] internal";
 };
 
 // What a refusal does to the feed. The default refuses the whole feed for one bad entry:
@@ -56,7 +56,7 @@ bool parse_allowlist(std::string_view content, const std::string& file, std::vec
 struct GuardRefusal {
   uint32_t line = 0;
   std::string entry;   // canonical text (ioc_text), the key for --force
-  std::string reason;  // "overlaps the operator's own network 10.0.0.0/8 (config internal_networks)"
+  std::string reason;  // "overlaps the operator's own network 10.0.0.0/8 (config [network] internal)"
   // "FILE:LINE: 'ENTRY' REASON; list it with --force to enforce anyway"
   std::string message(std::string_view file) const;
 };

@@ -18,6 +18,9 @@ std::string without_exception_id(std::string_view what);
 
 // Parses a whole JSON feed. On failure returns false and sets *line (0: the whole file) and
 // *reason ("not valid JSON: parse error at line 2, column 1: ..."); never throws.
+// The largest JSON document a feed may be (see parse_json_document).
+inline constexpr size_t kMaxJsonDocumentBytes = size_t{32} << 20;
+
 bool parse_json_document(std::string_view content, nlohmann::json* doc, uint32_t* line, std::string* reason);
 
 // The string at obj[key], or "" when absent or not a string.

@@ -98,10 +98,9 @@ int run_replay(const ReplayOptions& opts) {
   table::IocTableBuilder builder;
   std::vector<FeedFile> feeds;
   for (const std::string& path : opts.feeds) {
-    std::string error;
-    auto f = load_feed_file(path, FeedFormat::kAuto, &error);
-    if (!f) {
-      fmt::print(stderr, "iocgate replay: {}\n", error);
+    Result<FeedFile> f = load_feed_file(path, FeedFormat::kAuto);
+    if (!f.ok()) {
+      fmt::print(stderr, "iocgate replay: {}\n", f.message());
       return 2;
     }
     const uint32_t id = builder.add_feed({f->name, table::Action::kDrop, "", ""});
@@ -109,9 +108,10 @@ int run_replay(const ReplayOptions& opts) {
     feeds.push_back(std::move(*f));
   }
   std::string error;
-  auto blob = builder.build(&error);
+  auto blob = builder.build();
   table::IocTableView view;
-  if (!blob || !view.attach(blob->data(), blob->size(), &error)) {
+  if (!blob.ok()) error = blob.message();
+  if (!blob.ok() || !view.attach(blob->data(), blob->size(), &error)) {
     fmt::print(stderr, "iocgate replay: cannot compile the table: {}\n", error);
     return 2;
   }
@@ -145,6 +145,7 @@ int run_replay(const ReplayOptions& opts) {
   {
     rte_mempool* pool = create_mbuf_pool("replay_pool", 8191, static_cast<int>(rte_socket_id()), &error);
     WorkerPorts ports;
+    ports.answer_rejects = false;  // a capture has no one to answer: the dropped file shows them
     uint16_t in_port = 0, drop_port = 0;
     if (pool == nullptr || !find_port("net_pcap_replay_in", &in_port) ||
         (!opts.dropped.empty() && !find_port("net_pcap_replay_drop", &drop_port))) {

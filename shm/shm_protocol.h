@@ -24,6 +24,9 @@ namespace iocgate {
   X(rx_packets, "packets received")                                                \
   X(tx_packets, "packets forwarded")                                               \
   X(dropped_packets, "packets dropped by an IoC verdict")                               \
+  X(rejected_packets, "packets dropped by a reject verdict (the client is answered)")   \
+  X(reject_replies, "TCP resets and DNS NXDOMAIN answers sent for rejected packets")    \
+  X(reject_replies_failed, "answers to rejected packets not sent (no mbuf, port full)")  \
   X(mirrored_packets, "packets forwarded and copied to the mirror port")           \
   X(alerted_packets, "packets forwarded with an alert")                            \
   X(allowed_packets, "packets that matched an allowlist entry")                    \

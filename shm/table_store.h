@@ -46,6 +46,8 @@ class TableStore {
   uint64_t find_same_content(const uint8_t* blob, size_t size) const;
 
   std::string path_of(uint64_t g) const;
+  // The generations stored in tables/, newest first (valid or not).
+  std::vector<uint64_t> generations() const { return generations_on_disk(); }
   std::string marker_path() const { return cfg_.state_dir + "/enforced"; }
 
  private:

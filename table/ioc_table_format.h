@@ -19,8 +19,9 @@ inline constexpr uint32_t kLayoutVersion = 2;
 inline constexpr uint32_t kBlobAlign = 64;
 
 // Actions, ordered by strength: when several entries apply, the largest value wins, so an
-// allowlist entry (kAllow) beats every block. Stored in 3 bits.
-enum class Action : uint8_t { kNone = 0, kAlert = 1, kMirror = 2, kDrop = 3, kAllow = 4 };
+// allowlist entry (kAllow) beats every block. Stored in 3 bits. kReject blocks like kDrop and
+// also answers the client (a TCP reset, a DNS NXDOMAIN) so it fails fast instead of waiting.
+enum class Action : uint8_t { kNone = 0, kAlert = 1, kMirror = 2, kDrop = 3, kReject = 4, kAllow = 5 };
 
 constexpr const char* action_name(Action a) {
   switch (a) {
@@ -28,6 +29,7 @@ constexpr const char* action_name(Action a) {
     case Action::kAlert: return "alert";
     case Action::kMirror: return "mirror";
     case Action::kDrop: return "drop";
+    case Action::kReject: return "reject";
     case Action::kAllow: return "allow";
   }
   return "?";
@@ -110,13 +112,18 @@ struct Listing {
 };
 static_assert(sizeof(Listing) == 12);
 
+// FeedRecord::flags: the feed lists the operator's own hosts seen infected (a watch list):
+// never blocked, every flow of those hosts recorded, the hosts first in the review report.
+inline constexpr uint8_t kFeedInfectedHosts = 1;
+
 // Per-feed metadata for reports: strings are offsets into the string pool (NUL-terminated).
 struct FeedRecord {
   uint32_t name_off;
   uint32_t advisory_off;
   uint32_t group_off;
   uint8_t action;      // Action
-  uint8_t pad[3];
+  uint8_t flags;       // kFeedInfectedHosts, ...
+  uint8_t pad[2];
   uint64_t ioc_count;  // entries this feed contributed (before de-duplication)
 };
 static_assert(sizeof(FeedRecord) == 24);

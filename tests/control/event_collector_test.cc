@@ -53,7 +53,8 @@ struct Fixture {
     store = std::make_unique<HitStore>(cfg.hits_dir());
     collector = std::make_unique<EventCollector>(cfg, nullptr, history, *store, stats);
     std::string err;
-    EXPECT_TRUE(collector->start(&err)) << err;
+    Status started = collector->start();
+    EXPECT_TRUE(started.ok()) << started.message();
     publish(1, true);
   }
 
@@ -67,8 +68,8 @@ struct Fixture {
     b.add(apt, dom("evil.example"));
     b.add(bot, v4("10.9.9.9"));
     std::string err;
-    auto blob = b.build(&err);
-    ASSERT_TRUE(blob) << err;
+    auto blob = b.build();
+    ASSERT_TRUE(blob) << blob.message();
     const TrustedOwners owners = trusted_owners("root", "root");
     TableStore tables(cfg, owners);
     std::string warning;
@@ -195,15 +196,28 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
   f.collector->handle(event(EventType::kFirstMatch, 1, f.rec_bot, MatchKind::kIp, IocSide::kClient, "10.9.9.9", 1,
                             "192.0.2.1", 6667),
                       0, kT0);
+  // A generation no longer kept: resolved by its key (the server's address) in the newest
+  // table, never by its record index in another table.
   f.collector->handle(event(EventType::kFirstMatch, 77, f.rec_c2, MatchKind::kIp, IocSide::kServer, "10.0.0.5", 2,
                             "198.51.100.7", 80),
                       0, kT0);
+  // Unknown generation and a key no table lists: reported as the key itself, unresolved.
+  f.collector->handle(event(EventType::kFirstMatch, 0, f.rec_c2, MatchKind::kIp, IocSide::kServer, "10.0.0.6", 3,
+                            "192.0.2.99", 80),
+                      0, kT0);
   const auto recs = f.store->read(0, "");
-  ASSERT_EQ(recs.size(), 2u);
+  ASSERT_EQ(recs.size(), 3u);
+  bool by_key = false, unlisted = false;
+  for (const HitRecord& r : recs) {
+    by_key |= r.host == "10.0.0.5" && r.ioc == "198.51.100.7" && r.feed == "apt";
+    unlisted |= r.host == "10.0.0.6" && r.ioc == "192.0.2.99" && r.feed == "(no longer listed)";
+  }
+  EXPECT_TRUE(by_key);
+  EXPECT_TRUE(unlisted);
   ReportScope scope;
   scope.generated_ms = kT0;
   const auto rep = build_review_report(recs, scope);
-  ASSERT_EQ(rep["hosts"].size(), 2u);
+  ASSERT_EQ(rep["hosts"].size(), 3u);
   EXPECT_EQ(rep["hosts"][0]["host"], "10.9.9.9");
   EXPECT_TRUE(rep["hosts"][0]["infected"]);
   StatsSnapshot s;
@@ -214,7 +228,8 @@ TEST(EventCollector, InfectedHostAndUnknownGeneration) {
 TEST(InternalNetworks, PrefixesOfBothFamilies) {
   InternalNetworks n;
   std::string err;
-  ASSERT_TRUE(n.parse({"10.0.0.0/8", "192.168.1.128/25", "fd00::/8", "203.0.113.9"}, &err)) << err;
+  Status parsed = n.parse({"10.0.0.0/8", "192.168.1.128/25", "fd00::/8", "203.0.113.9"});
+  ASSERT_TRUE(parsed.ok()) << parsed.message();
   uint8_t a[16];
   auto has4 = [&](const char* s) { inet_pton(AF_INET, s, a); return n.contains(4, a); };
   auto has6 = [&](const char* s) { inet_pton(AF_INET6, s, a); return n.contains(6, a); };
@@ -225,8 +240,8 @@ TEST(InternalNetworks, PrefixesOfBothFamilies) {
   EXPECT_TRUE(has4("203.0.113.9"));
   EXPECT_TRUE(has6("fd12::1"));
   EXPECT_FALSE(has6("2001:db8::1"));
-  EXPECT_FALSE(n.parse({"10.0.0.0/33"}, &err));
-  EXPECT_FALSE(n.parse({"example.com"}, &err));
+  EXPECT_FALSE(n.parse({"10.0.0.0/33"}).ok());
+  EXPECT_FALSE(n.parse({"example.com"}).ok());
 }
 
 }  // namespace

@@ -138,8 +138,8 @@ TEST(FeedRecovery, GivesBackEveryListingOfTheFeed) {
   b.add(apt, f.parsed.iocs[0]);  // listed twice by apt
   b.add(alerts, f.parsed.iocs[2]);  // and one key by another feed too
   std::string err;
-  auto blob = b.build(&err);
-  ASSERT_TRUE(blob) << err;
+  auto blob = b.build();
+  ASSERT_TRUE(blob) << blob.message();
   table::IocTableView v;
   ASSERT_TRUE(v.attach(blob->data(), blob->size(), &err)) << err;
   RecoveredFeed r = recover_feed(v, "apt");
@@ -159,8 +159,8 @@ TEST(FeedRecovery, GivesBackEveryListingOfTheFeed) {
   const uint32_t p2 = b2.add_feed({"apt", table::Action::kDrop, "ADV-7", "Group"});
   b2.add(a2, f.parsed.iocs[2]);
   for (const Ioc& i : r.iocs) b2.add(p2, i);
-  auto blob2 = b2.build(&err);
-  ASSERT_TRUE(blob2) << err;
+  auto blob2 = b2.build();
+  ASSERT_TRUE(blob2) << blob2.message();
   ASSERT_EQ(blob2->size(), blob->size());
   EXPECT_EQ(std::memcmp(blob2->data() + sizeof(table::Header), blob->data() + sizeof(table::Header),
                         blob->size() - sizeof(table::Header)),

@@ -105,8 +105,8 @@ Ioc dom(const char* d) {
 
 InternalNetworks internal() {
   InternalNetworks n;
-  std::string err;
-  EXPECT_TRUE(n.parse({"10.0.0.0/8", "fd00::/8"}, &err)) << err;
+  const Status parsed = n.parse({"10.0.0.0/8", "fd00::/8"});
+  EXPECT_TRUE(parsed.ok()) << parsed.message();
   return n;
 }
 

@@ -103,8 +103,8 @@ std::unique_ptr<Table> build_table(const std::vector<FeedSpec>& feeds) {
     for (const Ioc& i : f.iocs) b.add(id, i);
   }
   std::string err;
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob.has_value()) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob.ok()) << blob.message();
   auto t = std::make_unique<Table>();
   t->blob = std::move(*blob);
   EXPECT_TRUE(t->view.attach(t->blob.data(), t->blob.size(), &err)) << err;
@@ -1408,6 +1408,62 @@ TEST(ClassifierEvents, NameMatchesCarryTheExactNameAndBothEndpoints) {
   size_t named = 0;
   for (const MatchEvent& e : ev) named += e.name_len != 0;
   EXPECT_EQ(named, 3u);
+}
+
+// An event's record index belongs to the table of the generation the event names: a flow
+// that matched under generation 1 and lived on through generations 2 and 3 (whose tables put
+// other IoCs at that index) reports its summary with generation 1, never with 3.
+TEST(ClassifierEvents, ASummaryNamesTheGenerationOfItsRecord) {
+  auto t1 = build_table({{"advisory", Action::kDrop, {v4("203.0.113.5"), dom("evil.example")}}});
+  auto t3 = build_table({{"other", Action::kAlert, {v4("198.51.100.1"), v4("198.51.100.2"), dom("aaa.example")}},
+                         {"advisory", Action::kDrop, {v4("203.0.113.5"), dom("evil.example")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t1->view, 1);
+  uint64_t now = 0;
+  Conn ip("192.0.2.1", 40000, "203.0.113.5", 443);
+  Conn tls("192.0.2.1", 40001, "198.51.100.9", 443);
+  classify(cls, {ip.syn(), tls.syn(), tls.c(hello("www.evil.example"))}, kBurstSize, &now);
+  auto first = drain(cls);
+  ASSERT_EQ(first.size(), 2u);
+  for (const MatchEvent& e : first) EXPECT_EQ(e.generation, 1u);
+  cls.set_table(&t1->view, 2);
+  classify(cls, {ip.c(Bytes(10, 'x')), tls.c(Bytes(10, 'y'))}, kBurstSize, &now);
+  cls.set_table(&t3->view, 3);
+  classify(cls, {ip.c(Bytes(10, 'x')), tls.c(Bytes(10, 'y'))}, kBurstSize, &now);
+  drain(cls);  // generation 3 re-judged both: no new first match (same actions)
+  cls.flush_summaries();
+  auto ev = drain(cls);
+  ASSERT_EQ(ev.size(), 2u);
+  for (const MatchEvent& e : ev) {
+    EXPECT_EQ(static_cast<EventType>(e.type), EventType::kSummary);
+    // The generation its record belongs to: never 3 with a record index of generation 1.
+    EXPECT_EQ(e.generation, 1u);
+    const std::string ioc = t1->view.describe(table::Match{e.match}.record());
+    EXPECT_TRUE(ioc == "203.0.113.5" || ioc == "evil.example") << ioc;
+  }
+}
+
+// A reject feed blocks like a drop feed, with its own verdict (the worker answers the client)
+// and its own counter; an allowlist still wins over it.
+TEST(ClassifierActions, RejectIsItsOwnVerdictAndCounter) {
+  auto t = build_table({{"refuse", Action::kReject, {v4("203.0.113.66"), dom("evil.example")}},
+                        {"ours", Action::kAllow, {v4("203.0.113.67")}}});
+  Classifier cls(small_config());
+  cls.set_table(&t->view, 1);
+  uint64_t now = 0;
+  Conn c("192.0.2.1", 40000, "203.0.113.66", 443);
+  Conn ok("192.0.2.1", 40001, "203.0.113.67", 443);
+  const auto v = classify(cls, {c.syn(), udp("192.0.2.1", 5353, "198.51.100.53", 53, test::dns_query("www.evil.example")),
+                                ok.syn()},
+                          kBurstSize, &now);
+  EXPECT_EQ(v, (std::vector<Verdict>{Verdict::kReject, Verdict::kReject, F}));
+  EXPECT_EQ(cls.counters().rejected_packets, 2u);
+  // A ClientHello whose SNI the reject feed lists: the hello itself is rejected (reset).
+  Conn tls("192.0.2.1", 40002, "198.51.100.10", 443);
+  const auto w = classify(cls, {tls.syn(), tls.synack(), tls.c(hello("www.evil.example"))}, kBurstSize, &now);
+  EXPECT_EQ(w, (std::vector<Verdict>{F, F, Verdict::kReject}));
+  EXPECT_EQ(cls.counters().rejected_packets, 3u);
+  EXPECT_EQ(cls.counters().dropped_packets, 0u) << "counted apart from drops";
 }
 
 TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {

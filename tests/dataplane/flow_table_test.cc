@@ -262,8 +262,8 @@ std::unique_ptr<Table> drop_table_of(const std::vector<std::string>& entries) {
     b.add(f, i);
   }
   std::string err;
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob.has_value()) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob.ok()) << blob.message();
   auto t = std::make_unique<Table>();
   t->blob = std::move(*blob);
   EXPECT_TRUE(t->view.attach(t->blob.data(), t->blob.size(), &err)) << err;

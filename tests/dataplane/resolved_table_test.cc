@@ -127,8 +127,8 @@ std::unique_ptr<Tables> table_of(table::Action action, const char* domain) {
   b.add(feed, i);
   std::string err;
   auto t = std::make_unique<Tables>();
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob.has_value()) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob.ok()) << blob.message();
   t->blob = std::move(*blob);
   EXPECT_TRUE(t->view.attach(t->blob.data(), t->blob.size(), &err)) << err;
   return t;

@@ -27,9 +27,9 @@ GuardConfig config() {
 
 TEST(FeedGuards, EachRuleExplainsItself) {
   const std::pair<const char*, const char*> cases[] = {
-      {"10.0.0.0/8", "f.txt:1: '10.0.0.0/8' overlaps the operator's own network 10.0.0.0/8 (config internal_networks); "
+      {"10.0.0.0/8", "f.txt:1: '10.0.0.0/8' overlaps the operator's own network 10.0.0.0/8 (config [network] internal); "
                      "list it with --force to enforce anyway"},
-      {"10.1.2.3", "f.txt:1: '10.1.2.3' overlaps the operator's own network 10.0.0.0/8 (config internal_networks); "
+      {"10.1.2.3", "f.txt:1: '10.1.2.3' overlaps the operator's own network 10.0.0.0/8 (config [network] internal); "
                    "list it with --force to enforce anyway"},
       {"4.0.0.0/6", "f.txt:1: '4.0.0.0/6' is a /6: prefixes shorter than /8 block too much (guard min_prefix_v4); "
                     "list it with --force to enforce anyway"},

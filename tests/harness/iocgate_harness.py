@@ -48,11 +48,11 @@ class Checks:
 
 
 def not_forwarded(counters):
-    """Packets a worker did not forward: dropped by an IoC, held back (out of order while a
+    """Packets a worker did not forward: dropped (or rejected) by an IoC, held back (out of order while a
     name is incomplete), dropped unread (the unreadable policy), dropped for want of a table.
     received = forwarded + not_forwarded(counters)."""
-    return (counters["dropped_packets"] + counters["reasm_out_of_order"] + counters["unreadable_dropped"] +
-            counters["dropped_no_table"])
+    return (counters["dropped_packets"] + counters["rejected_packets"] + counters["reasm_out_of_order"] +
+            counters["unreadable_dropped"] + counters["dropped_no_table"])
 
 
 def free_port():

@@ -116,6 +116,25 @@ def main():
               set(d.get("removed_first", [])) == {"cdn.evil.example", "203.0.113.99", "bad.example"} and
               any("edits" in n for n in r.get("notes", [])), json.dumps(d))
 
+        # A watch list of own hosts seen infected (the monthly botnet list).
+        own = write(os.path.join(work, "infected.txt"), "# monthly botnet list\n10.1.2.3\n10.1.2.4\n")
+        rc, r, _ = app.ctl_cmd("feed", "push", own, "--name", "botnet-dec", check=False)
+        check("watch list: own hosts pushed as a block list are refused by the own-network guard",
+              rc == 1 and "own network" in r.get("error", ""), r.get("error", "")[:200])
+        rc, r, _ = app.ctl_cmd("feed", "push", own, "--name", "botnet-dec", "--role", "infected", check=False)
+        check("watch list: pushed with --role infected without --force; it alerts, never drops",
+              rc == 0 and r["feed"]["role"] == "infected" and r["feed"]["action"] == "alert", json.dumps(r)[:300])
+        rc, r, _ = app.ctl_cmd("feed", "push", own, "--name", "botnet-dec", "--action", "drop", check=False)
+        check("watch list: a watch list cannot be made to block", rc == 1 and "never blocked" in r.get("error", ""),
+              r.get("error"))
+        _, e, _ = app.ctl_cmd("explain", "10.1.2.3")
+        check("watch list: explain names the role", e["verdict"]["action"] == "alert" and
+              e["covering"][0]["role"] == "infected", json.dumps(e)[:300])
+        names = write(os.path.join(work, "names.txt"), "evil.example\n")
+        rc, r, _ = app.ctl_cmd("feed", "push", names, "--name", "badlist", "--role", "infected", check=False)
+        check("watch list: a name is refused in a list of hosts", rc == 1 and "is a name" in r.get("error", ""),
+              r.get("error"))
+
         # feed show of every entry.
         big = write(os.path.join(work, "big.txt"), "".join(f"198.18.{i // 250}.{i % 250 + 1}\n" for i in range(2500)))
         app.ctl_cmd("feed", "push", big, "--name", "big")

@@ -59,11 +59,13 @@ BAD_IP = "203.0.113.66"       # listed in the drop feed
 NEAR_IP = "203.0.113.67"      # its neighbour: not listed
 GOOD_CLIENT = "203.0.113.20"  # an outside client that is not listed (inbound checks)
 MIRROR_IP = "203.0.113.77"    # listed in the mirror feed
+REJECT_IP = "203.0.113.99"    # listed in the reject feed
 LATE_IP = "203.0.113.88"      # listed in the feed pushed while clients run
 BAD_IP6, NEAR_IP6, WEB6 = "2001:db8:81::66", "2001:db8:81::67", "2001:db8:81::10"
-OUT_ADDRS = [WEB, DNS, BAD_IP, NEAR_IP, GOOD_CLIENT, MIRROR_IP, LATE_IP]
+OUT_ADDRS = [WEB, DNS, BAD_IP, NEAR_IP, GOOD_CLIENT, MIRROR_IP, LATE_IP, REJECT_IP]
 OUT_ADDRS6 = [WEB6, BAD_IP6, NEAR_IP6]
-NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", "evil.example.org",
+NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", "evil.example.org", "rejected.example",
+         "stream.example",
          "late.example", "mirrored.example"]
 
 check = Checks()
@@ -475,6 +477,90 @@ def check_live_push(bed, work):
     return 3  # late.example by system resolver (A+AAAA may both be counted), 203.0.113.88
 
 
+def timed(fn, *args):
+    t = time.time()
+    r = fn(*args)
+    return r, time.time() - t
+
+
+def check_reject(bed, work):
+    """A reject feed: clients fail at once (a TCP reset, an NXDOMAIN) instead of timing out."""
+    feed = os.path.join(work, "reject.txt")
+    with open(feed, "w") as f:
+        f.write(f"rejected.example\n{REJECT_IP}\n")
+    r = bed.iocctl("feed", "push", feed, "--name", "refuse", "--action", "reject")
+    check("reject: feed pushed and enforced", r.get("ok") and r.get("enforced"), f"generation {r.get('generation')}")
+
+    def counted(fn):
+        """Runs fn and returns (its result, seconds, counter deltas) once the workers copied them out."""
+        before = bed.iocctl("stats")["counters"]
+        res, secs = timed(fn)
+        time.sleep(1.5)  # the workers copy their counters out every few hundred loops
+        after = bed.iocctl("stats")["counters"]
+        return res, secs, {k: after.get(k, 0) - before.get(k, 0) for k in
+                           ("rejected_packets", "reject_replies", "reject_replies_failed", "dropped_packets")}
+
+    res, secs, d = counted(lambda: sh("dig", f"@{DNS}", "rejected.example", "A", "+time=2", "+tries=1", ns=NS_IN,
+                                      check_rc=False))
+    check("reject: dig gets NXDOMAIN at once from the appliance (one rejected query, one answer)",
+          "status: NXDOMAIN" in res.stdout and secs < 1.0 and d["rejected_packets"] == 1 and d["reject_replies"] == 1,
+          f"{secs:.2f} s, {json.dumps(d)}: " + (re.search(r"status: \w+", res.stdout) or re.search(r".*", res.stdout)).group(0))
+    (ok, detail), secs, d = counted(lambda: curl(NS_IN, f"http://{REJECT_IP}/"))
+    check("reject: curl to the listed address is refused at once (the SYN rejected, both ends reset)",
+          not ok and secs < 1.0 and re.search(r"reset|refused|couldn't connect", detail, re.I) is not None and
+          d["rejected_packets"] >= 1 and d["reject_replies"] >= 2, f"{secs:.2f} s, {json.dumps(d)}: {detail[-80:]}")
+    (ok, detail), secs, d = counted(lambda: curl(NS_IN, "https://rejected.example/", "--resolve",
+                                                 f"rejected.example:443:{WEB}"))
+    check("reject: HTTPS whose SNI is listed is reset at the ClientHello, at once",
+          not ok and secs < 1.0 and re.search(r"reset|SSL|closed", detail, re.I) is not None and
+          d["rejected_packets"] >= 1 and d["reject_replies"] >= 2, f"{secs:.2f} s, {json.dumps(d)}: {detail[-80:]}")
+    check("reject: no answer failed, nothing counted as a plain drop", d["reject_replies_failed"] == 0 and
+          d["dropped_packets"] == 0, json.dumps(d))
+    ok, _ = curl(NS_IN, "http://good.example/")
+    check("reject: unlisted traffic unaffected", ok)
+    bed.iocctl("feed", "remove", "refuse")
+
+
+def check_open_connection_cut(bed, work):
+    """A TLS download opened before the push, to a name the push lists: its packets stop
+    within 1 s of the push (the name is judged again by the new table), and the report names
+    its host."""
+    out = os.path.join(work, "stream.bin")
+    dl = subprocess.Popen(["ip", "netns", "exec", NS_IN, "curl", "-sS", "-k", "--limit-rate", "1M", "--max-time", "40",
+                           "-o", out, "https://stream.example/big"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    bed.procs.append(("stream", dl))
+    size = lambda: os.path.getsize(out) if os.path.exists(out) else 0  # noqa: E731
+    deadline = time.time() + 10
+    while size() < 1 << 20 and time.time() < deadline:
+        time.sleep(0.1)
+    grew_before = size()
+    feed = os.path.join(work, "stream-feed.txt")
+    with open(feed, "w") as f:
+        f.write("stream.example\n")
+    t0 = time.time()
+    r = bed.iocctl("feed", "push", feed, "--name", "stream-c2", "--advisory", "NETNS-STREAM")
+    time.sleep(max(0.0, t0 + 1.0 - time.time()))
+    at_1s = size()
+    time.sleep(2.0)
+    at_3s = size()
+    check("cut: the download was running before the push", grew_before >= 1 << 20 and r.get("enforced"),
+          f"{grew_before} bytes before")
+    check("cut: an open TLS connection to a name the push lists stops within 1 s of the push",
+          at_3s == at_1s and dl.poll() is None, f"{at_1s} bytes at +1 s, {at_3s} at +3 s")
+    dl.kill()
+    dl.wait()
+    time.sleep(2.5)  # the review store flushes every 2 s
+    rep = bed.ctl_cmd("report", "--since", "1h", "--format", "json", check=False, as_json=False)[1]
+    try:
+        hosts = json.loads(rep)["hosts"]
+    except (json.JSONDecodeError, KeyError):
+        hosts = []
+    seen = [c for h in hosts if h["host"] == INSIDE_HOST for c in h.get("contacts", []) if c.get("ioc") == "stream.example"]
+    check("cut: the review report names the host and the name", seen, json.dumps(seen)[:300])
+    bed.iocctl("feed", "remove", "stream-c2")
+
+
 def check_mirror(bed):
     results_before = len(check.results)
     ok, body = curl(NS_IN, f"http://{MIRROR_IP}/", "-H", "Host: good.example")
@@ -542,6 +628,8 @@ def run(args, bed, work):
     check_outbound()
     check_inbound()
     check_mirror(bed)
+    check_reject(bed, work)
+    check_open_connection_cut(bed, work)
     check_live_push(bed, work)
 
     st = bed.iocctl("status")

@@ -34,8 +34,8 @@ table::TableBlob compile(int hosts) {
     b.add(f, ioc);
   }
   std::string err;
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob) << blob.message();
   return std::move(*blob);
 }
 

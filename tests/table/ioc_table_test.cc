@@ -48,8 +48,8 @@ struct Built {
 
 Built build(IocTableBuilder& b) {
   std::string err;
-  auto blob = b.build(&err);
-  EXPECT_TRUE(blob.has_value()) << err;
+  auto blob = b.build();
+  EXPECT_TRUE(blob.ok()) << blob.message();
   Built out{std::move(*blob), {}};
   EXPECT_TRUE(out.view.attach(out.blob.data(), out.blob.size(), &err)) << err;
   return out;
