@@ -1,10 +1,12 @@
 // bench/classify_callgrind.cc — the workers' DPDK-free judgement (Classifier::classify_burst)
 // over an in-memory array of the benchmark capture's frames, for instruction counts under
-// `valgrind --tool=callgrind --toggle-collect=iocgate_bench_measured_pass` (no EAL needed).
-// One warm-up pass creates the flows; the measured pass runs in iocgate_bench_measured_pass.
+// `valgrind --tool=callgrind --toggle-collect=iocgate_bench_measured_burst` (no EAL needed).
+// One warm-up pass creates the flows; the measured pass's bursts run in
+// iocgate_bench_measured_burst. With --records, flow records are made into a ring that is
+// emptied between bursts, outside the counted function.
 // A counting allocator reports any malloc/new during the measured pass (must be 0).
 //
-// usage: classify_callgrind --pcap F --hits F --set 1m [--flows N] [--table-out F | --table-in F]
+// usage: classify_callgrind --pcap F --hits F --set 1m [--flows N] [--records] [--table-out F | --table-in F]
 #include <pcap/pcap.h>
 
 #include <CLI/CLI.hpp>
@@ -76,24 +78,42 @@ bool load_pcap(const std::string& path, Frames* f) {
   return !offs.empty();
 }
 
-void run_pass(Classifier& c, const Frames& f, uint64_t now) {
+}  // namespace
+
+// The only function callgrind collects in (--toggle-collect): one burst of the dataplane's
+// work. Taking flow records out of their ring (the control process's part) stays outside it.
+extern "C" __attribute__((noinline)) void iocgate_bench_measured_burst(Classifier* c, const uint8_t* const* frames,
+                                                                      const uint32_t* lens, uint32_t n, uint64_t now,
+                                                                      Verdict* v) {
+  c->classify_burst(frames, lens, n, now, v);
+}
+
+namespace {
+
+void run_pass(Classifier& c, const Frames& f, uint64_t now, FlowRing* ring) {
   Verdict v[kBurstSize];
+  FlowRecord r;
   for (size_t i = 0; i < f.ptrs.size(); i += kBurstSize) {
     const uint32_t n = static_cast<uint32_t>(std::min<size_t>(kBurstSize, f.ptrs.size() - i));
-    c.classify_burst(&f.ptrs[i], &f.lens[i], n, now + i, v);
+    iocgate_bench_measured_burst(&c, &f.ptrs[i], &f.lens[i], n, now + i, v);
+    if (ring != nullptr)
+      while (ring->pop(&r)) {
+      }
   }
 }
 
 }  // namespace
 
-// The only function callgrind collects in (--toggle-collect): the steady-state pass.
-extern "C" __attribute__((noinline)) void iocgate_bench_measured_pass(Classifier* c, const Frames* f, uint64_t now) {
-  run_pass(*c, *f, now);
+// The steady-state pass (its bursts are what callgrind counts).
+extern "C" __attribute__((noinline)) void iocgate_bench_measured_pass(Classifier* c, const Frames* f, uint64_t now,
+                                                                     FlowRing* ring) {
+  run_pass(*c, *f, now, ring);
 }
 
 int main(int argc, char** argv) {
   std::string pcap, hits_path, set_name = "empty", table_out, table_in;
   uint32_t flows = 1u << 21;
+  bool records = false;
   CLI::App app{"Classifier::classify_burst over in-memory frames, for callgrind"};
   app.add_option("--pcap", pcap, "capture from bench/gen_bench_traffic.py")->required();
   app.add_option("--hits", hits_path, "hits.txt from the same generator run");
@@ -101,6 +121,7 @@ int main(int argc, char** argv) {
   app.add_option("--flows", flows, "flow table capacity");
   app.add_option("--table-out", table_out, "compile the table, write it here and exit");
   app.add_option("--table-in", table_in, "load a compiled table instead of compiling (fast under valgrind)");
+  app.add_flag("--records", records, "make flow records into a flow ring (drained between the passes)");
   CLI11_PARSE(app, argc, argv);
 
   table::TableBlob blob;
@@ -153,13 +174,18 @@ int main(int argc, char** argv) {
   cfg.flow_capacity = flows;
   Classifier c(cfg);
   c.set_table(view.empty() ? nullptr : &view, 1);
-  run_pass(c, frames, 1);  // warm-up: flows are created here
+  auto ring = std::make_unique<FlowRing>();
+  if (records) c.set_flow_ring(ring.get());
+  run_pass(c, frames, 1, ring.get());  // warm-up: flows are created here
   const DataplaneCounters before = c.counters();
   MatchEvent e;
   while (c.events().pop(&e)) {
   }
+  FlowRecord r;
+  while (ring->pop(&r)) {
+  }
   g_counting.store(true);
-  iocgate_bench_measured_pass(&c, &frames, 1u << 30);
+  iocgate_bench_measured_pass(&c, &frames, 1u << 30, ring.get());
   g_counting.store(false);
   const DataplaneCounters& after = c.counters();
 
@@ -171,6 +197,10 @@ int main(int argc, char** argv) {
   j["frees_in_measured_pass"] = g_frees.load();
   j["flows_created_per_packet"] =
       static_cast<double>(after.flows_created - before.flows_created) / static_cast<double>(frames.ptrs.size());
+  j["records"] = records;
+  j["flow_records_per_packet"] =
+      static_cast<double>(after.flow_records - before.flow_records) / static_cast<double>(frames.ptrs.size());
+  j["flow_records_lost"] = after.flow_records_lost - before.flow_records_lost;
   j["dropped_fraction"] =
       static_cast<double>(after.dropped_packets - before.dropped_packets) / static_cast<double>(frames.ptrs.size());
   std::printf("%s\n", j.dump().c_str());

@@ -42,6 +42,7 @@ struct Options {
   uint32_t mbufs = 0;         // 0: pcap packets + 32768
   uint32_t mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
   bool swap = false;
+  bool records = false;       // flow records on (history): the main lcore drains the ring
   double swap_period = 1.0;   // seconds between table swaps
   double window_ms = 100;     // "swap window": this long after each switch
 };
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
   app.add_option("--mbufs", opt.mbufs, "mbuf pool size (default: capture packets + 32768)");
   app.add_option("--mbuf-size", opt.mbuf_size, "mbuf data room, as testpmd --mbuf-size");
   app.add_flag("--swap", opt.swap, "replace the table every --swap-period seconds");
+  app.add_flag("--records", opt.records, "make flow records (the history's input); the main lcore drains them");
   app.add_option("--swap-period", opt.swap_period, "seconds between swaps");
   app.add_option("--window-ms", opt.window_ms, "swap window length for its throughput");
   CLI11_PARSE(app, split, argv);
@@ -255,8 +257,17 @@ int main(int argc, char** argv) {
   s.ports.tx_port = tx_port;
   ClassifierConfig cfg;
   cfg.flow_capacity = opt.flows;
+  // As the appliance sets them (dataplane_process.cc), from the TSC rate.
+  const uint64_t tsc = rte_get_tsc_hz();
+  cfg.clock_hz = tsc;
+  cfg.idle_timeout = 60 * tsc;
+  cfg.active_timeout = 300 * tsc;
+  cfg.end_linger = 2 * tsc;
+  cfg.sweep_period = 4 * tsc;
   Classifier classifier(cfg);
   classifier.set_table(current->view.empty() ? nullptr : &current->view, 1);
+  auto flow_ring = std::make_unique<FlowRing>();
+  if (opt.records) classifier.set_flow_ring(flow_ring.get());
   s.classifier = &classifier;
   s.buckets.assign(static_cast<size_t>(opt.seconds * 1000 / kBucketMs) + 2, 0);
   s.swap_tsc.reserve(static_cast<size_t>(opt.seconds / opt.swap_period) + 16);
@@ -268,12 +279,15 @@ int main(int argc, char** argv) {
   // --- main lcore: drain match events; with --swap, build and publish tables ---
   const uint64_t hz = rte_get_tsc_hz();
   std::vector<double> swap_build_s;
-  uint64_t gen = 1, events = 0;
+  uint64_t gen = 1, events = 0, records = 0;
   std::unique_ptr<Published> retired;
   const bench::SetSpec swap_spec = *spec;
   auto drain = [&] {
     MatchEvent e;
     while (classifier.events().pop(&e)) ++events;
+    // What the control process's collector does first: take each record out of the ring.
+    FlowRecord r;
+    while (flow_ring->pop(&r)) ++records;
   };
   uint64_t next_swap = 0;
   while (!s.done.load(std::memory_order_acquire)) {
@@ -330,6 +344,9 @@ int main(int argc, char** argv) {
   j["flows_created_per_packet"] = static_cast<double>(a.flows_created - b.flows_created) / std::max<uint64_t>(rx, 1);
   j["tx_failed"] = a.tx_failed - b.tx_failed;
   j["events"] = events;
+  j["records"] = opt.records;
+  j["flow_records_drained"] = records;
+  j["flow_records_per_packet"] = static_cast<double>(a.flow_records - b.flow_records) / std::max<uint64_t>(rx, 1);
   j["events_lost"] = a.events_lost - b.events_lost;
   j["port_rx_ipackets"] = rxs.ipackets;
   j["port_rx_imissed"] = rxs.imissed;

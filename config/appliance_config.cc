@@ -93,7 +93,7 @@ Result<ApplianceConfig> load_config(const std::string& path) {
   };
 
   only(root, "", {"instance", "state_dir", "shm_dir", "control", "dataplane", "xdp", "network", "metrics", "events",
-                  "guards"});
+                  "guards", "history"});
   str(root, "instance", c.instance);
   str(root, "state_dir", c.state_dir);
   str(root, "shm_dir", c.shm_dir);
@@ -200,6 +200,26 @@ Result<ApplianceConfig> load_config(const std::string& path) {
     u32(*t, "min_prefix_v4", c.guards_min_prefix_v4, 0, 32);
     u32(*t, "min_prefix_v6", c.guards_min_prefix_v6, 0, 128);
     u32(*t, "max_shrink_percent", c.guards_max_shrink_percent, 0, 100);
+  }
+  if (const toml::table* t = section("history")) {
+    only(*t, "history", {"enabled", "dir", "days", "max_bytes", "idle_timeout_s", "active_timeout_s", "ipfix"});
+    boolean(*t, "enabled", c.history_enabled);
+    str(*t, "dir", c.history_dir);
+    u32(*t, "days", c.history_days, 1, 3650);
+    if (const toml::node* n = t->get("max_bytes")) {
+      if (!n->is_integer() || n->as_integer()->get() < (1 << 20))
+        err = where(path, *n) + ": 'max_bytes' must be an integer of at least 1048576 (1 MiB)";
+      else c.history_max_bytes = static_cast<uint64_t>(n->as_integer()->get());
+    }
+    u32(*t, "idle_timeout_s", c.history_idle_timeout_s, 1, 3600);
+    u32(*t, "active_timeout_s", c.history_active_timeout_s, 1, 86400);
+    str(*t, "ipfix", c.history_ipfix);
+    if (err.empty() && !c.history_dir.empty() && c.history_dir[0] != '/')
+      err = where(path, *t->get("dir")) + ": [history] 'dir' must be an absolute path (or \"\" for <state_dir>/history)";
+    if (err.empty() && c.history_active_timeout_s < c.history_idle_timeout_s) {
+      const toml::node* at = t->get("active_timeout_s") ? t->get("active_timeout_s") : t->get("idle_timeout_s");
+      err = where(path, *at) + ": [history] 'active_timeout_s' must be at least 'idle_timeout_s'";
+    }
   }
   if (err.empty()) {
     static const std::regex name("^[A-Za-z0-9_.-]{1,32}$");

@@ -77,7 +77,17 @@ struct ApplianceConfig {
   uint32_t guards_min_prefix_v6 = 32;
   uint32_t guards_max_shrink_percent = 50;           // a feed losing more is held for --confirm
 
+  // [history] — every flow, kept for hunts (control/history_store.h) and exported over IPFIX.
+  bool history_enabled = true;                       // the workers make flow records
+  std::string history_dir;                           // "" = <state_dir>/history
+  uint32_t history_days = 30;                        // flows older than this are dropped
+  uint64_t history_max_bytes = 20ull << 30;          // and the oldest beyond this size
+  uint32_t history_idle_timeout_s = 60;              // a flow quiet this long ends (flow table too)
+  uint32_t history_active_timeout_s = 300;           // a longer flow is recorded in parts this long
+  std::string history_ipfix;                         // "host:port" of an IPFIX collector; "" = none
+
   std::string table_file() const { return state_dir + "/table.current"; }
+  std::string history_path() const { return history_dir.empty() ? state_dir + "/history" : history_dir; }
   std::string tables_dir() const { return state_dir + "/tables"; }
   std::string feeds_dir() const { return state_dir + "/feeds"; }
   std::string hits_dir() const { return state_dir + "/events"; }   // the review store

@@ -37,6 +37,7 @@
 #include "control/feed_file.h"
 #include "control/feed_recovery.h"
 #include "control/feed_store.h"
+#include "control/flow_history.h"
 #include "control/hit_store.h"
 #include "control/hit_totals.h"
 #include "control/ioc_explain.h"
@@ -130,7 +131,8 @@ class ControlServer {
         publisher_(cfg, cb, owners),
         hits_(cfg.hits_dir()),
         collector_(cfg, cb, history_, hits_, stats_),
-        metrics_([this] { return render_prometheus(snapshot()); }, [this] { return health(); }) {}
+        flows_(cfg, cb),
+        metrics_([this] { return render_prometheus(snapshot()) + flows_.prometheus(); }, [this] { return health(); }) {}
 
   Status start() {
     std::map<std::string, std::string> problems;
@@ -171,6 +173,7 @@ class ControlServer {
         log_line("review store: " + std::to_string(totals.scanned.damaged) + " damaged line(s) skipped in the counters");
     }
     if (Status s = collector_.start(); !s.ok()) return s;
+    if (Status s = flows_.start(); !s.ok()) return Status::error("flow history: " + s.message());
     live_feeds_ = live_feed_names(std::time(nullptr));
     // Publishing at start-up also completes a publish that a crash interrupted. A compile
     // equal to the newest stored table writes nothing: a full state disk does not stop us.
@@ -222,6 +225,7 @@ class ControlServer {
     ctl_->stop();
     metrics_.stop();
     collector_.stop();  // drains the rings and flushes the review store
+    flows_.stop();      // drains the flow rings and writes the history
   }
 
  private:
@@ -356,6 +360,7 @@ class ControlServer {
           else if constexpr (std::is_same_v<R, ExplainRequest>) return explain(r);
           else if constexpr (std::is_same_v<R, IocAddRequest>) return ioc_add(r, call.peer);
           else if constexpr (std::is_same_v<R, IocRemoveRequest>) return ioc_remove(r, call.peer);
+          else if constexpr (std::is_same_v<R, HuntRequest>) return flows_.hunt(r, call.content, store_);
           else return report(r);
         },
         call.request.body);
@@ -498,6 +503,8 @@ class ControlServer {
     if (j.value("ok", false)) {
       j["notes"] = notes;
       j["diff"] = diff;
+      // Looking back: which hosts contacted these IoCs before they were enforced.
+      if (const StoredFeed* pushed = store_.find(req.name)) j["hunt"] = flows_.after_push(*pushed);
     }
     return j;
   }
@@ -852,6 +859,13 @@ class ControlServer {
     c.forgotten = read_forget_audit(cfg_.hits_dir());
     Result<json> r = build_review_report(hits_, *q, c);
     if (!r.ok()) return fail(r.message());
+    // Who contacted each feed's IoCs before its push, from the flow history.
+    std::vector<std::string> named = req.feeds;
+    if (!req.feed.empty()) named.push_back(req.feed);
+    json before = named.empty() ? flows_.before_advisory(store_, "") : json::array();
+    for (const std::string& f : named)
+      for (json& s : flows_.before_advisory(store_, f)) before.push_back(std::move(s));
+    (*r)["before_advisory"] = std::move(before);
     return {{"ok", true}, {"report", std::move(*r)}};
   }
 
@@ -874,6 +888,7 @@ class ControlServer {
   HitStore hits_;
   HitStats stats_;
   EventCollector collector_;
+  FlowHistory flows_;
   MetricsServer metrics_;
 };
 

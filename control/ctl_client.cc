@@ -52,7 +52,9 @@ const char* file_kind(mode_t m) {
 }  // namespace
 
 std::chrono::milliseconds default_deadline(const CtlRequest& request) {
-  return std::holds_alternative<FeedPushRequest>(request.body) || std::holds_alternative<FeedRemoveRequest>(request.body)
+  // A push also looks back through the flow history; a hunt reads all of it.
+  return std::holds_alternative<FeedPushRequest>(request.body) || std::holds_alternative<FeedRemoveRequest>(request.body) ||
+                 std::holds_alternative<HuntRequest>(request.body)
              ? kCtlPushDeadline
              : kCtlReplyDeadline;
 }

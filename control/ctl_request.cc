@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::array<const char*, std::variant_size_v<CtlRequestBody>> kCommandNames = {
     "feed.push", "feed.list", "feed.show", "feed.remove", "status", "stats", "report", "explain", "ioc.add",
-    "ioc.remove"};
+    "ioc.remove", "hunt"};
 
 template <class T>
 using Member = std::variant<std::string T::*, std::optional<std::string> T::*, bool T::*, int64_t T::*,
@@ -116,6 +116,18 @@ std::span<const Field<IocRemoveRequest>> fields_of() {
   return f;
 }
 
+template <>
+std::span<const Field<HuntRequest>> fields_of() {
+  using R = HuntRequest;
+  static const Field<R> f[] = {
+      {"feeds", "--feed", &R::feeds, false, 256, 1024},
+      {"sources", "FILE", &R::sources, false, 4096, 1024},
+      {"source_bytes", "FILE", &R::source_bytes, false, 20, 1024},
+      {"since", "--since", &R::since, false, 64},
+      {"until", "--until", &R::until, false, 64},
+  };
+  return f;
+}
 
 // Why a string may not be a field's value, or "" when it may.
 std::string text_problem(std::string_view s, size_t max_bytes) {
@@ -229,6 +241,15 @@ Result<CtlRequestBody> parse_body(const json& h, const char* cmd) {
   if constexpr (std::is_same_v<T, FeedPushRequest>) {
     if (out.source.empty()) out.source = out.name;
   }
+  if constexpr (std::is_same_v<T, HuntRequest>) {
+    if (out.feeds.empty() == out.sources.empty())
+      return Status::error("\"feeds\", \"sources\": give feed names or files to hunt for, not both and not neither");
+    if (out.sources.size() != out.source_bytes.size())
+      return Status::error("\"source_bytes\": one size per entry of \"sources\"");
+    for (const std::string& b : out.source_bytes)
+      if (b.empty() || b.size() > 12 || b.find_first_not_of("0123456789") != std::string::npos)
+        return Status::error("\"source_bytes\": '" + excerpt(b, 24) + "' is not a size in bytes");
+  }
   return CtlRequestBody(std::move(out));
 }
 
@@ -310,10 +331,19 @@ Result<CtlRequest> parse_ctl_request(const json& header) noexcept {
       return Status::error("\"cmd\": unknown command '" + excerpt(name, 64) + "' (one of " + command_list() + ")");
     Result<uint64_t> len = content_length_field(header);
     if (!len.ok()) return len.status();
-    if (*len > 0 && index != 0)
-      return Status::error(std::string("\"content_length\": only feed.push carries content, not ") + kCommandNames[index]);
+    constexpr size_t kHunt = std::variant_size_v<CtlRequestBody> - 1;
+    if (*len > 0 && index != 0 && index != kHunt)
+      return Status::error(std::string("\"content_length\": only feed.push carries content (and hunt its files), not ") +
+                           kCommandNames[index]);
     Result<CtlRequestBody> body = parse_command(index, header);
     if (!body.ok()) return body.status();
+    if (const auto* h = std::get_if<HuntRequest>(&*body)) {
+      uint64_t sum = 0;
+      for (const std::string& b : h->source_bytes) sum += std::stoull(b);  // digits, checked in parse_body
+      if (sum != *len)
+        return Status::error("\"source_bytes\": the files' sizes add up to " + std::to_string(sum) +
+                             ", not the content_length " + std::to_string(*len));
+    }
     return CtlRequest{std::move(*body), *len};
   } catch (const std::exception& e) {
     // Only allocation failures are expected here; the message says what happened anyway.

@@ -78,10 +78,22 @@ struct IocRemoveRequest {
   std::vector<std::string> values;      // required
 };
 
+// `iocctl hunt (--feed NAME… | FILE…)`: the internal hosts whose past flows touched the IoCs
+// of stored feeds, or of files sent as the request's content (each file's bytes in turn,
+// `source_bytes` long, read by the feed parsers like a push). Times are what the operator
+// wrote: a duration back from now ("30d") or a date/RFC 3339 time; "" until: now.
+struct HuntRequest {
+  std::vector<std::string> feeds;
+  std::vector<std::string> sources;       // the files as the operator named them
+  std::vector<std::string> source_bytes;  // their sizes, decimal, in order; sum = content_length
+  std::string since = "30d";
+  std::string until;
+};
+
 // The alternatives' order is the wire commands' order in ctl_request.cc.
 using CtlRequestBody = std::variant<FeedPushRequest, FeedListRequest, FeedShowRequest, FeedRemoveRequest,
                                     StatusRequest, StatsRequest, ReportRequest, ExplainRequest, IocAddRequest,
-                                    IocRemoveRequest>;
+                                    IocRemoveRequest, HuntRequest>;
 
 struct CtlRequest {
   CtlRequestBody body;

@@ -21,6 +21,7 @@
 #include "control/ctl_request.h"
 #include "control/hit_store.h"
 #include "control/report_cli.h"
+#include "control/hunt_output.h"
 #include "control/review_report.h"
 
 namespace {
@@ -139,13 +140,14 @@ void print_stats(const json& r) {
     fmt::print("{:<40} {:>8} {:>10}\n", h.value("host", ""), h.value("flows", 0), h.value("packets", 0));
 }
 
-enum class Command { kPush, kList, kShow, kRemove, kStatus, kStats, kReport, kExplain, kIocAdd, kIocRemove };
+enum class Command { kPush, kList, kShow, kRemove, kStatus, kStats, kReport, kExplain, kIocAdd, kIocRemove, kHunt };
 
 struct PrintOptions {
   bool json = false;
   std::string name;
   std::string report_format, report_out;
   iocgate::ReportCliOptions report;
+  iocgate::HuntFormat hunt_format = iocgate::HuntFormat::kText;
 };
 
 int print_reply(const json& reply, Command cmd, const PrintOptions& o);
@@ -229,6 +231,18 @@ int main(int argc, char** argv) {
   iocgate::add_report_options(report, &report_opts);
   const std::string& report_format = report_opts.format;
   const std::string& report_out = report_opts.output;
+  CLI::App* hunt = app.add_subcommand(
+      "hunt", "Internal hosts whose past flows touched the IoCs of stored feeds or of files (the flow history)");
+  std::vector<std::string> hunt_feeds, hunt_files;
+  std::string hunt_since = "30d", hunt_until, hunt_format = "text", hunt_out;
+  hunt->add_option("--feed", hunt_feeds, "A stored feed's IoCs (repeatable)");
+  hunt->add_option("files", hunt_files, "Or IoC files: any format `iocgate feed check` reads")->check(CLI::ExistingFile);
+  hunt->add_option("--since", hunt_since, "From: back from now (30d, 36h, 90m) or a date / RFC 3339 time")->capture_default_str();
+  hunt->add_option("--until", hunt_until, "Until (default now): back from now, or a date / RFC 3339 time");
+  hunt->add_option("--format", hunt_format, "text, csv, json or html (prints on A4)")
+      ->check(CLI::IsMember({"text", "csv", "json", "html"}))
+      ->capture_default_str();
+  hunt->add_option("-o,--output", hunt_out, "Write to this file instead of standard output");
   for (CLI::App* sub : {push, list, show, remove, status, stats, explain, ioc_add, ioc_remove})
     sub->add_flag("--json", as_json, "Print the reply as JSON");
 
@@ -300,6 +314,26 @@ int main(int argc, char** argv) {
     req = iocgate::CtlRequest{std::move(r)};
   } else if (ioc_remove->parsed()) {
     req = iocgate::CtlRequest{iocgate::IocRemoveRequest{ioc_feed, ioc_values}};
+  } else if (hunt->parsed()) {
+    if (hunt_feeds.empty() == hunt_files.empty()) {
+      fmt::print(stderr, "iocctl hunt: give --feed NAME (repeatable) or IoC files, not both\n");
+      return kExitUsage;
+    }
+    iocgate::HuntRequest h;
+    h.feeds = hunt_feeds;
+    h.since = hunt_since;
+    h.until = hunt_until;
+    for (const std::string& f : hunt_files) {
+      iocgate::Result<iocgate::PushFile> file = iocgate::read_push_file(f);
+      if (!file.ok()) {
+        fmt::print(stderr, "iocctl: {}\n", file.message());
+        return kExitUsage;
+      }
+      h.sources.push_back(file->source);
+      h.source_bytes.push_back(std::to_string(file->content.size()));
+      payload += file->content;
+    }
+    req = iocgate::CtlRequest{std::move(h), payload.size()};
   }
   const Command cmd = push->parsed()         ? Command::kPush
                       : list->parsed()       ? Command::kList
@@ -310,8 +344,10 @@ int main(int argc, char** argv) {
                       : explain->parsed()    ? Command::kExplain
                       : ioc_add->parsed()    ? Command::kIocAdd
                       : ioc_remove->parsed() ? Command::kIocRemove
+                      : hunt->parsed()       ? Command::kHunt
                                              : Command::kStatus;
-  const PrintOptions print{as_json, name, report_format, report_out, report_opts};
+  PrintOptions print{as_json, name, report_format, hunt->parsed() ? hunt_out : report_out, report_opts};
+  iocgate::hunt_format_from_name(hunt_format, &print.hunt_format);
 
   // An option's text the control process would refuse is refused here, naming the option.
   if (iocgate::Result<json> encoded = iocgate::encode_ctl_request(req); !encoded.ok()) {
@@ -363,6 +399,13 @@ int print_reply(const json& reply, Command cmd, const PrintOptions& o) {
     }
     return iocgate::write_report(reply.at("report"), o.report);
   }
+  if (cmd == Command::kHunt) {
+    if (!reply.value("ok", false)) {
+      fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
+      return kExitRefused;
+    }
+    return iocgate::print_hunt(reply.at("hunt"), o.hunt_format, o.report_out) == 0 ? kExitOk : kExitRefused;
+  }
   // The exit code says what an operator's script needs to know (see kExit* above).
   int rc = reply.value("ok", false) ? kExitOk : kExitRefused;
   if (rc == kExitOk && status) rc = status_exit_code(reply.value("state", ""));
@@ -394,6 +437,7 @@ int print_reply(const json& reply, Command cmd, const PrintOptions& o) {
         fmt::print("    ... (first 50 of each)\n");
     }
     print_publish(reply);
+    if (reply.contains("hunt")) fmt::print("{}\n", reply.at("hunt").value("line", ""));
   } else if (remove) {
     fmt::print("feed {} removed\n", name);
     print_publish(reply);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "control/hunt_output.h"
 #include "control/review_report.h"
 
 namespace iocgate {
@@ -129,6 +130,17 @@ void summary_section(std::string& o, const json& list, const char* title, const 
   o += t.render("  ");
 }
 
+// From the flow history (control/flow_history.h before_advisory): who contacted each feed's
+// IoCs in the days before it was pushed, when nothing enforced them yet.
+void before_advisory_section(std::string& o, const json& r) {
+  for (const json& s : r.value("before_advisory", json::array())) {
+    o += fmt::format("\nBefore the advisory: feed {}{}, the {} days before its push\n", s.value("feed", ""),
+                     s.value("advisory", "").empty() ? "" : " [" + s.value("advisory", "") + "]", s.value("days", 0));
+    if (s.contains("hunt")) o += render_hunt(s["hunt"], HuntFormat::kText);
+    else o += "  the flow history could not be read: " + s.value("error", "") + "\n";
+  }
+}
+
 }  // namespace
 
 std::string render_report_text(const json& r, const RenderOptions& opt) {
@@ -170,6 +182,7 @@ std::string render_report_text(const json& r, const RenderOptions& opt) {
          "\n";
   if (r["hosts"].empty()) {
     o += "\n" + tr(l, "no_hits") + "\n";
+    before_advisory_section(o, r);
     return o;
   }
 
@@ -249,6 +262,7 @@ std::string render_report_text(const json& r, const RenderOptions& opt) {
     }
     o += t.render("  ");
   }
+  before_advisory_section(o, r);
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/dns_answer.h"
 #include "dataplane/dns_qname.h"
 #include "dataplane/http_host.h"
 #include "dataplane/tls_sni.h"
@@ -48,6 +49,26 @@ bool reassembled(const PacketMeta& m) {
          (m.ip_version == 6 && (p == 0 || p == 43 || p == 60 || p == 51));
 }
 
+// IP bytes of a packet: its header and payload as the IP length says, without Ethernet
+// padding (payload_len is bounded by the IP length).
+uint32_t ip_bytes(const PacketMeta& m, uint32_t frame_len) {
+  const uint32_t end = uint32_t{m.payload_offset} + m.payload_len;
+  if (m.payload_offset != 0 && end > m.l3_offset && end <= frame_len) return end - m.l3_offset;
+  return frame_len > m.l3_offset ? frame_len - m.l3_offset : 0;
+}
+
+// The record's first-seen time, from the 32-bit form the flow keeps (see kSeenShift).
+uint64_t first_seen_of(const Flow& f) {
+  const uint32_t last = static_cast<uint32_t>(f.last_seen >> kSeenShift);
+  const uint64_t back = uint64_t{static_cast<uint32_t>(last - f.first_seen)} << kSeenShift;
+  return back > f.last_seen ? 0 : f.last_seen - back;
+}
+
+// A record spans at most this (the 32-bit first_seen wraps after 2^48 cycles).
+constexpr uint64_t kMaxActiveTimeout = 1ull << 46;
+// Slots the sweep visits per call at most: a worker back from a stall catches up gradually.
+constexpr uint64_t kMaxSweepPerCall = 64;
+
 }  // namespace
 
 Classifier::Classifier(const ClassifierConfig& cfg)
@@ -58,18 +79,33 @@ Classifier::Classifier(const ClassifierConfig& cfg)
       names_(cfg.name_log_bytes),
       unreadable_drop_(cfg.unreadable_drop),
       own_events_(new EventRing()),
-      events_(own_events_.get()) {}
+      events_(own_events_.get()),
+      idle_timeout_(cfg.idle_timeout),
+      active_timeout_(cfg.active_timeout == 0 || cfg.active_timeout > kMaxActiveTimeout ? kMaxActiveTimeout
+                                                                                          : cfg.active_timeout),
+      end_linger_(cfg.end_linger),
+      flush_wait_(cfg.flush_wait),
+      clock_hz_(cfg.clock_hz) {
+  if (cfg.resolved_entries != 0) {
+    own_resolved_ = std::make_unique<ResolvedTable>(cfg.resolved_entries);
+    resolved_ = own_resolved_.get();
+  }
+  if (cfg.sweep_period != 0) sweep_cycles_per_slot_ = std::max<uint64_t>(1, cfg.sweep_period / flows_.slot_count());
+}
 
 void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* lens, uint32_t n,
                                 uint64_t now, Verdict* verdicts) {
   counters_.rx_packets += n;
+  housekeep(now);
 
   // Stage 1: parse, build flow keys, prefetch what stage 2 reads.
   for (uint32_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) __builtin_prefetch(frames[i + kPrefetchAhead]);
     Scratch& s = scratch_[i];
     s.hold = Hold::kNone;
+    s.dns_response = false;
     s.status = parse_packet(frames[i], lens[i], s.meta);
+    s.ip_len = ip_bytes(s.meta, lens[i]);
     // A frame cut short after its IP header is still judged by its addresses: forwarding
     // it unjudged would let a crafted header slip a listed address past the filter.
     if (s.meta.ip_version == 0) continue;
@@ -158,6 +194,8 @@ Action Classifier::judge_fragment(const uint8_t* frame, Scratch& s, uint64_t now
       r.key = make_flow_key(r.meta, &r.src_is_a);
       r.hash = hash_flow_key(r.key);
       r.hold = Hold::kNone;
+      r.dns_response = false;
+      r.ip_len = s.ip_len;  // the completing fragment's own bytes: the others were counted
       const Action a = judge(d.data, r, now);
       s.hold = r.hold;
       return a;
@@ -192,19 +230,32 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   Flow evicted;
   Flow& f = *flows_.find_or_create(s.key, s.hash, now, &created, &evicted, &did_evict, &evicted_verdict);
   if (did_evict) on_evicted(evicted, evicted_verdict, now);
+  const bool tcp = m.has_l4 && m.l4_proto == IPPROTO_TCP;
+  const bool syn = tcp && (m.tcp_flags & 0x12) == 0x02;
   if (created) {
     ++counters_.flows_created;
     f.client_is_a = s.src_is_a;
+    if (syn) f.state |= kFlowSynFirst;
+    f.vlan = static_cast<uint16_t>((m.vlan_count > 0 ? m.vlan[0] & 0x0fff : 0) | (m.vlan_count << 12));
+  } else if (syn && (f.state & kFlowEnded)) {
+    reopen(f, s.src_is_a);  // a new connection on a closed 5-tuple
+  }
+  if (flow_ring_ != nullptr) account(f, s.src_is_a, s.ip_len, tcp ? m.tcp_flags : 0, now);
+  // FIN both ways or a RST: the flow ends once its last packets have passed (end_linger).
+  if (tcp && (m.tcp_flags & 0x05) != 0) {
+    if (m.tcp_flags & 0x01) f.state |= s.src_is_a ? kFlowFinA : kFlowFinB;
+    if ((m.tcp_flags & 0x04) || (f.state & (kFlowFinA | kFlowFinB)) == (kFlowFinA | kFlowFinB)) f.state |= kFlowEnded;
   }
   f.last_seen = now;
-  ++f.packets;
   // A buffer taken back under pressure is the one whose stream was quiet longest.
   if (f.reasm_slot != kNoSlot) reasm_.touch(f.reasm_slot);
 
-  if (table_ == nullptr) return Action::kNone;
+  // Without a table nothing is judged; flow records and DNS answers (a push may list their
+  // names later) still want the names.
+  if (table_ == nullptr && flow_ring_ == nullptr && resolved_ == nullptr) return Action::kNone;
 
   // Address verdicts are cached per flow and table generation: a new table re-judges them.
-  if (f.generation != generation_) {
+  if (table_ != nullptr && f.generation != generation_) {
     Match ma, mb;
     if (m.ip_version == 4) {
       ma = table_->lookup_v4(load_be32(f.key.a));
@@ -216,6 +267,9 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     const bool take_a = ma.hit() && (!mb.hit() || ma.action() >= mb.action());
     f.addr_match = take_a ? ma.value : mb.value;
     f.addr_kind_src_a = take_a;
+    f.state &= static_cast<uint8_t>(~kFlowAddrResolved);
+    resolved_len_ = 0;
+    if (resolved_ != nullptr) judge_resolved(f, now);
     // Stored match values now lie `delta` generations further back.
     if (f.generation != ~0ULL) {
       const uint64_t delta = generation_ - f.generation;
@@ -224,7 +278,8 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     }
     // A name read under an older generation is judged again: a push that lists it drops
     // the open connection from this packet on, one that removes or allowlists it un-drops it.
-    if (f.name_len != 0 && f.generation != ~0ULL && f.key.proto == IPPROTO_TCP) rejudge_name(f);
+    // (A name read while no table was in force is judged now, the first time.)
+    if (f.name_len != 0 && f.key.proto == IPPROTO_TCP) rejudge_name(f);
     f.generation = generation_;
   }
 
@@ -239,11 +294,14 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     if (m.l4_proto == IPPROTO_UDP && is_dns_port(m)) {
       char name[kMaxNameLen + 1];
       size_t len = 0;
-      if (dns_query_name(payload, m.payload_len, name, &len) == ExtractStatus::kFound) {
+      bool response = false;
+      if (dns_query_name(payload, m.payload_len, name, &len, &response) == ExtractStatus::kFound) {
         dns_match = lookup_name(name, len);
-        // A DNS flow is judged per query: the name is kept only to name the match in its
-        // events (never judged again: UDP flows are not re-judged by name).
-        if (dns_match != table::kNoMatch) remember_name(f, name, len);
+        // A DNS flow is judged per query: the name is kept to name the match in its events
+        // and its flow record (never judged again: UDP flows are not re-judged by name).
+        if (dns_match != table::kNoMatch || flow_ring_ != nullptr) remember_name(f, name, len);
+        // The response ends the exchange: its record carries the answer's addresses.
+        if (response && m.sport == 53 && (flow_ring_ != nullptr || resolved_ != nullptr)) s.dns_response = true;
       }
     } else if (m.l4_proto == IPPROTO_TCP && f.inspect != static_cast<uint8_t>(Inspect::kDone) &&
                f.l7_match == table::kNoMatch) {
@@ -255,12 +313,20 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   }
   // Both directions of a stream that could not be read, from the packet that made it so.
   s.hold = f.unreadable ? Hold::kUnreadable : hold;
+  if (table_ == nullptr) {
+    // Names were read for the flow record and a later table; nothing is enforced.
+    if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len, dns_match, now);
+    return Action::kNone;
+  }
 
   const Action addr = action_of(f.addr_match);
   const Action l7 = action_of(f.l7_match);
   const Action dns = action_of(dns_match);
   const Action a = std::max({addr, l7, dns});
-  if (a == Action::kNone) return a;
+  if (a == Action::kNone) {
+    if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len, dns_match, now);
+    return a;
+  }
 
   // Count the match that decided, and report the flow's first match once.
   MatchKind kind;
@@ -278,6 +344,11 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     if (kind == MatchKind::kSni) ++counters_.match_sni;
     else if (kind == MatchKind::kHost) ++counters_.match_host;
     else ++counters_.match_dns;
+  } else if (f.state & kFlowAddrResolved) {
+    // The address a listed name resolved to: judged by that name, reported as resolved.
+    kind = MatchKind::kResolved;
+    decided = f.addr_match;
+    ++counters_.match_resolved;
   } else {
     kind = MatchKind::kIp;
     decided = f.addr_match;
@@ -290,13 +361,20 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
     f.reported_action = static_cast<uint8_t>(a);
     f.first_kind = static_cast<uint8_t>(kind);
     f.first_match = decided;  // DNS over TCP decides by l7_match, not dns_match
-    // An address or DNS question verdict is this generation's; a name's is as old as its l7_match.
+    // An address (listed, or resolved from a listed name) or DNS question verdict is this
+    // generation's; a name's is as old as its l7_match.
     f.first_gen_back = !from_l7 ? 0 : (f.l7_gen_back == 0xff ? kGenBackUnknown : f.l7_gen_back);
+    // An address match (listed, or resolved from a listed name) says which end it was.
     f.first_side = static_cast<uint8_t>(
-        kind != MatchKind::kIp ? IocSide::kName
-        : f.addr_kind_src_a == f.client_is_a ? IocSide::kClient : IocSide::kServer);
-    emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, kind != MatchKind::kIp);
+        kind != MatchKind::kIp && kind != MatchKind::kResolved ? IocSide::kName
+        : f.addr_kind_src_a == f.client_is_a                    ? IocSide::kClient
+                                                                : IocSide::kServer);
+    if (kind == MatchKind::kResolved && resolved_len_ != 0)
+      emit_named(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, resolved_name_, resolved_len_);
+    else
+      emit(f, EventType::kFirstMatch, now, m.vlan[0], m.vlan_count, kind != MatchKind::kIp && kind != MatchKind::kResolved);
   }
+  if (s.dns_response) finish_dns_response(f, frame + m.payload_offset, m.payload_len, dns_match, now);
   return a;
 }
 
@@ -408,7 +486,9 @@ void Classifier::unreadable(Flow& f, uint64_t DataplaneCounters::*reason) {
   }
   release_slot(f);
   f.inspect = static_cast<uint8_t>(Inspect::kDone);
-  if (unreadable_drop_) f.unreadable = 1;
+  // Streams are read with no table in force too (for flow records), but then nothing is
+  // filtered (on_no_table = "forward"): an unreadable one passes like every other packet.
+  if (unreadable_drop_ && table_ != nullptr) f.unreadable = 1;
   else ++counters_.unreadable_passed;
 }
 
@@ -507,11 +587,19 @@ void Classifier::release_slot(Flow& f) {
 }
 
 uint32_t Classifier::lookup_name(const char* name, size_t len) const {
-  return table_->lookup_domain(name, len).value;
+  return table_ == nullptr ? table::kNoMatch : table_->lookup_domain(name, len).value;
 }
 
 void Classifier::remember_name(Flow& f, const char* name, size_t len) {
-  if (len == 0 || len > 255) return;
+  if (len == 0 || len > 255) {
+    f.state |= kFlowNameMissed;
+    return;
+  }
+  // A record names one name: a kept-alive connection that moves on to another host (an HTTP
+  // proxy, say) closes the record of the first before it takes the second.
+  if (flow_ring_ != nullptr && f.name_len != 0 && flow_packets(f) > 1 &&
+      (f.name_len != len || f.name_hash != name_hash(name, len)))
+    record_and_restart(f, FlowEnd::kActive);
   f.name_len = static_cast<uint8_t>(len);
   f.name_pos = names_.put(name, f.name_len);
   f.name_hash = name_hash(name, len);
@@ -552,6 +640,30 @@ void Classifier::rejudge_name(Flow& f) {
   }
 }
 
+void Classifier::emit_named(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count,
+                            const char* name, size_t len) {
+  MatchEvent e{};
+  e.time = now;
+  e.generation = f.generation;
+  e.type = static_cast<uint8_t>(type);
+  e.packets = type == EventType::kFirstMatch ? 1 : f.matched_packets;
+  e.match = f.first_match;
+  e.kind = f.first_kind;
+  e.ioc_side = f.first_side;
+  e.ip_version = f.key.ip_version;
+  e.proto = f.key.proto;
+  e.vlan = vlan;
+  e.vlan_count = vlan_count;
+  const bool a_client = f.client_is_a;
+  std::memcpy(e.client, a_client ? f.key.a : f.key.b, 16);
+  std::memcpy(e.server, a_client ? f.key.b : f.key.a, 16);
+  e.client_port = a_client ? f.key.port_a : f.key.port_b;
+  e.server_port = a_client ? f.key.port_b : f.key.port_a;
+  e.name_len = static_cast<uint8_t>(std::min<size_t>(len, sizeof(e.name)));
+  std::memcpy(e.name, name, e.name_len);
+  if (!events_->push(e)) ++counters_.events_lost;
+}
+
 void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count,
                       bool with_name) {
   MatchEvent e{};
@@ -587,15 +699,221 @@ void Classifier::on_evicted(const Flow& f, bool held_verdict, uint64_t now) {
     reasm_.give_back(f.reasm_slot);
   }
   if (f.matched_packets > 0) emit(f, EventType::kSummary, now, 0, 0, f.first_kind != static_cast<uint8_t>(MatchKind::kIp));
+  if (flow_ring_ != nullptr && flow_packets(f) > 0) make_record(f, FlowEnd::kEvicted, nullptr, 0, nullptr);
 }
 
-
 void Classifier::flush_summaries() {
+  // The control process drains the ring while the dataplane stops: a full ring is waited
+  // for, up to flush_wait in all, before records are counted lost.
+  const uint64_t give_up = read_tsc() + flush_wait_;
   flows_.for_each([&](Flow& f) {
     if (f.matched_packets > 0)
       emit(f, EventType::kSummary, f.last_seen, 0, 0, f.first_kind != static_cast<uint8_t>(MatchKind::kIp));
     f.matched_packets = 0;  // reported: a later eviction must not report it again
+    if (flow_ring_ == nullptr || flow_packets(f) == 0) return;
+    while (flow_ring_->tail() - flow_ring_->head() >= FlowRing::kSlots && static_cast<int64_t>(give_up - read_tsc()) > 0)
+      __builtin_ia32_pause();
+    record_and_restart(f, FlowEnd::kForced);
   });
+}
+
+// ---- flow records and timeouts -------------------------------------------------------------
+
+void Classifier::account(Flow& f, bool from_a, uint32_t ip_len, uint8_t tcp_flags, uint64_t now) {
+  const int d = from_a ? 0 : 1;
+  // A 32-bit counter about to overflow closes the record; the flow goes on in the next.
+  if (f.bytes[d] > 0xFFFFFFFFu - ip_len || f.packets[d] == 0xFFFFFFFFu) record_and_restart(f, FlowEnd::kActive);
+  if (flow_packets(f) == 0) f.first_seen = static_cast<uint32_t>(now >> kSeenShift);
+  ++f.packets[d];
+  f.bytes[d] += ip_len;
+  f.tcp_flags |= tcp_flags;
+}
+
+void Classifier::reopen(Flow& f, bool from_a) {
+  if (flow_ring_ != nullptr && flow_packets(f) > 0) record_and_restart(f, FlowEnd::kEnd);
+  f.state = static_cast<uint8_t>(f.state & ~(kFlowEnded | kFlowFinA | kFlowFinB));
+  // A verdict stays with the 5-tuple (a RST the receiver ignored must not shed it); anything
+  // else starts again as a new connection, read from its first bytes.
+  if (holds_verdict(f)) return;
+  release_slot(f);
+  const FlowKey key = f.key;
+  const uint64_t last = f.last_seen;
+  FlowTable::reset(f, key, last);
+  f.client_is_a = from_a;
+  f.state |= kFlowSynFirst;
+}
+
+void Classifier::make_record(const Flow& f, FlowEnd why, const char* dns_name, size_t dns_name_len,
+                             const DnsAnswers* dns) {
+  // Built in its ring slot: no copy of the 512 bytes. The parts past names_len and
+  // answer_count are left as they are (readers go by the counts).
+  FlowRecord* slot = flow_ring_->claim();
+  if (slot == nullptr) {
+    ++counters_.flow_records_lost;
+    return;
+  }
+  FlowRecord& r = *slot;
+  std::memset(&r, 0, offsetof(FlowRecord, answers));
+  r.names_len = 0;
+  r.name_count = 0;
+  const bool a_client = f.client_is_a;
+  const int c = a_client ? 0 : 1;  // index of the client's counters
+  r.first_seen = first_seen_of(f);
+  r.last_seen = f.last_seen;
+  r.packets[0] = f.packets[c];
+  r.packets[1] = f.packets[1 - c];
+  r.bytes[0] = f.bytes[c];
+  r.bytes[1] = f.bytes[1 - c];
+  r.ip_version = f.key.ip_version;
+  r.proto = f.key.proto;
+  std::memcpy(r.client, a_client ? f.key.a : f.key.b, 16);
+  std::memcpy(r.server, a_client ? f.key.b : f.key.a, 16);
+  r.client_port = a_client ? f.key.port_a : f.key.port_b;
+  r.server_port = a_client ? f.key.port_b : f.key.port_a;
+  r.vlan = f.vlan & 0x0fff;
+  r.vlan_count = static_cast<uint8_t>(f.vlan >> 12);
+  r.end = static_cast<uint8_t>(why);
+  r.tcp_flags = f.tcp_flags;
+  r.match = table::kNoMatch;
+  if (f.reported_action != 0) {
+    r.action = f.reported_action;
+    r.kind = f.first_kind;
+    r.match = f.first_match;
+    // As in an event: the generation the record index belongs to, when still known.
+    r.generation = f.generation;
+    if (f.first_gen_back != kGenBackUnknown && f.first_gen_back <= f.generation) {
+      r.generation = f.generation - f.first_gen_back;
+      r.flags |= kFlowMatchResolved;
+    }
+  }
+  if (f.state & kFlowSynFirst) r.flags |= kFlowClientKnown;
+  if (f.state & kFlowExported) r.flags |= kFlowContinued;
+  if (f.unreadable) r.flags |= kFlowUnreadable;
+  if (f.state & kFlowNameMissed) r.flags |= kFlowNameLost;
+  // The flow's name: the DNS response's question, else the one it remembers.
+  char name[kMaxNameLen + 1];
+  size_t len = 0;
+  if (dns_name != nullptr) {
+    std::memcpy(name, dns_name, dns_name_len);
+    len = dns_name_len;
+  } else if (f.name_len != 0) {
+    if (recall_name(f, name)) {
+      len = f.name_len;
+    } else {
+      r.flags |= kFlowNameLost;
+      ++counters_.flow_names_lost;
+    }
+  }
+  if (len != 0 && len + 2 <= kFlowNamesBytes) {
+    FlowNameKind kind = FlowNameKind::kDnsQuery;
+    if (f.key.proto == IPPROTO_TCP) {
+      const auto p = static_cast<InspectProto>(f.inspect_proto);
+      kind = p == InspectProto::kTls ? FlowNameKind::kSni : p == InspectProto::kHttp ? FlowNameKind::kHttpHost
+                                                                                      : FlowNameKind::kDnsQuery;
+    }
+    r.names[0] = static_cast<uint8_t>(kind);
+    r.names[1] = static_cast<uint8_t>(len);
+    std::memcpy(r.names + 2, name, len);
+    r.names_len = static_cast<uint16_t>(len + 2);
+    r.name_count = 1;
+  }
+  if (dns != nullptr) {
+    r.answer_count = static_cast<uint8_t>(std::min<uint32_t>(dns->count, kFlowMaxAnswers));
+    r.answer_v6 = dns->v6_mask;
+    r.answer_ttl = dns->min_ttl;
+    std::memcpy(r.answers, dns->addr, size_t{r.answer_count} * 16);
+    if (dns->cut) r.flags |= kFlowNamesCut;
+  }
+  flow_ring_->publish();
+  ++counters_.flow_records;
+}
+
+void Classifier::restart_record(Flow& f) {
+  f.packets[0] = f.packets[1] = 0;
+  f.bytes[0] = f.bytes[1] = 0;
+  f.tcp_flags = 0;
+  f.state = static_cast<uint8_t>((f.state | kFlowExported) & ~kFlowNameMissed);
+}
+
+void Classifier::finish_dns_response(Flow& f, const uint8_t* payload, uint32_t len, uint32_t dns_match, uint64_t now) {
+  char name[kMaxNameLen + 1];
+  size_t name_len = 0;
+  DnsAnswers answers;
+  if (dns_response_answers(payload, len, name, &name_len, &answers) != ExtractStatus::kFound) return;
+  ++counters_.dns_answers_read;
+  if (resolved_ != nullptr && answers.count != 0) {
+    // Kept for the TTL (at least 30 s: clients keep answers a moment past a zero TTL; at most
+    // a day), whatever the name: a push that lists it later binds the addresses then.
+    const uint64_t ttl = std::clamp<uint64_t>(answers.min_ttl, 30, 86400);
+    for (uint32_t i = 0; i < answers.count; ++i)
+      resolved_->bind(((answers.v6_mask >> i) & 1) ? 6 : 4, answers.addr[i], name, name_len, now + ttl * clock_hz_, now,
+                      dns_match != table::kNoMatch);
+    counters_.resolved_bound += answers.count;
+  }
+  if (flow_ring_ == nullptr) return;
+  make_record(f, FlowEnd::kEnd, name, name_len, &answers);
+  restart_record(f);
+  // The exchange is over: the flow leaves the table once quiet (a retransmitted response
+  // would make a record of its own).
+  f.state |= kFlowEnded;
+}
+
+bool Classifier::judge_resolved(Flow& f, uint64_t now) {
+  // A DNS flow's own addresses are the resolver's and the asker's, never an answer's.
+  if (f.key.proto == IPPROTO_UDP && (f.key.port_a == 53 || f.key.port_b == 53)) return false;
+  bool decided = false;
+  for (int side = 0; side < 2; ++side) {
+    char name[ResolvedTable::kNameBytes];
+    const size_t n = resolved_->lookup(f.key.ip_version, side == 0 ? f.key.a : f.key.b, now, name);
+    if (n == 0) continue;
+    const uint32_t v = lookup_name(name, n);
+    if (v == table::kNoMatch || action_of(v) <= action_of(f.addr_match)) continue;
+    f.addr_match = v;
+    f.addr_kind_src_a = side == 0;
+    f.state |= kFlowAddrResolved;
+    std::memcpy(resolved_name_, name, n);
+    resolved_len_ = n;
+    decided = true;
+  }
+  return decided;
+}
+
+void Classifier::housekeep(uint64_t now) {
+  if (sweep_cycles_per_slot_ == 0) return;
+  const int64_t elapsed = static_cast<int64_t>(now - sweep_last_);
+  if (elapsed < static_cast<int64_t>(sweep_cycles_per_slot_)) {
+    if (elapsed < 0) sweep_last_ = now;  // a clock from another origin (tests, replay)
+    return;
+  }
+  const uint64_t slots = flows_.slot_count();
+  // A backlog (the first call, a stalled worker) is at most one pass of the table.
+  if (static_cast<uint64_t>(elapsed) / sweep_cycles_per_slot_ > slots) sweep_last_ = now - slots * sweep_cycles_per_slot_;
+  uint64_t due = (now - sweep_last_) / sweep_cycles_per_slot_;
+  if (due > kMaxSweepPerCall) due = kMaxSweepPerCall;
+  sweep_last_ += due * sweep_cycles_per_slot_;
+  for (uint64_t i = 0; i < due; ++i) {
+    Flow& f = flows_.slot(sweep_cursor_);
+    sweep_cursor_ = (sweep_cursor_ + 1) & (slots - 1);
+    if (f.in_use) expire(f, now);
+  }
+}
+
+void Classifier::expire(Flow& f, uint64_t now) {
+  const uint64_t quiet = now > f.last_seen ? now - f.last_seen : 0;
+  const bool ended = (f.state & kFlowEnded) != 0 && quiet >= end_linger_;
+  const bool idle = idle_timeout_ != 0 && quiet >= idle_timeout_;
+  if (ended || idle) {
+    if (flow_ring_ != nullptr && flow_packets(f) > 0) record_and_restart(f, ended ? FlowEnd::kEnd : FlowEnd::kIdle);
+    // A flow holding a verdict stays (until evicted): a connection that waits out the
+    // timeout, or fakes its end with a RST the receiver ignores, keeps its verdict.
+    if (holds_verdict(f)) return;
+    release_slot(f);
+    flows_.remove(f);
+    ++counters_.flows_expired_idle;
+    return;
+  }
+  if (flow_ring_ != nullptr && flow_packets(f) > 0 && now - first_seen_of(f) >= active_timeout_)
+    record_and_restart(f, FlowEnd::kActive);
 }
 
 }  // namespace iocgate

@@ -48,6 +48,7 @@ struct WorkerContext {
   const std::atomic<bool>* fail_closed = nullptr;
   uint16_t inside = 0, outside = 0;
   int32_t mirror = kNoPort;
+  ResolvedTable* resolved = nullptr;  // DNS answers, shared by every worker
 };
 
 void log_line(const std::string& s) {
@@ -84,6 +85,18 @@ int worker_main(void* arg) {
   // Longer than any receiver keeps a fragment (60 s for IPv6): a slot is never reused while
   // a host could still complete its datagram.
   ccfg.fragment_timeout = 65 * rte_get_tsc_hz();
+  // Flows ([history]): the flow table's idle timeout, and when records are made. An ended
+  // flow's last ACKs and retransmissions come within the linger, so they join its record
+  // instead of opening a flow of their own; a quiet flow ends at most one sweep after its
+  // idle timeout; at shutdown the control process gets a moment to empty a full ring.
+  const uint64_t hz = rte_get_tsc_hz();
+  ccfg.idle_timeout = uint64_t{ctx.cfg->history_idle_timeout_s} * hz;
+  ccfg.active_timeout = uint64_t{ctx.cfg->history_active_timeout_s} * hz;
+  ccfg.end_linger = 2 * hz;
+  ccfg.sweep_period = 4 * hz;
+  ccfg.flush_wait = 2 * hz;
+  ccfg.clock_hz = hz;
+  ccfg.resolved_entries = 0;  // the process's shared table instead
   // Built on the worker's own lcore, so its memory is local to that core's socket. Sized by
   // the config: a size the machine cannot give is the operator's to fix, and says which.
   std::unique_ptr<Classifier> made;
@@ -101,6 +114,8 @@ int worker_main(void* arg) {
   }
   Classifier& classifier = *made;
   classifier.set_event_ring(&slot.events);
+  if (ctx.cfg->history_enabled) classifier.set_flow_ring(&slot.flows);
+  classifier.set_resolved_table(ctx.resolved);
   Worker worker(classifier);
 
   WorkerPorts a_to_b, b_to_a;
@@ -140,6 +155,7 @@ int worker_main(void* arg) {
     const uint64_t now = rte_rdtsc();
     const uint16_t n = worker.poll(a_to_b, now) + worker.poll(b_to_a, now);
     if (n != 0) bump(slot.tally[tally_index % kGenerationTally].packets, n);
+    else classifier.housekeep(now);  // quiet flows still end (bursts do it themselves)
     // Quiescent-state report: this worker holds no reference older than mine_gen.
     slot.generation.store(mine_gen, std::memory_order_release);
     if (loop % kPublishEveryLoops == 0) {
@@ -454,6 +470,9 @@ int run_dataplane(const ApplianceConfig& cfg) {
     cb->dataplane_pid.store(static_cast<uint64_t>(getpid()), std::memory_order_release);
 
     std::vector<WorkerContext> ctx(cfg.workers);
+    // One table of DNS answers for every worker: symmetric RSS puts a DNS exchange and the
+    // connection to its answer on different workers (262144 addresses, 32 MiB).
+    ResolvedTable resolved(1u << 18);
     uint32_t w = 0;
     unsigned lcore;
     RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -467,6 +486,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
       c.inside = ports[0];
       c.outside = ports[1];
       c.mirror = ports.size() > 2 ? ports[2] : kNoPort;
+      c.resolved = &resolved;
       rte_eal_remote_launch(worker_main, &c, lcore);
       ++w;
     }

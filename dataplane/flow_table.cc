@@ -59,17 +59,21 @@ Flow* FlowTable::find_or_create(const FlowKey& key, uint64_t hash, uint64_t now,
   } else {
     ++size_;
   }
-  std::memset(victim, 0, sizeof(Flow));
-  victim->key = key;
-  victim->last_seen = now;
-  victim->reasm_slot = kNoSlot;
-  victim->in_use = 1;
-  victim->addr_match = table::kNoMatch;
-  victim->l7_match = table::kNoMatch;
-  victim->pending_match = table::kNoMatch;
-  victim->generation = ~0ULL;
+  reset(*victim, key, now);
   *created = true;
   return victim;
+}
+
+void FlowTable::reset(Flow& f, const FlowKey& key, uint64_t now) {
+  std::memset(&f, 0, sizeof(Flow));
+  f.key = key;
+  f.last_seen = now;
+  f.reasm_slot = kNoSlot;
+  f.in_use = 1;
+  f.addr_match = table::kNoMatch;
+  f.l7_match = table::kNoMatch;
+  f.pending_match = table::kNoMatch;
+  f.generation = ~0ULL;
 }
 
 }  // namespace iocgate

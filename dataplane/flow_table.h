@@ -4,6 +4,7 @@
 // unmatched flows first, so a flood of new flows cannot wash out a verdict already reached.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -66,45 +67,70 @@ enum class Inspect : uint8_t {
 // Which extractor reads a buffered stream.
 enum class InspectProto : uint8_t { kTls = 0, kHttp = 1, kDnsTcp = 2 };
 
-struct Flow {
+// Flow::state bits: what a flow record needs beyond the verdict state.
+inline constexpr uint8_t kFlowFinA = 1;         // endpoint a sent a FIN
+inline constexpr uint8_t kFlowFinB = 2;         // endpoint b sent a FIN
+inline constexpr uint8_t kFlowEnded = 4;        // FIN both ways, RST, or a DNS response: the record
+                                                // is made once the flow is quiet for a moment
+inline constexpr uint8_t kFlowSynFirst = 8;     // its first packet was a SYN (client is sure)
+inline constexpr uint8_t kFlowExported = 32;    // a record of it was made already
+inline constexpr uint8_t kFlowNameMissed = 64;  // a name it saw could not be remembered
+inline constexpr uint8_t kFlowAddrResolved = 128;  // addr_match is a name's, by a DNS answer
+
+// first_seen is kept in units of 2^16 clock cycles, modulo 2^32 (26 h at 3 GHz): a record never
+// spans more than the active timeout, which is capped far below that.
+inline constexpr uint32_t kSeenShift = 16;
+
+// Two cache lines: the key and what every packet reads in the first, the rest in the second.
+struct alignas(64) Flow {
   FlowKey key;
   uint64_t last_seen;       // caller's clock (TSC cycles in the workers)
   uint64_t generation;      // table generation the cached address verdict came from
   uint32_t addr_match;      // table::Match value of the address lookups, for `generation`
   uint32_t l7_match;        // sticky match of a name in this flow (SNI, Host, DNS over TCP)
-  uint32_t packets;         // packets seen
-  uint32_t matched_packets; // packets that got a verdict other than kNone
-  uint32_t next_seq;        // reassembly: next expected sequence number of inspect_dir
-  uint16_t reasm_slot;      // index in the reassembly pool, kNoSlot when none
-  uint8_t inspect;          // Inspect
-  uint8_t inspect_from_a;   // 1 when the inspected stream is sent by endpoint a
-  uint8_t l7_kind;          // MatchKind of l7_match
-  uint8_t addr_kind_src_a;  // 1 when addr_match came from endpoint a's address
-  uint8_t first_kind;       // MatchKind of the flow's first match; kNone until then
-  uint8_t first_side;       // IocSide of the first match
-  uint8_t client_is_a;      // 1 when endpoint a sent the flow's first packet
-  uint8_t in_use;
-  uint8_t inspect_proto;    // InspectProto of the buffered stream
-  uint8_t reported_action;  // strongest action reported in an event so far
-  uint8_t held;             // out-of-order segments dropped while a message was incomplete
-  uint8_t unreadable;       // Unreadable: why the stream could not be read (policy "drop")
-  uint16_t need_len;        // reassembly: buffered bytes the extractor needs before it can
-                            // say more (TLS), 0 when unknown
   uint32_t first_match;     // table::Match value of the flow's first match, for reports
   uint32_t pending_match;   // a ClientHello's SNI matched before the hello was complete:
                             // applied when the segment that completes it arrives
-  // The last name read from the stream (SNI, Host, DNS-over-TCP query), in the classifier's
-  // NameLog, so a new table generation judges it again; name_len 0 when none.
+  uint32_t matched_packets; // packets that got a verdict other than kNone
+  uint32_t next_seq;        // reassembly: next expected sequence number of inspect_dir
+  // The last name read from the stream (SNI, Host, DNS query), in the classifier's NameLog,
+  // so a new table generation judges it again and a flow record names it; name_len 0 when none.
   uint32_t name_pos;
   uint32_t name_hash;       // of the name's bytes: tells an overwritten log entry apart
-  uint8_t name_len;
+  // Since the flow's last record (or its start): what the next record reports.
+  uint32_t packets[2];      // [0] sent by endpoint a, [1] by endpoint b
+  uint32_t bytes[2];        // IP bytes, same order; a record is made before one overflows
+  uint32_t first_seen;      // clock >> kSeenShift of its first packet
+  uint16_t reasm_slot;      // index in the reassembly pool, kNoSlot when none
+  uint16_t need_len;        // reassembly: buffered bytes the extractor needs before it can
+                            // say more (TLS), 0 when unknown
+  uint16_t vlan;            // outer VLAN id of the first packet | tag count << 12
   // Generations between `generation` and the table a stored match value came from, so an
   // event names the generation its record index belongs to (never an index of one table with
   // the number of another). Saturated (0xff / 0xffff): unknown, and the event says so.
-  uint8_t l7_gen_back;      // of l7_match: 0 when it was (re)judged by `generation`
   uint16_t first_gen_back;  // of first_match
+  uint8_t l7_gen_back;      // of l7_match: 0 when it was (re)judged by `generation`
+  uint8_t inspect;          // Inspect
+  uint8_t l7_kind;          // MatchKind of l7_match
+  uint8_t first_kind;       // MatchKind of the flow's first match; kNone until then
+  uint8_t first_side;       // IocSide of the first match
+  uint8_t inspect_proto;    // InspectProto of the buffered stream
+  uint8_t reported_action;  // strongest action reported in an event so far
+  // One byte of flags, so the record's state still fits the second cache line.
+  uint8_t in_use : 1;
+  uint8_t client_is_a : 1;      // endpoint a sent the flow's first packet
+  uint8_t inspect_from_a : 1;   // the inspected stream is sent by endpoint a
+  uint8_t addr_kind_src_a : 1;  // addr_match came from endpoint a's address
+  uint8_t held : 4;         // out-of-order segments dropped while a message was incomplete
+  uint8_t unreadable : 1;   // the stream could not be read (policy "drop")
+  uint8_t name_len;
+  uint8_t tcp_flags;        // OR of the TCP flags since the last record
+  uint8_t state;            // kFlow* bits above
 };
-static_assert(sizeof(Flow) == 112);
+static_assert(sizeof(Flow) == 128);
+static_assert(offsetof(Flow, first_match) == 64, "the second cache line starts with the record's state");
+
+inline uint32_t flow_packets(const Flow& f) { return f.packets[0] + f.packets[1]; }
 
 inline constexpr uint16_t kNoSlot = 0xffff;
 inline constexpr uint16_t kGenBackUnknown = 0xffff;
@@ -144,6 +170,18 @@ class FlowTable {
 
   uint32_t capacity() const { return bucket_mask_ + 1 == 0 ? 0 : (bucket_mask_ + 1) * kWays; }
   uint64_t size() const { return size_; }
+
+  // Makes `f` a new flow of `key` (zeroed state, no verdict, no buffer).
+  static void reset(Flow& f, const FlowKey& key, uint64_t now);
+
+  // Frees a flow's way (it ended or went idle; the caller has made its record).
+  void remove(Flow& f) {
+    f.in_use = 0;
+    --size_;
+  }
+  // Every way of every bucket, for the timeout sweep: a power of two.
+  uint64_t slot_count() const { return uint64_t{bucket_mask_ + 1} * kWays; }
+  Flow& slot(uint64_t i) { return flows_[i]; }
 
   template <class Fn>
   void for_each(Fn&& fn) {

@@ -13,9 +13,11 @@ IOCGATE_PACKAGES=(
   libpsl-dev publicsuffix  # feeds: public-suffix guard and free-text domains
   libpoppler-cpp-dev libzip-dev libpugixml-dev  # feeds: PDF, XLSX and DOCX appendices
   libbpf-dev linux-libc-dev  # xdp/: the XDP program (clang -target bpf) and its loader
+  libzstd-dev  # the flow history's compressed blocks
   # tests: traffic generation and dissection
   python3 python3-scapy tshark
   prometheus chromium  # tests: scraping /metrics and the alert rules (promtool), report rendering
+  nfdump  # tests: a real IPFIX collector (nfcapd) and reader (nfdump)
   poppler-utils  # tests: the PDF report's text and word boxes (pdftotext, pdfinfo)
   # tests/netns: real servers and clients through the appliance
   dnsmasq-base nginx bind9-dnsutils curl openssl tcpdump iproute2 iputils-ping ethtool

@@ -17,6 +17,7 @@ constexpr const char* match_kind_name(uint8_t kind) {
     case MatchKind::kDns: return "dns";
     case MatchKind::kSni: return "sni";
     case MatchKind::kHost: return "host";
+    case MatchKind::kResolved: return "resolved";
     case MatchKind::kNone: break;
   }
   return "?";

@@ -59,7 +59,14 @@ namespace iocgate {
   X(name_rejudged, "open TLS/HTTP/DNS-over-TCP flows whose name a new table generation judged again") \
   X(name_lost, "flows whose name had left the name log when a new generation came: old verdict kept") \
   X(events_lost, "match events not recorded: the event ring was full")             \
-  X(dropped_no_table, "packets dropped because no valid table is enforced (fail-closed)")
+  X(dropped_no_table, "packets dropped because no valid table is enforced (fail-closed)") \
+  X(flows_expired_idle, "flows removed from the flow table after the idle timeout")   \
+  X(flow_records, "flow records handed to the control process (history, IPFIX)")    \
+  X(flow_records_lost, "flow records not recorded: the flow ring was full")          \
+  X(flow_names_lost, "flow records whose name had left the name log before the record was made") \
+  X(dns_answers_read, "DNS responses whose A/AAAA answers were read")                \
+  X(resolved_bound, "addresses of DNS answers remembered for their TTL (live binding to the name)") \
+  X(match_resolved, "packets matched by an address a listed name resolved to (DNS answer seen)")
 
 struct DataplaneCounters {
 #define IOCGATE_X(name, help) uint64_t name = 0;
@@ -87,7 +94,9 @@ inline const uint64_t* counter_array(const DataplaneCounters& c) {
 // ---- match events ------------------------------------------------------------------------
 
 // How a flow matched, for counters, events and reports.
-enum class MatchKind : uint8_t { kNone = 0, kIp = 1, kDns = 2, kSni = 3, kHost = 4 };
+// kResolved: the address was in a DNS answer for a listed name (dataplane/resolved_table.h),
+// matched with that name's action and record; the event's name is the name that resolved.
+enum class MatchKind : uint8_t { kNone = 0, kIp = 1, kDns = 2, kSni = 3, kHost = 4, kResolved = 5 };
 
 enum class EventType : uint8_t {
   kFirstMatch = 0,  // the first packet of a flow that matched
@@ -163,6 +172,130 @@ class EventRing {
 static_assert(std::is_standard_layout_v<EventRing>);
 static_assert(sizeof(EventRing) == 128 + EventRing::kSlots * sizeof(MatchEvent));
 
+// ---- flow records ------------------------------------------------------------------------
+
+// Why a flow record was made: the flowEndReason values of IPFIX (RFC 7011 / IANA IE 136), so
+// the exporter copies them. A record of a flow that goes on (active timeout) is followed by
+// another one of the same flow.
+enum class FlowEnd : uint8_t {
+  kIdle = 1,      // no packet for the idle timeout
+  kActive = 2,    // open longer than the active timeout (or a counter about to overflow, or
+                  // a new name in the flow): the flow goes on in a next record
+  kEnd = 3,       // TCP FIN both ways or RST, or the DNS response to the flow's query
+  kForced = 4,    // the dataplane stopped
+  kEvicted = 5,   // its flow table bucket was full ("lack of resources")
+};
+
+// What a record's names are.
+enum class FlowNameKind : uint8_t { kDnsQuery = 1, kSni = 2, kHttpHost = 3 };
+
+// FlowRecord::flags.
+inline constexpr uint8_t kFlowClientKnown = 1;   // the flow's first packet was a SYN: client/server sure
+inline constexpr uint8_t kFlowMatchResolved = 2; // `match` names a record of `generation`
+inline constexpr uint8_t kFlowContinued = 4;     // an earlier record of this flow was made
+inline constexpr uint8_t kFlowUnreadable = 8;    // its stream could not be read (unreadable policy)
+inline constexpr uint8_t kFlowNameLost = 16;     // a name it saw is missing (name log overwritten)
+inline constexpr uint8_t kFlowNamesCut = 32;     // more names or answers than the record holds
+
+inline constexpr uint32_t kFlowMaxAnswers = 8;
+inline constexpr uint32_t kFlowNamesBytes = 276;
+
+// One flow (or one part of a long flow) as the dataplane saw it, handed to the control
+// process for the history and IPFIX export. Plain data of fixed size, like MatchEvent.
+// Client = the endpoint that sent the flow's first packet (see kFlowClientKnown).
+struct FlowRecord {
+  uint64_t first_seen;      // worker clock (TSC) of the record's first packet
+  uint64_t last_seen;       // and of its last
+  uint64_t bytes[2];        // IP bytes: [0] client -> server, [1] server -> client
+  uint64_t generation;      // table generation `match` refers to
+  uint32_t packets[2];      // [0] client -> server, [1] server -> client
+  uint32_t match;           // table::Match value of the flow's verdict; kNoMatch (~0) if none
+  uint32_t answer_ttl;      // smallest TTL of the answers (seconds)
+  uint16_t client_port;
+  uint16_t server_port;
+  uint16_t vlan;            // outermost VLAN id of the flow's first packet
+  uint8_t ip_version;
+  uint8_t proto;
+  uint8_t vlan_count;
+  uint8_t end;              // FlowEnd
+  uint8_t action;           // table::Action of the verdict (0: none)
+  uint8_t kind;             // MatchKind of `match`
+  uint8_t tcp_flags;        // OR of the TCP flags seen
+  uint8_t flags;            // kFlow* above
+  uint8_t answer_count;     // addresses in `answers`
+  uint8_t answer_v6;        // bit i: answers[i] is IPv6 (else IPv4 in its first 4 bytes)
+  uint8_t client[16];       // IPv4 in [0, 4)
+  uint8_t server[16];
+  uint8_t answers[kFlowMaxAnswers][16];  // A/AAAA addresses of the DNS answer (kDnsQuery)
+  uint16_t names_len;       // bytes used in `names`
+  uint8_t name_count;
+  uint8_t pad;
+  // name_count entries of {FlowNameKind kind, uint8 len, len bytes}: lower case, no
+  // trailing dot, as the classifier read them.
+  uint8_t names[kFlowNamesBytes];
+};
+static_assert(sizeof(FlowRecord) == 512);
+static_assert(offsetof(FlowRecord, client) == 72 && offsetof(FlowRecord, answers) == 104);
+static_assert(offsetof(FlowRecord, names_len) == 232 && offsetof(FlowRecord, names) == 236);
+static_assert(std::is_trivially_copyable_v<FlowRecord>);
+
+// A single-producer/single-consumer ring of plain records in shared memory, under the rules
+// of EventRing: the producer writes tail_ and the slots, the consumer writes head_, a full
+// ring refuses the record (the producer counts it) and never blocks, and a consumer that
+// finds the indices inconsistent resynchronises its own.
+template <class T, uint32_t N>
+class SpscRing {
+  static_assert((N & (N - 1)) == 0, "a power of two");
+
+ public:
+  static constexpr uint32_t kSlots = N;
+
+  // Producer.
+  bool push(const T& v) {
+    T* slot = claim();
+    if (slot == nullptr) return false;
+    *slot = v;
+    publish();
+    return true;
+  }
+  // Producer, filling the slot in place: the next free slot (null when the ring is full),
+  // which the consumer sees once published.
+  T* claim() {
+    const uint64_t t = tail_.load(std::memory_order_relaxed);
+    if (t - head_.load(std::memory_order_acquire) >= kSlots) return nullptr;
+    return &slots_[t & (kSlots - 1)];
+  }
+  void publish() { tail_.store(tail_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+  // Consumer.
+  bool pop(T* v) {
+    const uint64_t h = head_.load(std::memory_order_relaxed);
+    const uint64_t t = tail_.load(std::memory_order_acquire);
+    if (h == t) return false;
+    if (t - h > kSlots) {
+      head_.store(t, std::memory_order_release);
+      return false;
+    }
+    *v = slots_[h & (kSlots - 1)];
+    head_.store(h + 1, std::memory_order_release);
+    return true;
+  }
+  // Positions, for accounting across restarts of either side (the history store keeps the
+  // consumer position it has made durable): records [head, tail) wait in the ring.
+  uint64_t head() const { return head_.load(std::memory_order_acquire); }
+  uint64_t tail() const { return tail_.load(std::memory_order_acquire); }
+
+ private:
+  alignas(64) std::atomic<uint64_t> head_{0};  // writer: consumer
+  alignas(64) std::atomic<uint64_t> tail_{0};  // writer: producer
+  alignas(64) T slots_[N];
+};
+
+// 8192 × 512 B = 4 MiB per worker; the control block is sparse, so slots of workers that do
+// not exist cost nothing.
+using FlowRing = SpscRing<FlowRecord, 1u << 13>;
+static_assert(std::is_standard_layout_v<FlowRing>);
+static_assert(sizeof(FlowRing) == 128 + FlowRing::kSlots * sizeof(FlowRecord));
+
 // ---- the control block -------------------------------------------------------------------
 
 inline constexpr uint64_t kControlBlockMagic = 0x314b4c4243'4f49ULL;  // "IOCBLK1"
@@ -190,6 +323,7 @@ struct alignas(64) WorkerSlot {
   std::atomic<uint64_t> tally_folded;   // packets of tallies overwritten by the ring
   alignas(64) DataplaneCounters counters;  // copied from the classifier every few loops
   EventRing events;                     // consumer (head): the control process
+  FlowRing flows;                       // flow records; consumer (head): the control process
 };
 
 // Writer: the dataplane main thread, about once a second.
@@ -241,6 +375,7 @@ static_assert(offsetof(ControlBlock, published_generation) == 16);
 static_assert(offsetof(ControlBlock, active_generation) == 32);
 static_assert(offsetof(ControlBlock, ports) % 64 == 0 && offsetof(ControlBlock, workers) % 64 == 0);
 static_assert(offsetof(WorkerSlot, counters) % 64 == 0 && offsetof(WorkerSlot, events) % 64 == 0);
+static_assert(offsetof(WorkerSlot, flows) % 64 == 0);
 static_assert(sizeof(PortSlot) == 128);
 
 // Derived from the layout, so that any change to a size or offset above changes it.
@@ -248,7 +383,8 @@ inline constexpr uint32_t kShmProtocolVersion = static_cast<uint32_t>(
     (sizeof(ControlBlock) * 0x9E3779B1u) ^ (sizeof(WorkerSlot) * 0x85EBCA77u) ^
     (sizeof(MatchEvent) * 0xC2B2AE3Du) ^ (kDataplaneCounterCount * 0x27D4EB2Fu) ^
     (offsetof(ControlBlock, workers) * 0x165667B1u) ^ (offsetof(WorkerSlot, events) * 0xD3A2646Cu) ^
-    (EventRing::kSlots * 0xFD7046C5u) ^ 3u /* hand-kept revision: bump on a change of meaning */);
+    (EventRing::kSlots * 0xFD7046C5u) ^ (sizeof(FlowRecord) * 0x2545F491u) ^ (FlowRing::kSlots * 0x9E3779B9u) ^
+    (offsetof(WorkerSlot, flows) * 0x61C88647u) ^ 4u /* hand-kept revision: bump on a change of meaning */);
 
 // Reads the TSC (the workers' clock: cheap, invariant on x86-64, but possibly a little
 // skewed between cores of a VM, so compare readings with a signed difference).

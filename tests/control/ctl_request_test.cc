@@ -169,6 +169,50 @@ TEST(CtlRequest, EncodeThenParseRoundTrips) {
   EXPECT_EQ(std::get<ReportRequest>(rback->body).since_seconds, 3600);
 }
 
+TEST(CtlRequest, HuntCarriesFeedsOrFilesWithTheirSizes) {
+  auto feeds = parse_ctl_request(json{{"cmd", "hunt"}, {"feeds", {"apt-x", "apt-y"}}, {"since", "7d"}});
+  ASSERT_TRUE(feeds.ok()) << feeds.message();
+  const auto& h = std::get<HuntRequest>(feeds->body);
+  EXPECT_EQ(h.feeds, (std::vector<std::string>{"apt-x", "apt-y"}));
+  EXPECT_EQ(h.since, "7d");
+  EXPECT_EQ(h.until, "");
+  auto files = parse_ctl_request(
+      json{{"cmd", "hunt"}, {"sources", {"a.csv", "b.pdf"}}, {"source_bytes", {"10", "25"}}, {"content_length", 35}});
+  ASSERT_TRUE(files.ok()) << files.message();
+  EXPECT_EQ(files->content_length, 35u);
+  struct Bad {
+    json header;
+    const char* says;
+  };
+  const std::vector<Bad> bad = {
+      {{{"cmd", "hunt"}}, "not both and not neither"},
+      {{{"cmd", "hunt"}, {"feeds", {"a"}}, {"sources", {"f"}}, {"source_bytes", {"1"}}, {"content_length", 1}},
+       "not both"},
+      {{{"cmd", "hunt"}, {"sources", {"f"}}, {"content_length", 1}}, "one size per entry"},
+      {{{"cmd", "hunt"}, {"sources", {"f"}}, {"source_bytes", {"-1"}}, {"content_length", 1}}, "is not a size"},
+      {{{"cmd", "hunt"}, {"sources", {"f"}}, {"source_bytes", {"12"}}, {"content_length", 11}}, "add up to 12"},
+      {{{"cmd", "hunt"}, {"feeds", {"a"}}, {"since", 30}}, "\"since\": expected a string"},
+      {{{"cmd", "status"}, {"content_length", 5}}, "only feed.push carries content"},
+  };
+  for (const Bad& b : bad) {
+    auto r = parse_ctl_request(b.header);
+    ASSERT_FALSE(r.ok()) << b.header.dump();
+    EXPECT_NE(r.message().find(b.says), std::string::npos) << b.header.dump() << ": " << r.message();
+  }
+  // iocctl's encoding of a hunt parses back to the same request.
+  HuntRequest h2;
+  h2.sources = {"feed.txt"};
+  h2.source_bytes = {"3"};
+  h2.until = "2024-06-01";
+  auto enc = encode_ctl_request(CtlRequest{h2, 3});
+  ASSERT_TRUE(enc.ok()) << enc.message();
+  (*enc)["content_length"] = 3;
+  auto back = parse_ctl_request(*enc);
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(std::get<HuntRequest>(back->body).until, "2024-06-01");
+  EXPECT_EQ(std::get<HuntRequest>(back->body).since, "30d");
+}
+
 TEST(CtlReply, AlwaysValidUtf8AndCut) {
   const json latin1 = {{"ok", true}, {"feed", {{"label", std::string("comment \xE9t\xE9")}}}};
   const std::string line = render_reply(latin1);

@@ -1486,10 +1486,11 @@ TEST(ClassifierNoTable, ForwardsEverythingThenJudgesWhenATableArrives) {
   EXPECT_EQ(cls.counters().flows_created, 4u) << "flows are still tracked";
   EXPECT_TRUE(drain(cls).empty());
 
-  // A table arrives: the flows seen without one are judged by their addresses.
+  // A table arrives: the flows seen without one are judged by their addresses, and by the
+  // names read meanwhile (for flow records and later tables): the listed SNI now drops.
   cls.set_table(&default_table().view, 1);
   const auto v = classify(cls, {ip.ack(), sni.c(app_data())}, kBurstSize, &now);
-  EXPECT_EQ(v, (std::vector<Verdict>{D, F}));
+  EXPECT_EQ(v, (std::vector<Verdict>{D, D}));
 
   // And goes again.
   cls.set_table(nullptr, 2);

@@ -20,6 +20,11 @@
 #  - a stream that cannot be read (a retransmission overlapping held bytes with other bytes) is
 #    dropped from that segment on, both directions (unreadable, unreadable-flow);
 #  - everything else passes (clean, lookalike-*, near-miss, frag, frag-mimic, arp, icmp-quote, ...).
+#
+# --history adds, after the traffic above, DNS answers for listed names and connections without
+# SNI to the answers' addresses (by the host that asked and by hosts that never asked), and
+# writes hunt_truth.json: every (internal host, way of contact, IoC, what was seen) that a
+# hunt of the whole feed over this traffic must report, from the same reference matcher.
 import argparse
 import ipaddress
 import json
@@ -164,6 +169,18 @@ GREASE = [0x0a0a, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a, 0x5a5a, 0x6a6a, 0x7a7a, 0x8a8a
 
 def rbytes(rng, n):
     return bytes(rng.getrandbits(8) for _ in range(n))
+
+
+def dns_answer_response(qid, name, addrs, ttl):
+    """A NOERROR response for `name` whose answer section holds A/AAAA records of `addrs`
+    (owner: a compression pointer to the question)."""
+    hdr = struct.pack('!HHHHHH', qid, 0x8180, 1, len(addrs), 0, 0)
+    q = dns_name(name) + struct.pack('!HH', 28 if ':' in addrs[0] else 1, 1)
+    ans = b''
+    for a in addrs:
+        ip = ipaddress.ip_address(a)
+        ans += struct.pack('!HHHIH', 0xc00c, 28 if ip.version == 6 else 1, 1, ttl, len(ip.packed)) + ip.packed
+    return hdr + q + ans
 
 
 def tls_client_hello(rng, sni, pq=False):
@@ -684,6 +701,35 @@ class Gen:
             c.pkts.append(Pkt(self.l2(l3, src, dst, encap), src, dst, frag=off > 0))
         return c
 
+    def resolve(self, cli, res, name, addrs, ttl=300):
+        """A UDP DNS query for `name` and the response with `addrs` (history scenario)."""
+        c = self.conv('dns-resolve', 'resolve', 'any')
+        encap = self.rand_encap()
+        sp = self.port()
+        qid = self.rng.getrandbits(16)
+        l3 = self.ip(cli, res) / UDP(sport=sp, dport=53) / Raw(dns_query(qid, name, 28 if ':' in addrs[0] else 1))
+        c.pkts.append(Pkt(self.l2(l3, cli, res, encap), cli, res, dnsname=name, expect=('dns', name)))
+        l3 = self.ip(res, cli) / UDP(sport=53, dport=sp) / Raw(dns_answer_response(qid, name, addrs, ttl))
+        c.pkts.append(Pkt(self.l2(l3, res, cli, encap), res, cli))
+        c.qname, c.answers = name, addrs
+        return c
+
+    def connect_no_name(self, cli, srv, after, how):
+        """A connection that names nothing: a ClientHello without SNI (as with ECH) or raw TCP,
+        after conversation `after` (an index in convs) ended."""
+        c = self.conv('tls-no-sni' if how == 'tls' else 'tcp-raw', 'no-name', 'any')
+        c.after = (after, 0.01)
+        t = self.tcp(c, cli, srv, 443 if how == 'tls' else 4444)
+        t.handshake()
+        if how == 'tls':
+            t.data(True, tls_client_hello(self.rng, None))
+            t.data(False, tls_server_flight(self.rng), mss=1448)
+        else:
+            t.data(True, b'\x00\x01' + rbytes(self.rng, 60))
+            t.data(False, rbytes(self.rng, 200))
+        t.close()
+        return c
+
     def arp(self, a, b):
         c = self.conv('arp', 'arp', 'pass')
         encap = self.rand_encap()
@@ -996,15 +1042,104 @@ def build_traffic(g):
         g.tls_conflict_flow(c4(), b4(), g.benign_name())
 
 
+def build_history_traffic(g):
+    """Listed names resolved, then their addresses contacted without a name (--history)."""
+    r = g.rng
+    used = {p.src for c in g.convs for p in c.pkts} | {p.dst for c in g.convs for p in c.pkts}
+
+    def fresh(v6):
+        while True:
+            a = g.pub6() if v6 else g.pub4()
+            if a not in used:
+                used.add(a)
+                return a
+    for i in range(4):
+        d = g.iocs.domains[(3 * i + 1) % len(g.iocs.domains)]
+        name = ['app', 'api', 'x%d' % i, 'WWW'][i] + '.' + d
+        v6 = i == 3
+        addrs = [fresh(v6), fresh(v6)]
+        asker = g.cli6() if v6 else g.cli4()
+        res = ['10.255.0.53', '8.8.8.8', '1.1.1.1', 'fd00::53'][i]
+        g.resolve(asker, res, name, addrs, ttl=[300, 60, 3600, 120][i])
+        ask = len(g.convs) - 1
+        # The host that asked connects to the first address without SNI; another host, whose
+        # query the appliance never saw (another resolver), to the second with raw TCP.
+        g.connect_no_name(asker, addrs[0], ask, 'tls')
+        other = g.cli6() if v6 else g.cli4()
+        g.connect_no_name(other, addrs[1], ask, 'tcp' if i % 2 else 'tls')
+    # An answer for a name nobody listed: connections to it are no contact.
+    addrs = [fresh(False)]
+    g.resolve(g.cli4(), '10.255.0.53', g.benign_name(), addrs)
+    g.connect_no_name(g.cli4(), addrs[0], len(g.convs) - 1, 'tls')
+
+
+def ioc_text(net):
+    """An IoC as the hunt names it: a host without its length, a prefix as CIDR."""
+    full = 32 if net.version == 4 else 128
+    return str(net.network_address) if net.prefixlen == full else str(net)
+
+
+def covering_net(iocs, addr):
+    ip = ipaddress.ip_address(addr)
+    best = None
+    for n in iocs.nets:
+        if n.version == ip.version and ip in n and (best is None or n.prefixlen > best.prefixlen):
+            best = n
+    return best
+
+
+def covering_domain(iocs, name):
+    n = norm_domain(name)
+    best = None
+    for d in iocs.domains:
+        if (n == d or n.endswith('.' + d)) and (best is None or len(d) > len(best)):
+            best = d
+    return best
+
+
+def hunt_truth(g):
+    """(host, how, ioc, seen, resolved_from) for every contact, by the verdict semantics'
+    matcher: addresses, DNS queries to port 53 (UDP and TCP), TLS SNI, HTTP Host, and flows to
+    an address a listed name's answer held, from the answer on."""
+    out = set()
+    bound = {}  # address -> (listed domain, the name asked)
+    for c in g.convs:
+        if c.kind == 'dns-resolve' and g.iocs.name_hit(c.qname):
+            for a in c.answers:
+                bound[a] = (covering_domain(g.iocs, c.qname), norm_domain(c.qname))
+    for c in g.convs:
+        for p in c.pkts:
+            if p.src is None:
+                continue
+            for a, other in ((p.src, p.dst), (p.dst, p.src)):
+                if g.iocs.addr_hit(a) and is_internal(other):
+                    out.add((other, 'address', ioc_text(covering_net(g.iocs, a)), a, ''))
+                if a in bound and is_internal(other):
+                    out.add((other, 'resolved', bound[a][0], a, bound[a][1]))
+            if p.dnsname is not None and g.iocs.name_hit(p.dnsname):
+                out.add((p.src, 'dns', covering_domain(g.iocs, p.dnsname), norm_domain(p.dnsname), ''))
+            if p.trigger is not None and p.trigger[0] in ('sni', 'host', 'dns-tcp'):
+                name = host_header_name(p.trigger[1]) if p.trigger[0] == 'host' else p.trigger[1]
+                if name is not None and g.iocs.name_hit(name):
+                    how = {'sni': 'sni', 'host': 'http-host', 'dns-tcp': 'dns'}[p.trigger[0]]
+                    out.add((p.src, how, covering_domain(g.iocs, name), norm_domain(name), ''))
+    return sorted(out)
+
+
 def interleave(g):
     """Merge conversations by timestamp: each starts at a random time; per-conversation order kept."""
     r = g.rng
     events = []
+    ends = {}
     for ci, c in enumerate(g.convs):
         t = r.uniform(0, 120.0)
+        after = getattr(c, 'after', None)  # (conversation index, delay): starts once that one ended
+        if after is not None:
+            t = ends[after[0]] + after[1]
         for pi, p in enumerate(c.pkts):
             events.append((t, ci, pi, p))
             t += r.expovariate(1 / 0.004)
+        ends[ci] = t
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     return [(round(e[0], 6), e[1], e[3]) for e in events]
 
@@ -1039,7 +1174,8 @@ def compute_truth(g, seq):
         vs = [out[i][0] for i, (_, cj, _) in enumerate(seq) if cj == ci]
         ok = {'pass': all(v == 'pass' for v in vs), 'drop-all': all(v == 'drop' for v in vs),
               'trigger': 'drop' in vs and 'pass' in vs and vs.index('drop') > 0 and
-              all(v == 'drop' for v in vs[vs.index('drop'):])}[c.intent]
+              all(v == 'drop' for v in vs[vs.index('drop'):]),
+              'any': True}[c.intent]  # history scenario: made to be recorded, not to be judged
         if not ok:
             raise SystemExit('generator bug: conversation %d (%s, %s) intent %s but truth %s'
                              % (ci, c.kind, c.tag, c.intent, ''.join(v[0] for v in vs)))
@@ -1185,11 +1321,15 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--out', required=True, help='output directory')
     ap.add_argument('--verify', action='store_true', help='re-dissect with tshark and check the names')
+    ap.add_argument('--history', action='store_true',
+                    help='add resolved-then-contacted flows and write hunt_truth.json (tests/integration/history_test.py)')
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     g = Gen(a.seed)
     g.make_iocs()
     build_traffic(g)
+    if a.history:
+        build_history_traffic(g)
     seq = interleave(g)
     truth = compute_truth(g, seq)
     write_pcap(os.path.join(a.out, 'traffic.pcap'), seq)
@@ -1197,6 +1337,9 @@ def main():
         for i, (v, why) in enumerate(truth):
             f.write('%d\t%s\t%s\n' % (i, v, why))
     write_feeds(g, a.out)
+    if a.history:
+        with open(os.path.join(a.out, 'hunt_truth.json'), 'w') as f:
+            json.dump([dict(zip(('host', 'how', 'ioc', 'seen', 'resolved_from'), t)) for t in hunt_truth(g)], f, indent=1)
     kinds = {}
     for _, ci, _ in seq:
         kinds[g.convs[ci].kind] = kinds.get(g.convs[ci].kind, 0) + 1
