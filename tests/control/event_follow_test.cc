@@ -105,14 +105,15 @@ TEST(EventFollow, AWriterRacingTheReaderLosesAndDoublesNothing) {
   std::atomic<bool> done{false};
   FollowOptions o;
   o.path = path;
-  o.keep = 64;  // more room than the test writes: what is checked is the race, not a lagging reader
+  o.keep = 4096;  // more room than the test writes, even for a reader descheduled throughout:
+                  // what is checked is the race, not a lagging reader
   o.from_start = true;  // the writer may have begun before the first read
   EventFollower f(o);
   std::vector<std::string> got;
   auto collect = [&](std::string_view l) { got.emplace_back(l); };
   uint64_t rotations = 0;
   std::thread writer([&] {
-    EventLog log(log_config(path, 32 * 1024, 64));
+    EventLog log(log_config(path, 32 * 1024, 4096));
     for (int i = 0; i < kLines; ++i) log.write(numbered(i), kT0);
     rotations = log.rotations();
     done = true;

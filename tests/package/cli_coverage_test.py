@@ -226,7 +226,7 @@ keys = set()
 for m in re.finditer(r'only\((?:root|\*t), "([a-z]*)", \{([^}]*)\}\)', parser):
     section = m.group(1)
     for k in re.findall(r'"([a-z_0-9]+)"', m.group(2)):
-        if section == "" and k in ("control", "dataplane", "network", "metrics", "events", "guards", "xdp"):
+        if section == "" and k in ("control", "dataplane", "network", "metrics", "events", "guards", "xdp", "history"):
             continue
         keys.add((section, k))
 toml5 = rendered_man("iocgate.toml.5")
