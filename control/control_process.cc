@@ -361,6 +361,7 @@ class ControlServer {
           else if constexpr (std::is_same_v<R, IocAddRequest>) return ioc_add(r, call.peer);
           else if constexpr (std::is_same_v<R, IocRemoveRequest>) return ioc_remove(r, call.peer);
           else if constexpr (std::is_same_v<R, HuntRequest>) return flows_.hunt(r, call.content, store_);
+          else if constexpr (std::is_same_v<R, HitsForgetRequest>) return hits_forget(r, call.peer);
           else return report(r);
         },
         call.request.body);
@@ -846,6 +847,19 @@ class ControlServer {
     json j = stats_json(snapshot());
     j["ok"] = true;
     return j;
+  }
+
+  // A mistaken feed's hits out of the review store, audited (who, when, how much); the live
+  // counters of /metrics keep what they counted until the next start rebuilds them.
+  json hits_forget(const HitsForgetRequest& req, const CtlPeer& peer) {
+    const std::string by = peer_name(peer);
+    Result<ForgetResult> r = hits_.forget(req.feed, by, wall_now_ms());
+    if (!r.ok()) return fail(r.message());
+    log_line(fmt::format("review store: the hits of feed '{}' forgotten by {}: {} records, {} flows", req.feed, by,
+                         r->records, r->flows));
+    return {{"ok", true},
+            {"forgotten", {{"feed", req.feed}, {"by", by}, {"records", r->records}, {"listings", r->listings},
+                           {"flows", r->flows}, {"packets", r->packets}, {"files", r->files}}}};
   }
 
   json report(const ReportRequest& req) {

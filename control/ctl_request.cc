@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::array<const char*, std::variant_size_v<CtlRequestBody>> kCommandNames = {
     "feed.push", "feed.list", "feed.show", "feed.remove", "status", "stats", "report", "explain", "ioc.add",
-    "ioc.remove", "hunt"};
+    "ioc.remove", "hunt", "hits.forget"};
 
 template <class T>
 using Member = std::variant<std::string T::*, std::optional<std::string> T::*, bool T::*, int64_t T::*,
@@ -113,6 +113,12 @@ std::span<const Field<IocRemoveRequest>> fields_of() {
       {"feed", "FEED", &R::feed, true, 256},
       {"values", "VALUE", &R::values, true, 4096, 10000},
   };
+  return f;
+}
+
+template <>
+std::span<const Field<HitsForgetRequest>> fields_of() {
+  static const Field<HitsForgetRequest> f[] = {{"feed", "--feed", &HitsForgetRequest::feed, true, 256}};
   return f;
 }
 
@@ -253,6 +259,13 @@ Result<CtlRequestBody> parse_body(const json& h, const char* cmd) {
   return CtlRequestBody(std::move(out));
 }
 
+// The wire index of a request type (its place in CtlRequestBody).
+template <class T, size_t I = 0>
+constexpr size_t alternative_index() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, CtlRequestBody>, T>) return I;
+  else return alternative_index<T, I + 1>();
+}
+
 template <size_t I = 0>
 Result<CtlRequestBody> parse_command(size_t index, const json& h) {
   if constexpr (I < std::variant_size_v<CtlRequestBody>) {
@@ -331,7 +344,7 @@ Result<CtlRequest> parse_ctl_request(const json& header) noexcept {
       return Status::error("\"cmd\": unknown command '" + excerpt(name, 64) + "' (one of " + command_list() + ")");
     Result<uint64_t> len = content_length_field(header);
     if (!len.ok()) return len.status();
-    constexpr size_t kHunt = std::variant_size_v<CtlRequestBody> - 1;
+    constexpr size_t kHunt = alternative_index<HuntRequest>();
     if (*len > 0 && index != 0 && index != kHunt)
       return Status::error(std::string("\"content_length\": only feed.push carries content (and hunt its files), not ") +
                            kCommandNames[index]);

@@ -90,10 +90,16 @@ struct HuntRequest {
   std::string until;
 };
 
+// `iocctl hits forget --feed NAME`: removes the review store's hits a feed decided (a mistaken
+// feed's), recorded with who asked in the forget audit the report shows.
+struct HitsForgetRequest {
+  std::string feed;  // required
+};
+
 // The alternatives' order is the wire commands' order in ctl_request.cc.
 using CtlRequestBody = std::variant<FeedPushRequest, FeedListRequest, FeedShowRequest, FeedRemoveRequest,
                                     StatusRequest, StatsRequest, ReportRequest, ExplainRequest, IocAddRequest,
-                                    IocRemoveRequest, HuntRequest>;
+                                    IocRemoveRequest, HuntRequest, HitsForgetRequest>;
 
 struct CtlRequest {
   CtlRequestBody body;

@@ -118,6 +118,9 @@ json FlowHistory::after_push(const StoredFeed& feed) const {
   if (!store_) return {{"line", "no flow history to look back in ([history] enabled = false)"}, {"host_count", 0}};
   const int64_t now = TscClock::wall_now_ms();
   HuntQuery q = query_for({&feed}, now - int64_t{cfg_.history_days} * 86400 * 1000, now);
+  // The push has been enforced already; its reply (and the one control socket thread) must
+  // not wait on a look-back through a large history.
+  q.budget_seconds = kPushLookBackSeconds;
   Result<HuntResult> r = run_hunt(*store_, q, nets_);
   if (!r.ok()) return {{"line", "the look back in the flow history failed: " + r.message()}, {"host_count", 0}};
   json j = hunt_json(*r, q);
@@ -132,6 +135,7 @@ json FlowHistory::before_advisory(const FeedStore& feeds, const std::string& fee
     if (!feed.empty() && name != feed) continue;
     const int64_t pushed = f.pushed_unix * 1000;
     HuntQuery q = query_for({&f}, pushed - int64_t{cfg_.history_days} * 86400 * 1000, pushed);
+    q.budget_seconds = kPushLookBackSeconds;
     Result<HuntResult> r = run_hunt(*store_, q, nets_);
     json s = {{"feed", name}, {"advisory", f.advisory}, {"group", f.group}, {"pushed_ms", pushed},
               {"days", cfg_.history_days}};

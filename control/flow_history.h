@@ -22,6 +22,10 @@
 
 namespace iocgate {
 
+// How long a push's look-back (and each feed's section of the report) may read the history
+// before answering with what it read; `iocctl hunt` has no such limit.
+inline constexpr double kPushLookBackSeconds = 2.0;
+
 class FlowHistory {
  public:
   FlowHistory(const ApplianceConfig& cfg, ControlBlock* cb);

@@ -221,12 +221,17 @@ void merge(Partial& into, Partial& from) {
 // yet written) and merges the partials.
 template <class Fn>
 Partial over_blocks(const HistoryStore& store, const std::vector<HistoryBlock>& blocks,
-                    const std::vector<HistoryStore::Unwritten>& pending, unsigned threads, Fn&& fn) {
+                    const std::vector<HistoryStore::Unwritten>& pending, unsigned threads,
+                    std::chrono::steady_clock::time_point deadline, std::atomic<uint64_t>& unread, Fn&& fn) {
   std::atomic<size_t> next{0};
   std::vector<Partial> parts(threads);
   auto work = [&](Partial& out) {
     std::string raw;
     for (size_t i = next++; i < blocks.size(); i = next++) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        unread.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
       ++out.blocks;
       if (Status s = store.read_block(blocks[i], &raw); !s.ok()) {
         store.count_damaged_read();
@@ -274,9 +279,14 @@ Result<HuntResult> run_hunt(const HistoryStore& store, const HuntQuery& q, const
 
   const unsigned threads = q.threads != 0 ? q.threads : std::max(1u, std::thread::hardware_concurrency());
   const Hunter hunter(view, index, nets, q);
+  const auto deadline = q.budget_seconds > 0
+                            ? t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(q.budget_seconds))
+                            : std::chrono::steady_clock::time_point::max();
+  std::atomic<uint64_t> unread{0};
   const std::vector<HistoryBlock> blocks = store.blocks(q.since_ms, q.until_ms);
   const std::vector<HistoryStore::Unwritten> pending = store.pending();
-  Partial found = over_blocks(store, blocks, pending, threads,
+  Partial found = over_blocks(store, blocks, pending, threads, deadline, unread,
                               [&](const std::string& raw, int64_t base, Partial& out) { hunter.first_pass(raw, base, out); });
   result.bindings = found.bindings.size();
   if (!found.bindings.empty()) {
@@ -294,7 +304,7 @@ Result<HuntResult> run_hunt(const HistoryStore& store, const HuntQuery& q, const
     std::vector<HistoryStore::Unwritten> later_pending;
     for (const HistoryStore::Unwritten& u : pending)
       if (u.max_ms >= from && u.min_ms <= to) later_pending.push_back(u);
-    Partial resolved = over_blocks(store, later, later_pending, threads, [&](const std::string& raw, int64_t base, Partial& out) {
+    Partial resolved = over_blocks(store, later, later_pending, threads, deadline, unread, [&](const std::string& raw, int64_t base, Partial& out) {
       hunter.second_pass(raw, base, out, bound);
     });
     found.bindings.clear();
@@ -307,6 +317,7 @@ Result<HuntResult> run_hunt(const HistoryStore& store, const HuntQuery& q, const
   result.records = found.records;
   result.blocks = found.blocks;
   result.damaged = found.damaged;
+  result.unread = unread.load();
   result.problems = std::move(found.problems);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
@@ -355,6 +366,7 @@ json hunt_json(const HuntResult& r, const HuntQuery& q) {
           {"history_from_ms", r.history_from_ms},
           {"history_from", r.history_from_ms == 0 ? json(nullptr) : json(utc(r.history_from_ms))},
           {"scanned", {{"records", r.records}, {"blocks", r.blocks}, {"damaged_blocks", r.damaged},
+                       {"unread_blocks", r.unread},
                        {"iocs", r.iocs}, {"answer_bindings", r.bindings}, {"seconds", r.seconds},
                        {"compile_seconds", r.compile_seconds}}},
           {"problems", r.problems}};
@@ -366,7 +378,11 @@ std::string hunt_summary_line(const json& hunt, const std::string& feed, int64_t
   const int64_t from = hunt.value("history_from_ms", int64_t{0}), since = hunt.value("since_ms", int64_t{0});
   if (from == 0) line += " (the flow history is empty)";
   else if (from > since) line += " (the flow history starts " + utc(from) + ")";
-  if (n != 0) line += fmt::format("; `iocctl hunt --feed {}` lists them", feed);
+  const uint64_t unread = hunt.contains("scanned") ? hunt["scanned"].value("unread_blocks", uint64_t{0}) : 0;
+  if (unread != 0)
+    line += fmt::format(" in the part read within the push's time budget ({} blocks left unread); "
+                        "`iocctl hunt --feed {}` reads all of it", unread, feed);
+  else if (n != 0) line += fmt::format("; `iocctl hunt --feed {}` lists them", feed);
   return line;
 }
 

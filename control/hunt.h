@@ -33,6 +33,9 @@ struct HuntQuery {
   // A DNS answer binds its addresses to the name from the query until the answer's TTL, but
   // at least this long: stub resolvers and applications keep answers past short TTLs.
   int64_t resolved_window_ms = 3600 * 1000;
+  // A push's look-back answers within this many seconds (0: no limit): the blocks not read
+  // by then are counted, and the line says to run the full hunt.
+  double budget_seconds = 0;
 };
 
 // How a host's flow touched an IoC.
@@ -58,6 +61,7 @@ struct HuntResult {
   uint64_t records = 0;               // flow records read (both passes)
   uint64_t blocks = 0;                // blocks read (both passes)
   uint64_t damaged = 0;               // blocks that could not be read (named in problems)
+  uint64_t unread = 0;                // blocks left unread when the budget ran out
   std::vector<std::string> problems;  // the first few
   uint64_t iocs = 0;                  // distinct IoCs hunted
   uint64_t bindings = 0;              // answer addresses of listed names found

@@ -140,7 +140,8 @@ void print_stats(const json& r) {
     fmt::print("{:<40} {:>8} {:>10}\n", h.value("host", ""), h.value("flows", 0), h.value("packets", 0));
 }
 
-enum class Command { kPush, kList, kShow, kRemove, kStatus, kStats, kReport, kExplain, kIocAdd, kIocRemove, kHunt };
+enum class Command { kPush, kList, kShow, kRemove, kStatus, kStats, kReport, kExplain, kIocAdd, kIocRemove, kHunt,
+                     kHitsForget };
 
 struct PrintOptions {
   bool json = false;
@@ -243,7 +244,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "csv", "json", "html"}))
       ->capture_default_str();
   hunt->add_option("-o,--output", hunt_out, "Write to this file instead of standard output");
-  for (CLI::App* sub : {push, list, show, remove, status, stats, explain, ioc_add, ioc_remove})
+  iocgate::EventsCliOptions events_opts;
+  CLI::App* events = app.add_subcommand(
+      "events", "Matched flows as they are logged (--follow), read from the event log of --config's appliance");
+  iocgate::add_events_options(events, &events_opts);
+  CLI::App* hits = app.add_subcommand("hits", "The review store's hits");
+  hits->require_subcommand(1);
+  std::string forget_feed;
+  CLI::App* hits_forget = hits->add_subcommand(
+      "forget", "Remove the hits a mistaken feed decided; the report records who did it and when");
+  hits_forget->add_option("--feed", forget_feed, "The feed whose hits to forget")->required();
+  for (CLI::App* sub : {push, list, show, remove, status, stats, explain, ioc_add, ioc_remove, hits_forget})
     sub->add_flag("--json", as_json, "Print the reply as JSON");
 
   if (std::optional<int> rc = iocgate::cli::parse(app, "iocctl", argc, argv)) return *rc;
@@ -258,6 +269,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     report_req = std::move(*r);
+  }
+
+  if (events->parsed()) {
+    // The event log is a file the iocgate group reads: no control process is needed.
+    const std::string path = config_path.empty() ? "/etc/iocgate/iocgate.toml" : config_path;
+    auto cfg = iocgate::load_config(path);
+    if (!cfg.ok()) {
+      fmt::print(stderr, "iocctl events: {} (give the appliance's config with --config)\n", cfg.message());
+      return kExitUsage;
+    }
+    return iocgate::run_events_follow(events_opts, cfg->events_path, cfg->events_keep);
   }
 
   if (socket_path.empty()) {
@@ -296,6 +318,8 @@ int main(int argc, char** argv) {
     p.include_not_for_ids = include_not_for_ids;
     if (role_opt->count() != 0) p.role = role;
     req = iocgate::CtlRequest{std::move(p), payload.size()};
+  } else if (hits_forget->parsed()) {
+    req = iocgate::CtlRequest{iocgate::HitsForgetRequest{forget_feed}};
   } else if (list->parsed()) {
     req = iocgate::CtlRequest{iocgate::FeedListRequest{}};
   } else if (show->parsed()) {
@@ -345,6 +369,7 @@ int main(int argc, char** argv) {
                       : ioc_add->parsed()    ? Command::kIocAdd
                       : ioc_remove->parsed() ? Command::kIocRemove
                       : hunt->parsed()       ? Command::kHunt
+                      : hits_forget->parsed() ? Command::kHitsForget
                                              : Command::kStatus;
   PrintOptions print{as_json, name, report_format, hunt->parsed() ? hunt_out : report_out, report_opts};
   iocgate::hunt_format_from_name(hunt_format, &print.hunt_format);
@@ -398,6 +423,18 @@ int print_reply(const json& reply, Command cmd, const PrintOptions& o) {
       return kExitRefused;
     }
     return iocgate::write_report(reply.at("report"), o.report);
+  }
+  if (cmd == Command::kHitsForget && !o.json) {
+    if (!reply.value("ok", false)) {
+      fmt::print(stderr, "iocctl: {}\n", reply.value("error", "failed"));
+      return kExitRefused;
+    }
+    const json& f = reply.at("forgotten");
+    fmt::print("forgot the hits of feed {}: {} records ({} flows, {} packets) removed, {} listings taken out of other "
+               "records, {} day files rewritten; recorded as done by {}\n",
+               f.value("feed", ""), f.value("records", 0), f.value("flows", 0), f.value("packets", 0),
+               f.value("listings", 0), f.value("files", 0), f.value("by", ""));
+    return kExitOk;
   }
   if (cmd == Command::kHunt) {
     if (!reply.value("ok", false)) {

@@ -213,6 +213,21 @@ TEST(CtlRequest, HuntCarriesFeedsOrFilesWithTheirSizes) {
   EXPECT_EQ(std::get<HuntRequest>(back->body).since, "30d");
 }
 
+TEST(CtlRequest, HitsForgetNamesOneFeedAndCarriesNoContent) {
+  auto r = parse_ctl_request(json{{"cmd", "hits.forget"}, {"feed", "apt-mistake"}});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(std::get<HitsForgetRequest>(r->body).feed, "apt-mistake");
+  for (const json& bad : {json{{"cmd", "hits.forget"}}, json{{"cmd", "hits.forget"}, {"feed", ""}},
+                          json{{"cmd", "hits.forget"}, {"feed", 7}},
+                          json{{"cmd", "hits.forget"}, {"feed", "a"}, {"content_length", 4}},
+                          json{{"cmd", "hits.forget"}, {"feed", "a"}, {"all", true}}})
+    EXPECT_FALSE(parse_ctl_request(bad).ok()) << bad.dump();
+  auto enc = encode_ctl_request(CtlRequest{HitsForgetRequest{"apt-mistake"}});
+  ASSERT_TRUE(enc.ok()) << enc.message();
+  EXPECT_EQ((*enc)["cmd"], "hits.forget");
+  EXPECT_FALSE(encode_ctl_request(CtlRequest{HitsForgetRequest{""}}).ok());
+}
+
 TEST(CtlReply, AlwaysValidUtf8AndCut) {
   const json latin1 = {{"ok", true}, {"feed", {{"label", std::string("comment \xE9t\xE9")}}}};
   const std::string line = render_reply(latin1);

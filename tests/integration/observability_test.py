@@ -327,6 +327,10 @@ def body(bins, checks, work):
     events2 = os.path.join(work, "log2", "events.log")
     cfg2 = rig.config("run2.toml", capture, events2, 5, 1 << 20, 2)
     rig.start("control", cfg2)
+    # `iocctl events --follow`, as an operator watches: started before the traffic, stopped after.
+    follow = subprocess.Popen([rig.bins.iocctl, "--config", cfg2, "events", "--follow", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
     run_capture(rig, cfg2, truth["received"])
     rig.stop("dataplane")
     st = wait_for(lambda: (lambda s: s if s["events"]["summaries"] == s["events"]["flows"] > 0 else None)(rig.stats()), 10)
@@ -344,6 +348,31 @@ def body(bins, checks, work):
     after = {h["host"]: (h["flows"], h["packets"]) for h in rep3["hosts"]}
     check("rate-limit: the report keeps counting (twice the flows and packets)",
           after == {h: (2 * f, 2 * p) for h, (f, p) in before.items()})
+
+    time.sleep(1)
+    follow.terminate()
+    fout, ferr = follow.communicate(timeout=10)
+    followed = [json.loads(l) for l in fout.splitlines() if l.strip()]
+    _, lines2 = event_lines(events2)
+    check("events --follow: printed every line the log got while it ran, in order, and exited 0 on SIGTERM",
+          follow.returncode == 0 and [json.dumps(l, sort_keys=True) for l in followed] ==
+          [json.dumps(l, sort_keys=True) for l in lines2],
+          f"exit {follow.returncode}, {len(followed)} lines followed, {len(lines2)} in the log {ferr[-200:]}")
+
+    # A mistaken feed's hits forgotten: gone from the report, the act recorded with who and when.
+    _, r, _ = rig.ctl_cmd("hits", "forget", "--feed", "apt")
+    f = r.get("forgotten", {})
+    check("hits forget: the feed's records removed", f.get("records", 0) > 0 and f.get("flows", 0) > 0, f)
+    rep4 = rig.report("--since", "1h")
+    check("hits forget: the report has no host left, and records who forgot which feed",
+          not rep4["hosts"] and any(x["feed"] == "apt" and x["state"] == "done" and "uid 0" in x["by"]
+                                    for x in rep4["forgotten"]), json.dumps(rep4["forgotten"])[:300])
+    text4 = rig.ctl_out("report", "--since", "1h")
+    check("hits forget: the text report says the feed's hits were forgotten", "apt" in text4 and "uid 0" in text4,
+          text4[:300])
+    rc, r, _ = rig.ctl_cmd("hits", "forget", "--feed", "apt", check=False)
+    check("hits forget: a second forget of the same feed is refused (nothing to forget)", rc != 0 and not r.get("ok"),
+          r.get("error", ""))
 
 
 if __name__ == "__main__":
