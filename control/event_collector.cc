@@ -245,6 +245,20 @@ void EventCollector::handle(const MatchEvent& e, uint32_t worker, int64_t wall_m
   if (e.name_len > 0) h.seen = std::string(e.name, std::min<size_t>(e.name_len, sizeof(e.name)));
   const std::string client = format_address(e.ip_version, e.client);
   h.peer = client == o.host ? format_address(e.ip_version, e.server) : client;
+  if (h.role.empty() && !o.host.empty() && !o.ioc_is_host) {
+    // The peer's IoC decided (an advisory's drop wins over a watch list's alert), yet the
+    // host's own address may be on a watch list: it is infected all the same.
+    MatchEvent own = e;
+    own.name_len = 0;
+    own.ioc_side = static_cast<uint8_t>(client == o.host ? IocSide::kClient : IocSide::kServer);
+    if (std::optional<ResolvedIoc> r = history_.resolve_by_key(own))
+      for (const ResolvedIoc::Listing& l : r->listings)
+        if (l.infected_hosts) {
+          h.role = "infected";
+          h.also.push_back({l.feed, l.advisory, l.group, l.action, l.line});
+          break;
+        }
+  }
   h.port = e.server_port;
   if (const char* p = proto_name(e.proto)) h.proto = p;
   else h.proto = std::to_string(e.proto);

@@ -189,6 +189,9 @@ class Appliance:
              "dataplane": {"lcores": "0-1", "workers": 1, "hugepages": True, "inside": inside, "outside": outside,
                            "mirror": mirror, "mbufs": 8191, "flow_capacity": 65536, "reassembly_buffers": 256},
              "network": {"internal": ["10.0.0.0/8", "fd00::/8"]},
+             # Endless replays make millions of flow records a minute: a test's history is
+             # bounded well below its disk (history_test sets its own bounds).
+             "history": {"max_bytes": 512 << 20},
              "metrics": {"listen": ""}}
         for sec, kv in sections.items():
             if isinstance(kv, dict):

@@ -167,6 +167,22 @@ def event_lines(path):
     return files, lines
 
 
+def host_flows(capture, hosts):
+    """Distinct 5-tuples (either direction) with each host as an end."""
+    from scapy.all import IP, TCP, UDP, PcapReader
+    flows = {h: set() for h in hosts}
+    for p in PcapReader(capture):
+        if IP not in p or p[IP].frag != 0 or p[IP].flags.MF:
+            continue
+        a, b = p[IP].src, p[IP].dst
+        l4 = p[TCP] if TCP in p else p[UDP] if UDP in p else None
+        ends = sorted([(a, l4.sport if l4 else 0), (b, l4.dport if l4 else 0)])
+        for h in hosts:
+            if h in (a, b):
+                flows[h].add((p[IP].proto, *ends))
+    return {h: len(f) for h, f in flows.items()}
+
+
 def run_capture(rig, cfg, received):
     rig.start("dataplane", cfg)
     ok = wait_for(lambda: rig.stats()["counters"]["rx_packets"] >= received, 30)
@@ -373,6 +389,34 @@ def body(bins, checks, work):
     rc, r, _ = rig.ctl_cmd("hits", "forget", "--feed", "apt", check=False)
     check("hits forget: a second forget of the same feed is refused (nothing to forget)", rc != 0 and not r.get("ok"),
           r.get("error", ""))
+
+    # A watch list: the monthly botnet list names two of our own hosts. Pushed without --force
+    # (own addresses), it never blocks: the capture's drops stay the truth's; every flow of
+    # those hosts is recorded, and they head the report as infected.
+    quiet = sorted(h for h in before if ":" not in h)[-2:]
+    watch = os.path.join(work, "botnet-watch.txt")
+    with open(watch, "w") as f:
+        f.write("# NCSC monthly botnet list: infected hosts of this data center\n" + "\n".join(quiet) + "\n")
+    rc, r, err = rig.ctl_cmd("feed", "push", watch, "--name", "botnet-watch", "--role", "infected", check=False)
+    check("watch list: own addresses pushed with --role infected, no --force needed", rc in (0, 4) and
+          r.get("feed", {}).get("role") == "infected", f"exit {rc} {err} {json.dumps(r)[:200]}")
+    run_capture(rig, cfg2, truth["received"])
+    st3 = rig.stats()
+    check("watch list: the hosts' traffic passes (drops are the advisory's, as the truth says)",
+          st3["counters"]["dropped_packets"] == truth["dropped"],
+          f"{st3['counters']['dropped_packets']} dropped, truth {truth['dropped']}")
+    rig.stop("dataplane")
+    wait_for(lambda: (lambda s: s if s["events"]["summaries"] == s["events"]["flows"] else None)(rig.stats()), 10)
+    rep5 = rig.report("--since", "1h")
+    top = [h["host"] for h in rep5["hosts"][:2]]
+    check("watch list: the listed hosts head the report, flagged infected",
+          sorted(top) == quiet and all(h["class"] == "infected" for h in rep5["hosts"][:2]),
+          [(h["host"], h["class"]) for h in rep5["hosts"][:4]])
+    recorded = {h["host"]: h for h in rep5["hosts"]}
+    want = host_flows(os.path.join(traffic_dir, "traffic.pcap"), quiet)
+    check("watch list: every flow of the listed hosts is recorded (report flows >= their 5-tuples in the capture)",
+          all(q in recorded and recorded[q]["flows"] >= want[q] > 0 for q in quiet),
+          {q: (recorded.get(q, {}).get("flows"), want[q]) for q in quiet})
 
 
 if __name__ == "__main__":
