@@ -5,15 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/cli_conventions.h"
 #include "config/appliance_config.h"
 #include "xdp/xdp_process.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"iocgate-xdp: enforce the published IoC table on kernel interfaces with XDP"};
-  app.set_version_flag("--version", "iocgate-xdp 0.2.0");
   std::string config_path = "/etc/iocgate/iocgate.toml";
   app.add_option("--config", config_path, "Appliance config file ([xdp] names the interfaces)")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> rc = iocgate::cli::parse(app, "iocgate-xdp", argc, argv)) return *rc;
   iocgate::Result<iocgate::ApplianceConfig> cfg = iocgate::load_config(config_path);
   if (!cfg.ok()) {
     std::fprintf(stderr, "iocgate-xdp: %s\n", cfg.message().c_str());
