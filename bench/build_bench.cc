@@ -148,6 +148,16 @@ int main(int argc, char** argv) {
     if (!blob.ok()) error = blob.message();
     j["build_s"] = since(t1);
     j["compile_s"] = since(t0);
+    {
+      // What the IPv4 direct index costs to build: the same set without it.
+      table::IocTableBuilder nb;
+      bench::add_set(nb, set, "bench-set");
+      nb.set_v4_direct(table::IocTableBuilder::V4Direct::kNever);
+      auto t3 = Clock::now();
+      auto without = nb.build();
+      j["build_without_direct_s"] = since(t3);
+      j["total_bytes_without_direct"] = without.ok() ? without->size() : 0;
+    }
     if (!blob) {
       j["error"] = error;
       std::printf("%s\n", j.dump().c_str());
@@ -193,7 +203,8 @@ int main(int argc, char** argv) {
                      {"v6_filter", h.v6_filter.size}, {"v6_slots", v6_slots},
                      {"domain_filter", h.domain_filter.size},
                      {"domain_slots", uint64_t{h.domains.capacity} * sizeof(table::DomainSlot)},
-                     {"records", h.records.size}, {"strings", h.strings.size}};
+                     {"records", h.records.size}, {"strings", h.strings.size},
+                     {"v4_direct", h.v4_direct.size}, {"v4_runs", h.v4_runs.size}, {"v4_blocks", h.v4_blocks.size}};
 
     if (fib) j["rte_fib"] = fib_adds(set);
     if (!kernel_dir.empty()) {

@@ -6,7 +6,7 @@
 // emptied between bursts, outside the counted function.
 // A counting allocator reports any malloc/new during the measured pass (must be 0).
 //
-// usage: classify_callgrind --pcap F --hits F --set 1m [--flows N] [--records] [--table-out F | --table-in F]
+// usage: classify_callgrind --pcap F --hits F --set 1m [--flows N] [--records] [--no-v4-direct] [--table-out F | --table-in F]
 #include <pcap/pcap.h>
 
 #include <CLI/CLI.hpp>
@@ -113,7 +113,7 @@ extern "C" __attribute__((noinline)) void iocgate_bench_measured_pass(Classifier
 int main(int argc, char** argv) {
   std::string pcap, hits_path, set_name = "empty", table_out, table_in;
   uint32_t flows = 1u << 21;
-  bool records = false;
+  bool records = false, no_v4_direct = false;
   CLI::App app{"Classifier::classify_burst over in-memory frames, for callgrind"};
   app.add_option("--pcap", pcap, "capture from bench/gen_bench_traffic.py")->required();
   app.add_option("--hits", hits_path, "hits.txt from the same generator run");
@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   app.add_option("--flows", flows, "flow table capacity");
   app.add_option("--table-out", table_out, "compile the table, write it here and exit");
   app.add_option("--table-in", table_in, "load a compiled table instead of compiling (fast under valgrind)");
+  app.add_flag("--no-v4-direct", no_v4_direct, "compile without the IPv4 direct index (the per-length hashes only)");
   app.add_flag("--records", records, "make flow records into a flow ring (drained between the passes)");
   CLI11_PARSE(app, argc, argv);
 
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
       table::IocTableBuilder b;
       bench::add_set(b, set, "bench-set");
       bench::add_set(b, hits, "bench-hits");
+      if (no_v4_direct) b.set_v4_direct(table::IocTableBuilder::V4Direct::kNever);
       std::string error;
       auto built = b.build();
       if (!built) {

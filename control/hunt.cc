@@ -255,6 +255,8 @@ Partial over_blocks(const HistoryStore& store, const std::vector<HistoryBlock>& 
 
 }  // namespace
 
+constexpr uint64_t kHuntDirectMinRecords = 4'000'000;
+
 Result<HuntResult> run_hunt(const HistoryStore& store, const HuntQuery& q, const InternalNetworks& nets) {
   const auto t0 = std::chrono::steady_clock::now();
   table::IocTableBuilder builder;
@@ -267,6 +269,10 @@ Result<HuntResult> run_hunt(const HistoryStore& store, const HuntQuery& q, const
   HuntResult result;
   result.history_from_ms = store.counters().oldest_ms;
   if (n == 0) return result;
+  // The IPv4 direct index costs about half a second to build at 1M IoCs and saves ~0.3 µs
+  // per record against a large set: worth it only over a long history.
+  builder.set_v4_direct(store.counters().records_written >= kHuntDirectMinRecords ? table::IocTableBuilder::V4Direct::kAuto
+                                                                                   : table::IocTableBuilder::V4Direct::kNever);
   Result<table::TableBlob> blob = builder.build();
   if (!blob.ok()) return Status::error("cannot compile the IoCs to hunt: " + blob.message());
   std::string error;

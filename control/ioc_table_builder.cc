@@ -66,6 +66,93 @@ class StringPool {
   std::vector<char> bytes_;
 };
 
+// The IPv4 direct index before it is placed in the blob. keys[k], lens[k] and values[k]
+// describe distinct key k, with covering actions already merged into values, so filling
+// shorter prefixes first and letting longer ones overwrite gives the longest match.
+struct V4DirectIndex {
+  std::vector<uint32_t> words;
+  std::vector<V4Runs> runs;
+  std::vector<uint32_t> blocks;
+};
+
+// Appends the runs of one split /24 (cell[256] expanded) as a runs group or a block.
+uint32_t add_split(V4DirectIndex& d, const uint32_t* cell) {
+  V4Runs r;
+  std::memset(r.start, 0xff, sizeof(r.start));
+  uint32_t n = 0;
+  r.start[0] = 0;
+  r.value[0] = cell[0];
+  for (uint32_t o = 1; o < 256; ++o) {
+    if (cell[o] == cell[o - 1]) continue;
+    if (++n == kV4RunsMax) {
+      d.blocks.insert(d.blocks.end(), cell, cell + 256);
+      return kV4DirectBlock | static_cast<uint32_t>(d.blocks.size() / 256 - 1);
+    }
+    r.start[n] = static_cast<uint8_t>(o);
+    r.value[n] = cell[o];
+  }
+  if (n == 0) return cell[0];
+  for (uint32_t k = n + 1; k < kV4RunsMax; ++k) r.value[k] = r.value[n];
+  d.runs.push_back(r);
+  return kV4DirectRuns | static_cast<uint32_t>(d.runs.size() - 1);
+}
+
+V4DirectIndex build_v4_direct(const std::vector<uint32_t>& keys, const std::vector<uint8_t>& lens,
+                              const std::vector<uint32_t>& values) {
+  V4DirectIndex d;
+  d.words.assign(kV4DirectWords, kNoMatch);
+  // Prefixes up to /24 fill their /24 words, shortest first (a counting sort by length).
+  uint32_t at_len[34] = {};
+  for (uint8_t len : lens) ++at_len[len + 1];
+  for (int l = 1; l < 34; ++l) at_len[l] += at_len[l - 1];
+  std::vector<uint32_t> order(keys.size());
+  for (uint32_t k = 0; k < keys.size(); ++k) order[at_len[lens[k]]++] = k;
+  std::vector<uint64_t> longer;  // (/24, length, key index) of entries that split a /24
+  for (uint32_t k : order) {
+    if (lens[k] > 24) {
+      longer.push_back(uint64_t{keys[k] >> 8} << 40 | uint64_t{lens[k]} << 32 | k);
+      continue;
+    }
+    std::fill_n(d.words.begin() + (keys[k] >> 8), uint64_t{1} << (24 - lens[k]), values[k]);
+  }
+  std::sort(longer.begin(), longer.end());
+  uint32_t cell[256];
+  for (size_t i = 0; i < longer.size();) {
+    const uint32_t slash24 = static_cast<uint32_t>(longer[i] >> 40);
+    const uint32_t base = d.words[slash24];
+    size_t j = i;
+    while (j < longer.size() && longer[j] >> 40 == slash24) ++j;
+    if (j == i + 1) {
+      // Most split /24s hold one scattered entry: its runs without expanding the /24.
+      const uint32_t k = static_cast<uint32_t>(longer[i]);
+      const uint32_t lo = keys[k] & 0xff, end = lo + (uint32_t{1} << (32 - lens[k]));
+      V4Runs r;
+      std::memset(r.start, 0xff, sizeof(r.start));
+      uint32_t n = 0;
+      if (lo != 0) r.value[n++] = base;
+      r.start[n] = static_cast<uint8_t>(lo);
+      r.value[n++] = values[k];
+      if (end < 256) {
+        r.start[n] = static_cast<uint8_t>(end);
+        r.value[n++] = base;
+      }
+      r.start[0] = 0;
+      for (uint32_t m = n; m < kV4RunsMax; ++m) r.value[m] = r.value[n - 1];
+      d.words[slash24] = kV4DirectRuns | static_cast<uint32_t>(d.runs.size());
+      d.runs.push_back(r);
+    } else {
+      std::fill_n(cell, 256, base);
+      for (size_t m = i; m < j; ++m) {
+        const uint32_t k = static_cast<uint32_t>(longer[m]);
+        std::fill_n(cell + (keys[k] & 0xff), uint32_t{1} << (32 - lens[k]), values[k]);
+      }
+      d.words[slash24] = add_split(d, cell);
+    }
+    i = j;
+  }
+  return d;
+}
+
 }  // namespace
 
 TableBlob::TableBlob(size_t size) : size_(size) {
@@ -303,6 +390,24 @@ Result<TableBlob> IocTableBuilder::build() const {
   std::vector<uint32_t> name_offs(gd.size());
   for (size_t i = 0; i < gd.size(); ++i) name_offs[i] = pool.add(names[gd[i].first]->name);
   h.strings = {place(pool.bytes().size()), pool.bytes().size()};
+
+  // Distinct IPv4 key k becomes record k (records are filled IPv4 first, below).
+  V4DirectIndex direct;
+  if (!g4.empty() && (v4_direct_ == V4Direct::kAlways ||
+                      (v4_direct_ == V4Direct::kAuto && g4.size() >= kV4DirectMinEntries))) {
+    std::vector<uint32_t> keys(g4.size()), values(g4.size());
+    std::vector<uint8_t> lens(g4.size());
+    for (size_t k = 0; k < g4.size(); ++k) {
+      const AddrEntry& e = v4[g4[k].first];
+      keys[k] = static_cast<uint32_t>(e.lo);
+      lens[k] = e.len;
+      values[k] = pack_value(g4[k].action, static_cast<uint32_t>(k));
+    }
+    direct = build_v4_direct(keys, lens, values);
+    h.v4_direct = {place(direct.words.size() * 4), direct.words.size() * 4};
+    h.v4_runs = {place(direct.runs.size() * sizeof(V4Runs)), direct.runs.size() * sizeof(V4Runs)};
+    h.v4_blocks = {place(direct.blocks.size() * 4), direct.blocks.size() * 4};
+  }
   h.total_size = off;
 
   TableBlob blob(h.total_size);
@@ -387,6 +492,11 @@ Result<TableBlob> IocTableBuilder::build() const {
   if (!feed_records.empty())  // an empty vector's data() may be null, which memcpy forbids
     std::memcpy(at(h.feeds.offset), feed_records.data(), feed_records.size() * sizeof(FeedRecord));
   std::memcpy(at(h.strings.offset), pool.bytes().data(), pool.bytes().size());
+  if (!direct.words.empty()) {
+    std::memcpy(at(h.v4_direct.offset), direct.words.data(), h.v4_direct.size);
+    if (!direct.runs.empty()) std::memcpy(at(h.v4_runs.offset), direct.runs.data(), h.v4_runs.size);
+    if (!direct.blocks.empty()) std::memcpy(at(h.v4_blocks.offset), direct.blocks.data(), h.v4_blocks.size);
+  }
   h.content_checksum = content_checksum(base, h.total_size);
   stamp_identity(h, "", 0);
   std::memcpy(base, &h, sizeof(h));

@@ -53,6 +53,13 @@ class IocTableBuilder {
   // domain that covers it. An error when limits are exceeded.
   Result<TableBlob> build() const;
 
+  // Whether build() adds the IPv4 direct index (ioc_table_format.h kV4DirectWords): by
+  // default from kV4DirectMinEntries distinct IPv4 keys, where the per-length probes stop
+  // fitting in cache; below that its fixed 64 MiB would dwarf the table and every push.
+  enum class V4Direct { kAuto, kAlways, kNever };
+  static constexpr uint64_t kV4DirectMinEntries = 1u << 16;
+  void set_v4_direct(V4Direct mode) { v4_direct_ = mode; }
+
  private:
   struct AddrEntry {
     uint64_t hi, lo;  // IPv4: lo holds the address; IPv6: both halves, host order
@@ -67,6 +74,7 @@ class IocTableBuilder {
   std::vector<uint64_t> feed_counts_;
   std::vector<AddrEntry> v4_, v6_;
   std::vector<NameEntry> names_;
+  V4Direct v4_direct_ = V4Direct::kAuto;
 };
 
 }  // namespace iocgate::table

@@ -15,7 +15,7 @@
 namespace iocgate::table {
 
 inline constexpr uint64_t kMagic = 0x3142415443'4f49ULL;  // "IOCTAB1" little-endian
-inline constexpr uint32_t kLayoutVersion = 2;
+inline constexpr uint32_t kLayoutVersion = 3;
 inline constexpr uint32_t kBlobAlign = 64;
 
 // Actions, ordered by strength: when several entries apply, the largest value wins, so an
@@ -130,6 +130,29 @@ static_assert(sizeof(FeedRecord) == 24);
 
 inline constexpr uint32_t kV4FilterBits = 1u << 24;  // one bit per IPv4 /24
 
+// The IPv4 direct index, built for large IPv4 sets: the longest-prefix answer in at most two
+// dependent loads, whatever the prefix lengths (the per-length hashes cost one probe per
+// length present). One word per /24 (kV4DirectWords of them) holds either the answer for the
+// whole /24 (a slot value, or kNoMatch) or, for a /24 that entries longer than /24 split,
+// a reference tagged in the top 3 bits, which no action uses (kAllow is 5):
+//   kV4DirectRuns  | i  — V4Runs group i: at most kV4RunsMax runs of equal answers, 32 bytes,
+//                         so a /24 with one scattered host costs 32 B, not rte_fib's 1 KiB;
+//   kV4DirectBlock | i  — 256 words, one per address, for /24s split into more runs.
+inline constexpr uint32_t kV4DirectWords = 1u << 24;
+inline constexpr uint32_t kV4DirectTagMask = 7u << kActionShift;
+inline constexpr uint32_t kV4DirectRuns = 6u << kActionShift;
+inline constexpr uint32_t kV4DirectBlock = 7u << kActionShift;  // never kNoMatch: i < kRecordMask
+inline constexpr uint32_t kV4RunsMax = 6;
+
+// Runs of one /24: run k covers last octets [start[k], start[k+1]) and answers value[k].
+// start[0] is 0; unused runs have start 0xff and repeat the last run's value, so counting
+// the starts <= the octet always lands on the right value.
+struct V4Runs {
+  uint8_t start[8];   // [kV4RunsMax..7] unused padding (0xff)
+  uint32_t value[kV4RunsMax];
+};
+static_assert(sizeof(V4Runs) == 32);
+
 inline constexpr size_t kInstanceNameBytes = 40;  // NUL-padded; instance names are <= 32 bytes
 
 struct Header {
@@ -180,6 +203,13 @@ struct Header {
   Section feeds;               // FeedRecord[]
   uint64_t feed_count;
   Section strings;             // NUL-terminated strings
+
+  // The IPv4 direct index (see kV4DirectWords): sizes 0 when the builder left it out (small
+  // sets, where the filters and per-length hashes above stay in cache); the per-length
+  // hashes are always present, for exact probes, explain and the XDP program.
+  Section v4_direct;           // uint32_t[kV4DirectWords]
+  Section v4_runs;             // V4Runs[]
+  Section v4_blocks;           // uint32_t[256][]
 };
 static_assert(std::is_trivially_copyable_v<Header>);
 static_assert(std::is_standard_layout_v<Header>);

@@ -27,6 +27,9 @@ bool hash_ok(const HashDesc& d, size_t slot_size, uint64_t total, uint64_t heade
 bool IocTableView::attach(const void* blob, size_t size, std::string* error, bool verify_checksum) {
   base_ = nullptr;
   v4_touched_ = v4_prefixed_ = v6_filter_ = domain_filter_ = nullptr;
+  v4_direct_ = v4_blocks_ = nullptr;
+  v4_runs_ = nullptr;
+  v4_run_count_ = v4_block_count_ = 0;
   auto fail = [&](const std::string& why) {
     if (error != nullptr) *error = why;
     return false;
@@ -49,12 +52,18 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
                 "was changed after it was sealed");
   if (std::memchr(h.instance, '\0', sizeof(h.instance)) == nullptr) return fail("table instance name malformed");
   const Section sections[] = {h.v4_touched, h.v4_prefixed, h.v6_filter, h.domain_filter,
-                              h.records, h.listings, h.feeds, h.strings};
+                              h.records, h.listings, h.feeds, h.strings,
+                              h.v4_direct, h.v4_runs, h.v4_blocks};
   for (const Section& s : sections)
     if (!section_ok(s, t, hs) || s.offset % 8 != 0) return fail("table section out of bounds");
   if ((h.v4_entries != 0) != (h.v4_touched.size == kV4FilterBits / 8) ||
       (h.v4_entries != 0) != (h.v4_prefixed.size == kV4FilterBits / 8))
     return fail("table IPv4 filter malformed");
+  if ((h.v4_direct.size != 0 && (h.v4_entries == 0 || h.v4_direct.size != uint64_t{kV4DirectWords} * 4)) ||
+      h.v4_runs.size % sizeof(V4Runs) != 0 || h.v4_blocks.size % (256 * 4) != 0 ||
+      h.v4_runs.size / sizeof(V4Runs) >= kRecordMask || h.v4_blocks.size / (256 * 4) >= kRecordMask ||
+      (h.v4_direct.size == 0 && (h.v4_runs.size != 0 || h.v4_blocks.size != 0)))
+    return fail("table IPv4 direct index malformed");
   if (h.v6_filter_log2 < 6 || h.v6_filter_log2 > 30 || h.domain_filter_log2 < 6 || h.domain_filter_log2 > 30)
     return fail("table filter size malformed");
   if (h.v6_entries != 0 && h.v6_filter.size != (1ULL << h.v6_filter_log2) / 8)
@@ -87,6 +96,13 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
   if (h.v4_entries != 0) {
     v4_touched_ = reinterpret_cast<const uint64_t*>(p + h.v4_touched.offset);
     v4_prefixed_ = reinterpret_cast<const uint64_t*>(p + h.v4_prefixed.offset);
+  }
+  if (h.v4_direct.size != 0) {
+    v4_direct_ = reinterpret_cast<const uint32_t*>(p + h.v4_direct.offset);
+    v4_runs_ = reinterpret_cast<const V4Runs*>(p + h.v4_runs.offset);
+    v4_blocks_ = reinterpret_cast<const uint32_t*>(p + h.v4_blocks.offset);
+    v4_run_count_ = static_cast<uint32_t>(h.v4_runs.size / sizeof(V4Runs));
+    v4_block_count_ = static_cast<uint32_t>(h.v4_blocks.size / (256 * 4));
   }
   if (h.v6_entries != 0) v6_filter_ = reinterpret_cast<const uint64_t*>(p + h.v6_filter.offset);
   if (h.domain_entries != 0) domain_filter_ = reinterpret_cast<const uint64_t*>(p + h.domain_filter.offset);

@@ -203,6 +203,124 @@ TEST(IocTable, RandomSetsAgreeWithBruteForce) {
   for (uint32_t r = 0; r < t.view.record_count(); r += 7) ASSERT_EQ(t.view.describe(r, index), t.view.describe(r)) << r;
 }
 
+Ioc v4_of(uint32_t a, uint8_t len) {
+  Ioc ioc;
+  ioc.kind = IocKind::kIpv4;
+  ioc.prefix_len = len;
+  if (len < 32) a = len == 0 ? 0 : a & (~0u << (32 - len));
+  ioc.addr = {static_cast<uint8_t>(a >> 24), static_cast<uint8_t>(a >> 16), static_cast<uint8_t>(a >> 8),
+              static_cast<uint8_t>(a)};
+  return ioc;
+}
+
+// The same IoCs compiled twice, with and without the IPv4 direct index: every lookup must
+// return the same value (action and record), the per-length hashes being the reference
+// RandomSetsAgreeWithBruteForce checks.
+struct TwoWays {
+  Built hashed, direct;
+};
+TwoWays build_both(const std::vector<std::pair<uint32_t, Ioc>>& iocs, uint32_t feeds) {
+  auto one = [&](IocTableBuilder::V4Direct mode) {
+    IocTableBuilder b;
+    const Action actions[] = {Action::kDrop, Action::kAlert, Action::kMirror, Action::kReject, Action::kAllow};
+    for (uint32_t f = 0; f < feeds; ++f) b.add_feed({"f" + std::to_string(f), actions[f % 5]});
+    for (const auto& [feed, ioc] : iocs) b.add(feed, ioc);
+    b.set_v4_direct(mode);
+    return build(b);
+  };
+  return {one(IocTableBuilder::V4Direct::kNever), one(IocTableBuilder::V4Direct::kAlways)};
+}
+
+TEST(IocTable, DirectIndexAgreesWithPerLengthHashes) {
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<uint32_t, Ioc>> iocs;
+  std::vector<uint32_t> probes;
+  // Scattered hosts, prefixes of every length (nested ones among them), /24s split by many
+  // hosts (blocks) or a few (runs), hosts on a /24's first and last address.
+  for (int i = 0; i < 30000; ++i) {
+    const uint32_t a = static_cast<uint32_t>(rng());
+    const uint8_t len = i % 4 == 0 ? static_cast<uint8_t>(1 + rng() % 32) : 32;
+    iocs.emplace_back(static_cast<uint32_t>(rng() % 5), v4_of(a, len));
+    probes.push_back(a);
+  }
+  for (int c = 0; c < 200; ++c) {
+    const uint32_t net = static_cast<uint32_t>(rng()) & ~0xffu;
+    const int hosts = c % 2 ? 2 : 40;
+    for (int k = 0; k < hosts; ++k) iocs.emplace_back(static_cast<uint32_t>(rng() % 5), v4_of(net | (rng() & 0xff), 32));
+    iocs.emplace_back(static_cast<uint32_t>(rng() % 5), v4_of(net | 0x80, 25 + c % 7));
+    iocs.emplace_back(0, v4_of(net, 32));
+    iocs.emplace_back(1, v4_of(net | 0xff, 32));
+    for (uint32_t o = 0; o < 256; ++o) probes.push_back(net | o);
+  }
+  iocs.emplace_back(2, v4_of(0, 0));  // a /0 under everything: no address misses
+  TwoWays t = build_both(iocs, 5);
+  ASSERT_NE(t.direct.view.header().v4_direct.size, 0u);
+  ASSERT_EQ(t.hashed.view.header().v4_direct.size, 0u);
+  EXPECT_GT(t.direct.view.header().v4_runs.size, 0u);
+  EXPECT_GT(t.direct.view.header().v4_blocks.size, 0u);
+  for (int i = 0; i < 200000; ++i) probes.push_back(static_cast<uint32_t>(rng()));
+  for (uint32_t a : probes) {
+    const Match h = t.hashed.view.lookup_v4(a);
+    ASSERT_TRUE(h.hit()) << a;
+    ASSERT_EQ(t.direct.view.lookup_v4(a).value, h.value) << a;
+  }
+}
+
+TEST(IocTable, DirectIndexRunsAndBlocksAtTheirLimits) {
+  // A /24 split into exactly kV4RunsMax runs stays a runs group; one more run makes a block.
+  std::vector<std::pair<uint32_t, Ioc>> iocs;
+  const uint32_t six = ip("198.51.100.0"), seven = ip("203.0.113.0");
+  for (uint32_t host : {10u, 20u}) iocs.emplace_back(0, v4_of(six | host, 32));  // runs: 0,10,11,20,21
+  iocs.emplace_back(0, v4_of(six | 255, 32));                                     // + 255: six runs
+  for (uint32_t host : {0u, 10u, 20u, 30u}) iocs.emplace_back(0, v4_of(seven | host, 32));  // 7 runs
+  TwoWays t = build_both(iocs, 1);
+  EXPECT_EQ(t.direct.view.header().v4_runs.size, sizeof(V4Runs));
+  EXPECT_EQ(t.direct.view.header().v4_blocks.size, 256u * 4);
+  for (uint32_t net : {six, seven})
+    for (uint32_t o = 0; o < 256; ++o)
+      ASSERT_EQ(t.direct.view.lookup_v4(net | o).value, t.hashed.view.lookup_v4(net | o).value) << o;
+  EXPECT_TRUE(t.direct.view.lookup_v4(six | 255).hit());
+  EXPECT_FALSE(t.direct.view.lookup_v4(six | 254).hit());
+  EXPECT_FALSE(t.direct.view.lookup_v4(ip("192.0.2.1")).hit());
+}
+
+TEST(IocTable, DirectIndexOnlyForLargeSetsByDefault) {
+  IocTableBuilder small;
+  small.add(small.add_feed({"f"}), v4("1.2.3.4"));
+  EXPECT_EQ(build(small).view.header().v4_direct.size, 0u);
+  IocTableBuilder large;
+  const uint32_t f = large.add_feed({"f"});
+  for (uint32_t i = 0; i < IocTableBuilder::kV4DirectMinEntries; ++i) large.add(f, v4_of(0x0a000000u + i * 3, 32));
+  EXPECT_EQ(build(large).view.header().v4_direct.size, uint64_t{kV4DirectWords} * 4);
+}
+
+TEST(IocTable, DamagedDirectIndexIsRefusedOrMisses) {
+  std::vector<std::pair<uint32_t, Ioc>> iocs;
+  for (uint32_t host : {1u, 9u}) iocs.emplace_back(0, v4_of(ip("198.51.100.0") | host, 32));
+  TwoWays t = build_both(iocs, 1);
+  std::vector<uint8_t> copy(t.direct.blob.data(), t.direct.blob.data() + t.direct.blob.size());
+  auto* h = reinterpret_cast<Header*>(copy.data());
+  IocTableView v;
+  std::string err;
+  // A direct index of the wrong size is refused even with a freshly sealed header.
+  h->v4_direct.size -= 4;
+  stamp_identity(*h, "", 0);
+  EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
+  EXPECT_NE(err.find("direct index"), std::string::npos) << err;
+  h->v4_direct.size += 4;
+  stamp_identity(*h, "", 0);
+  ASSERT_TRUE(v.attach(copy.data(), copy.size(), &err)) << err;
+  // A word naming a runs group past the end (a compiler bug the checksum would seal) misses
+  // instead of reading outside the blob.
+  auto* words = reinterpret_cast<uint32_t*>(copy.data() + h->v4_direct.offset);
+  words[ip("198.51.100.0") >> 8] = kV4DirectRuns | 12345;
+  words[ip("198.51.101.0") >> 8] = kV4DirectBlock | 12345;
+  ASSERT_TRUE(v.attach(copy.data(), copy.size(), &err, /*verify_checksum=*/false)) << err;
+  EXPECT_FALSE(v.lookup_v4(ip("198.51.100.1")).hit());
+  EXPECT_FALSE(v.lookup_v4(ip("198.51.101.1")).hit());
+  EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
+}
+
 TEST(IocTable, BlobWorksAtAnotherAddress) {
   IocTableBuilder b;
   b.add(b.add_feed({"f"}), dom("evil.com"));
