@@ -43,6 +43,7 @@ struct Options {
   uint32_t mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
   bool swap = false;
   bool records = false;       // flow records on (history): the main lcore drains the ring
+  bool no_v4_direct = false;  // the per-length hashes only, to measure the direct index
   double swap_period = 1.0;   // seconds between table swaps
   double window_ms = 100;     // "swap window": this long after each switch
 };
@@ -54,13 +55,14 @@ struct Published {
   double build_seconds = 0;
 };
 
-std::unique_ptr<Published> compile(const bench::IocSet& set, const bench::IocSet& hits) {
+std::unique_ptr<Published> compile(const bench::IocSet& set, const bench::IocSet& hits, bool v4_direct) {
   auto p = std::make_unique<Published>();
   if (set.size() == 0) return p;  // empty table: view stays empty, every lookup misses
   const auto t0 = std::chrono::steady_clock::now();
   table::IocTableBuilder b;
   bench::add_set(b, set, "bench-set");
   bench::add_set(b, hits, "bench-hits");
+  if (!v4_direct) b.set_v4_direct(table::IocTableBuilder::V4Direct::kNever);
   std::string error;
   auto blob = b.build();
   if (!blob) {
@@ -188,6 +190,7 @@ int main(int argc, char** argv) {
   app.add_option("--mbufs", opt.mbufs, "mbuf pool size (default: capture packets + 32768)");
   app.add_option("--mbuf-size", opt.mbuf_size, "mbuf data room, as testpmd --mbuf-size");
   app.add_flag("--swap", opt.swap, "replace the table every --swap-period seconds");
+  app.add_flag("--no-v4-direct", opt.no_v4_direct, "compile without the IPv4 direct index (the per-length hashes only)");
   app.add_flag("--records", opt.records, "make flow records (the history's input); the main lcore drains them");
   app.add_option("--swap-period", opt.swap_period, "seconds between swaps");
   app.add_option("--window-ms", opt.window_ms, "swap window length for its throughput");
@@ -211,7 +214,7 @@ int main(int argc, char** argv) {
 
   // --- the table, before EAL: compile time is not part of the forwarding figure ---
   const bench::IocSet set = bench::make_set(*spec);
-  std::unique_ptr<Published> current = compile(set, hits);
+  std::unique_ptr<Published> current = compile(set, hits, !opt.no_v4_direct);
 
   // --- EAL, pool, ports: the same vdevs and pool geometry testpmd gets in run.sh ---
   std::vector<std::string> args = {argv[0]};
@@ -298,7 +301,7 @@ int main(int argc, char** argv) {
       continue;
     }
     // Build the next generation aside (a different set of the same size each time).
-    std::unique_ptr<Published> next = compile(bench::make_set(swap_spec, gen), hits);
+    std::unique_ptr<Published> next = compile(bench::make_set(swap_spec, gen), hits, !opt.no_v4_direct);
     swap_build_s.push_back(next->build_seconds);
     while (rte_rdtsc() < next_swap && !s.done.load()) {
       drain();

@@ -96,6 +96,9 @@ forward fwd_1m --set 1m
 [ $QUICK = 1 ] || forward fwd_5m --set 5m
 # every packet a new flow: the capture's flows cycle through a flow table far smaller than them
 forward fwd_1m_newflow --set 1m --flows 4096
+# the same two 1M cases without the IPv4 direct index: what it buys per packet
+forward fwd_1m_hashed --set 1m --no-v4-direct
+forward fwd_1m_newflow_hashed --set 1m --flows 4096 --no-v4-direct
 forward fwd_empty_newflow --set empty --flows 4096
 testpmd testpmd_5tswap_end 5tswap   # drift check: the same baseline again at the end
 

@@ -40,19 +40,17 @@ class IocTableView {
 
   // Touches the cache lines the v4 lookup will read first; call a few packets ahead.
   void prefetch_v4(uint32_t addr) const {
-    if (v4_direct_ != nullptr) {
-      __builtin_prefetch(v4_direct_ + (addr >> 8));
-    } else if (v4_touched_ != nullptr) {
-      __builtin_prefetch(v4_touched_ + (addr >> 8) / 64);
-    }
+    if (v4_touched_ != nullptr) __builtin_prefetch(v4_touched_ + (addr >> 8) / 64);
   }
 
-  // `addr` in host byte order. With the direct index: at most two dependent loads (a bitmap
-  // gate in front measured slower at 1M, where prefixes touch most /24s). Without it, the
-  // 2 MiB bitmap of touched /24s turns most addresses away before a hash is read.
+  // `addr` in host byte order. The 2 MiB bitmap of touched /24s stays in cache and turns
+  // away most addresses of real traffic; a touched one costs at most two dependent loads in
+  // the direct index (built for large sets), else one probe per prefix length present.
+  // Without the gate every new flow paid a miss in the 64 MiB index: forwarding with a
+  // new flow per packet fell from 3.7 to 2.7 Mpps (docs/BENCHMARKS.md).
   Match lookup_v4(uint32_t addr) const {
-    if (v4_direct_ != nullptr) return lookup_v4_direct(addr);
     if (v4_touched_ == nullptr || !test_bit(v4_touched_, addr >> 8)) return {};
+    if (v4_direct_ != nullptr) return lookup_v4_direct(addr);
     const Header& h = header();
     if (h.v4_by_len[32].capacity != 0) {
       Match m = probe_v4(h.v4_by_len[32], addr, 32);
@@ -68,14 +66,21 @@ class IocTableView {
     return {};
   }
 
-  // n lookups as a pipeline: every /24 word first, then the runs or blocks they name are
-  // prefetched together, so their misses overlap instead of queueing one per address.
+  // n lookups as a pipeline, so the misses of a burst overlap instead of queueing: the
+  // bitmap for all, then the /24 words of the touched ones, then their runs or blocks.
   void lookup_v4_burst(const uint32_t* addrs, uint32_t n, Match* out) const {
     if (v4_direct_ == nullptr) {
       for (uint32_t k = 0; k < n; ++k) out[k] = lookup_v4(addrs[k]);
       return;
     }
+    constexpr uint32_t kTouched = kV4DirectBlock;  // a placeholder no word holds past stage 2
     for (uint32_t k = 0; k < n; ++k) {
+      const bool touched = test_bit(v4_touched_, addrs[k] >> 8);
+      out[k].value = touched ? kTouched : kNoMatch;
+      if (touched) __builtin_prefetch(v4_direct_ + (addrs[k] >> 8));
+    }
+    for (uint32_t k = 0; k < n; ++k) {
+      if (out[k].value == kNoMatch) continue;
       const uint32_t w = v4_direct_[addrs[k] >> 8];
       out[k].value = w;
       if (w < kV4DirectRuns || w == kNoMatch) continue;
