@@ -394,7 +394,8 @@ Result<TableBlob> IocTableBuilder::build() const {
   // Distinct IPv4 key k becomes record k (records are filled IPv4 first, below).
   V4DirectIndex direct;
   if (!g4.empty() && (v4_direct_ == V4Direct::kAlways ||
-                      (v4_direct_ == V4Direct::kAuto && g4.size() >= kV4DirectMinEntries))) {
+                      (v4_direct_ == V4Direct::kAuto && g4.size() >= kV4DirectMinEntries &&
+                       h.v4_prefix_len_count >= kV4DirectMinLengths))) {
     std::vector<uint32_t> keys(g4.size()), values(g4.size());
     std::vector<uint8_t> lens(g4.size());
     for (size_t k = 0; k < g4.size(); ++k) {

@@ -53,11 +53,14 @@ class IocTableBuilder {
   // domain that covers it. An error when limits are exceeded.
   Result<TableBlob> build() const;
 
-  // Whether build() adds the IPv4 direct index (ioc_table_format.h kV4DirectWords): by
-  // default from kV4DirectMinEntries distinct IPv4 keys, where the per-length probes stop
-  // fitting in cache; below that its fixed 64 MiB would dwarf the table and every push.
+  // Whether build() adds the IPv4 direct index (ioc_table_format.h kV4DirectWords). By
+  // default only where the per-length probes cost: from kV4DirectMinEntries distinct IPv4
+  // keys (the hashes no longer fit in cache) with prefixes of kV4DirectMinLengths or more
+  // lengths besides /32 (one probe each). A set of hosts needs one probe anyway, and small
+  // sets would carry its fixed 64 MiB into every push, store and checksum.
   enum class V4Direct { kAuto, kAlways, kNever };
   static constexpr uint64_t kV4DirectMinEntries = 1u << 16;
+  static constexpr uint32_t kV4DirectMinLengths = 4;
   void set_v4_direct(V4Direct mode) { v4_direct_ = mode; }
 
  private:

@@ -284,14 +284,24 @@ TEST(IocTable, DirectIndexRunsAndBlocksAtTheirLimits) {
   EXPECT_FALSE(t.direct.view.lookup_v4(ip("192.0.2.1")).hit());
 }
 
-TEST(IocTable, DirectIndexOnlyForLargeSetsByDefault) {
-  IocTableBuilder small;
-  small.add(small.add_feed({"f"}), v4("1.2.3.4"));
-  EXPECT_EQ(build(small).view.header().v4_direct.size, 0u);
-  IocTableBuilder large;
-  const uint32_t f = large.add_feed({"f"});
-  for (uint32_t i = 0; i < IocTableBuilder::kV4DirectMinEntries; ++i) large.add(f, v4_of(0x0a000000u + i * 3, 32));
-  EXPECT_EQ(build(large).view.header().v4_direct.size, uint64_t{kV4DirectWords} * 4);
+TEST(IocTable, DirectIndexOnlyForLargePrefixSetsByDefault) {
+  // Small sets, and large sets of hosts (one probe each anyway), keep the per-length hashes
+  // alone; a large set with prefixes of several lengths gets the direct index.
+  auto direct_bytes = [](uint32_t keys, uint32_t prefix_lengths) {
+    IocTableBuilder b;
+    const uint32_t f = b.add_feed({"f"});
+    for (uint32_t i = 0; i < keys; ++i) {
+      const uint8_t len = i < prefix_lengths ? static_cast<uint8_t>(20 + i) : 32;
+      b.add(f, v4_of(0x0a000000u + i * 4096, len));
+    }
+    return build(b).view.header().v4_direct.size;
+  };
+  const uint32_t large = static_cast<uint32_t>(IocTableBuilder::kV4DirectMinEntries);
+  const uint32_t lengths = IocTableBuilder::kV4DirectMinLengths;
+  EXPECT_EQ(direct_bytes(100, lengths), 0u);
+  EXPECT_EQ(direct_bytes(large, 0), 0u);
+  EXPECT_EQ(direct_bytes(large, lengths - 1), 0u);
+  EXPECT_EQ(direct_bytes(large, lengths), uint64_t{kV4DirectWords} * 4);
 }
 
 TEST(IocTable, DamagedDirectIndexIsRefusedOrMisses) {
