@@ -216,8 +216,7 @@ int run_xdp(const ApplianceConfig& cfg) {
     return 2;
   }
   ControlBlock* cb = *opened;
-  const uint64_t other = cb->dataplane_pid.load();
-  if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
+  if (const uint64_t other = other_dataplane(*cb); other != 0) {
     log_line("another dataplane (pid " + std::to_string(other) + ") runs instance '" + cfg.instance +
              "': a DPDK dataplane and the XDP path never serve one instance together");
     return 2;
@@ -240,14 +239,7 @@ int run_xdp(const ApplianceConfig& cfg) {
   XdpLoader& loader = **loaded;
 
   WorkerSlot& slot = cb->workers[0];
-  slot.generation.store(0);
-  for (GenerationTally& t : slot.tally) {
-    t.generation.store(0);
-    t.packets.store(0);
-  }
-  slot.switches.store(0);
-  slot.tally_folded.store(0);
-  slot.counters = DataplaneCounters{};
+  reset_worker_slot(slot);
   slot.lcore = 0;
   Tallies tallies(&slot);
 
