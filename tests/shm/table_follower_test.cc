@@ -13,30 +13,15 @@
 
 #include <vector>
 
-#include "control/ioc_table_builder.h"
 #include "shm/control_block.h"
 #include "tests/control/test_dir.h"
+#include "tests/shm/host_table.h"
 
 namespace iocgate {
 namespace {
 
 using testing::TempDir;
-
-table::TableBlob compile(int hosts) {
-  table::IocTableBuilder b;
-  const uint32_t f = b.add_feed({"apt", table::Action::kDrop, "ADV-1", "Group"});
-  for (int i = 0; i < hosts; ++i) {
-    Ioc ioc;
-    ioc.kind = IocKind::kIpv4;
-    ioc.prefix_len = 32;
-    ioc.addr = {198, 51, 100, static_cast<uint8_t>(i + 1)};
-    ioc.line = static_cast<uint32_t>(i + 1);
-    b.add(f, ioc);
-  }
-  auto blob = b.build();
-  EXPECT_TRUE(blob) << blob.message();
-  return std::move(*blob);
-}
+using testing::host_table;
 
 // Overwrites bytes of the table's body: its checksum no longer holds.
 void damage(const std::string& path) {
@@ -85,13 +70,13 @@ class Follow : public ::testing::Test {
                                            [this](const std::string& s) { log_ += s + "\n"; });
   }
   void store(int hosts, uint64_t g) {
-    table::TableBlob b = compile(hosts);
+    table::TableBlob b = host_table(hosts);
     std::string warning;
     Status s = store_->put(b.data(), b.size(), g, &warning);
     ASSERT_TRUE(s.ok()) << s.message();
   }
   void publish(int hosts, uint64_t g) {
-    table::TableBlob b = compile(hosts);
+    table::TableBlob b = host_table(hosts);
     Status s = write_table_object(table_object_path(cfg_, g), b.data(), b.size(), {cfg_.instance, g});
     ASSERT_TRUE(s.ok()) << s.message();
     cb_->published_generation.store(g);
