@@ -144,6 +144,7 @@ class Classifier {
   void release_slot(Flow& f);
   // `with_name`: a name match; the event carries the name the flow saw, if still logged.
   void emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count, bool with_name);
+  // The event carries `name` (a resolved address: the name it was resolved from).
   void emit_named(const Flow& f, EventType type, uint64_t now, uint16_t vlan, uint8_t vlan_count, const char* name,
                   size_t len);
   void remember_name(Flow& f, const char* name, size_t len);

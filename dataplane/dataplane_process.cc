@@ -25,8 +25,9 @@
 #include "dataplane/dpdk_port.h"
 #include "dataplane/worker.h"
 #include "shm/control_block.h"
+#include "shm/final_accounting.h"
 #include "shm/mapped_table.h"
-#include "shm/table_store.h"
+#include "shm/table_follower.h"
 
 namespace iocgate {
 
@@ -61,22 +62,10 @@ void bump(std::atomic<uint64_t>& a, uint64_t n) {
   a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
-// The worker owns its slot: it resets what a previous run left there before it starts.
-void reset_slot(WorkerSlot& slot) {
-  slot.generation.store(0);
-  for (GenerationTally& t : slot.tally) {
-    t.generation.store(0);
-    t.packets.store(0);
-  }
-  slot.switches.store(0);
-  slot.tally_folded.store(0);
-  slot.counters = DataplaneCounters{};
-}
-
 int worker_main(void* arg) {
   auto& ctx = *static_cast<WorkerContext*>(arg);
   WorkerSlot& slot = *ctx.slot;
-  reset_slot(slot);
+  reset_worker_slot(slot);
   slot.lcore = rte_lcore_id();
   ClassifierConfig ccfg;
   ccfg.flow_capacity = ctx.cfg->flow_capacity;
@@ -195,76 +184,26 @@ std::vector<std::string> eal_arguments(const ApplianceConfig& cfg) {
   return a;
 }
 
-// The table generations this process has mapped, newest last.
-class TableFollower {
+// The table generations this process has mapped for its workers, newest last: an old one is
+// unmapped only once every worker has reported that it moved past it.
+class WorkerTables final : public TableEnforcer {
  public:
-  TableFollower(const ApplianceConfig& cfg, ControlBlock* cb, const TrustedOwners& owners)
-      : cfg_(cfg), cb_(cb), owners_(owners), store_(cfg, owners) {}
+  explicit WorkerTables(ControlBlock* cb) : cb_(cb) {}
 
-  // Before EAL: the published generation if the control process has one in shared memory,
-  // else the newest valid table of the store, so forwarding enforces it from the first
-  // packet. With neither, an appliance that enforced before drops everything (fail-closed)
-  // unless on_no_table = "forward"; a fresh one forwards until its first table.
-  void load_initial() {
-    const uint64_t published = cb_->published_generation.load(std::memory_order_acquire);
-    if (published != 0) {
-      auto t = MappedTable::open(table_object_path(cfg_, published), owners_, {cfg_.instance, published});
-      if (t.ok()) {
-        log_line("enforcing published generation " + std::to_string(published) + " (" +
-                 std::to_string((*t)->entries()) + " IoCs, " + (*t)->path() + ")");
-        adopt(std::move(*t), TableSource::kPublished);
-        return;
-      }
-      log_line("published generation " + std::to_string(published) + " unavailable (" + t.message() +
-               "); reading the table store");
-    }
-    Result<TableStore::Found> found = store_.newest_valid();
-    if (found.ok()) {
-      for (const std::string& r : found->refused) log_line("REFUSED " + r);
-      const bool newest = found->newest;
-      const MappedTable& t = *found->table;
-      log_line(std::string(newest ? "enforcing" : "WARNING: enforcing an OLDER") + " table generation " +
-               std::to_string(t.generation()) + " (" + std::to_string(t.entries()) + " IoCs) from " + t.path() +
-               (newest ? "" : ": every newer generation on disk is damaged (see REFUSED above); the control "
-                              "process republishes the current one when it starts"));
-      adopt(std::move(found->table), newest ? TableSource::kStore : TableSource::kOlderStore);
-      return;
-    }
-    if (!store_.has_enforced_before()) {
-      log_line("no table yet (a fresh appliance: " + cfg_.state_dir +
-               " holds none): forwarding everything until the first one is published");
-      return;
-    }
-    if (cfg_.on_no_table == "forward") {
-      log_line("WARNING: " + found.message() + "\nthis appliance enforced a table before, and on_no_table = "
-               "\"forward\" (" + cfg_.path + "): forwarding everything UNFILTERED until a table is published");
-      return;
-    }
-    log_line("FAIL-CLOSED: " + found.message() + "\nthis appliance enforced a table before: dropping every packet "
-             "until the control process publishes a valid table (push a feed, or restart iocgate-control; "
-             "on_no_table = \"forward\" in " + cfg_.path + " forwards instead)");
-    fail_closed_.store(true, std::memory_order_release);
-    cb_->table_source.store(static_cast<uint32_t>(TableSource::kFailClosed), std::memory_order_relaxed);
+  bool adopt(std::unique_ptr<MappedTable> t, TableSource source) override {
+    report_enforced_table(cb_, t->header(), source);
+    current_.store(t.get(), std::memory_order_release);
+    fail_closed_.store(false, std::memory_order_release);
+    cb_->active_generation.store(t->generation(), std::memory_order_release);
+    tables_.push_back(std::move(t));
+    return true;
   }
-
-  // Maps a newer published generation, if any. Runs on the main thread only.
-  void poll() {
-    const uint64_t g = cb_->published_generation.load(std::memory_order_acquire);
-    if (g == 0 || g <= active_generation() || g == cb_->rejected_generation.load(std::memory_order_relaxed)) return;
-    auto t = MappedTable::open(table_object_path(cfg_, g), owners_, {cfg_.instance, g});
-    if (!t.ok()) {
-      // Keep the table in force: a bad snapshot never replaces a good one.
-      log_line("refusing generation " + std::to_string(g) + ": " + t.message());
-      cb_->rejected_generation.store(g, std::memory_order_relaxed);
-      return;
-    }
-    adopt(std::move(*t), TableSource::kPublished);
-  }
+  void drop_everything() override { fail_closed_.store(true, std::memory_order_release); }
 
   // Frees every generation older than the one all running workers report having reached.
   void reclaim(uint32_t workers) {
     if (tables_.size() < 2) return;
-    uint64_t oldest_in_use = active_generation();
+    uint64_t oldest_in_use = tables_.back()->generation();
     for (uint32_t i = 0; i < workers; ++i) {
       const WorkerSlot& w = cb_->workers[i];
       if (w.running.load(std::memory_order_acquire) != 0)
@@ -275,26 +214,9 @@ class TableFollower {
 
   std::atomic<const MappedTable*>* current() { return &current_; }
   const std::atomic<bool>* fail_closed() const { return &fail_closed_; }
-  uint64_t active_generation() const { return tables_.empty() ? 0 : tables_.back()->generation(); }
 
  private:
-  void adopt(std::unique_ptr<MappedTable> t, TableSource source) {
-    const table::Header& h = t->header();
-    cb_->active_checksum.store(h.header_checksum, std::memory_order_relaxed);
-    cb_->active_entries[0].store(h.v4_entries, std::memory_order_relaxed);
-    cb_->active_entries[1].store(h.v6_entries, std::memory_order_relaxed);
-    cb_->active_entries[2].store(h.domain_entries, std::memory_order_relaxed);
-    cb_->table_source.store(static_cast<uint32_t>(source), std::memory_order_relaxed);
-    current_.store(t.get(), std::memory_order_release);
-    fail_closed_.store(false, std::memory_order_release);
-    cb_->active_generation.store(t->generation(), std::memory_order_release);
-    tables_.push_back(std::move(t));
-  }
-
-  const ApplianceConfig& cfg_;
   ControlBlock* cb_;
-  TrustedOwners owners_;
-  TableStore store_;
   std::list<std::unique_ptr<MappedTable>> tables_;
   std::atomic<const MappedTable*> current_{nullptr};
   std::atomic<bool> fail_closed_{false};
@@ -321,48 +243,17 @@ void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports) {
   }
 }
 
-// JSON string content: the port names come from the config and may hold anything.
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
-    else if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else out += static_cast<char>(c);
-  }
-  return out + "\"";
-}
-
 // One JSON line at a clean stop: what every worker and port counted, and how many packets
 // each table generation judged, so an operator (and the tests) can check that nothing was
-// lost: rx = forwarded + dropped, and the per-generation tallies add up to rx. Written by
-// hand: the forwarding process links no JSON library.
+// lost: rx = forwarded + dropped, and the per-generation tallies add up to rx.
 void log_final_accounting(const ControlBlock* cb, uint32_t workers, uint32_t ports) {
   std::string j = "{\"workers\":[";
-  for (uint32_t i = 0; i < workers; ++i) {
-    const WorkerSlot& w = cb->workers[i];
-    uint64_t judged = w.tally_folded.load();
-    const uint64_t switches = w.switches.load();
-    std::string gens;
-    for (uint64_t k = 0; k < kGenerationTally && k <= switches; ++k) {
-      const GenerationTally& t = w.tally[(switches - k) % kGenerationTally];
-      judged += t.packets.load();
-      gens += (gens.empty() ? "\"" : ",\"") + std::to_string(t.generation.load()) + "\":" + std::to_string(t.packets.load());
-    }
-    std::string counters;
-    for (size_t c = 0; c < kDataplaneCounterCount; ++c)
-      counters += std::string(c == 0 ? "\"" : ",\"") + kDataplaneCounterInfo[c].name + "\":" +
-                  std::to_string(counter_array(w.counters)[c]);
-    j += std::string(i == 0 ? "" : ",") + "{\"worker\":" + std::to_string(i) + ",\"counters\":{" + counters +
-         "},\"judged\":" + std::to_string(judged) + ",\"switches\":" + std::to_string(switches) +
-         ",\"recent_generations\":{" + gens + "}}";
-  }
+  for (uint32_t i = 0; i < workers; ++i)
+    j += std::string(i == 0 ? "" : ",") + worker_accounting_json(cb->workers[i], i);
   j += "],\"ports\":[";
   for (uint32_t i = 0; i < ports; ++i) {
     const PortSlot& p = cb->ports[i];
-    j += std::string(i == 0 ? "" : ",") + "{\"name\":" + json_string(std::string(p.name)) +
+    j += std::string(i == 0 ? "" : ",") + "{\"name\":" + json_quoted(std::string(p.name)) +
          ",\"ipackets\":" + std::to_string(p.ipackets.load()) + ",\"opackets\":" + std::to_string(p.opackets.load()) +
          ",\"imissed\":" + std::to_string(p.imissed.load()) + ",\"ierrors\":" + std::to_string(p.ierrors.load()) +
          ",\"oerrors\":" + std::to_string(p.oerrors.load()) + "}";
@@ -403,14 +294,14 @@ int run_dataplane(const ApplianceConfig& cfg) {
     return 2;
   }
   ControlBlock* cb = *opened;
-  const uint64_t other = cb->dataplane_pid.load();
-  if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
+  if (const uint64_t other = other_dataplane(*cb); other != 0) {
     log_line("another dataplane (pid " + std::to_string(other) + ") runs instance '" + cfg.instance + "'");
     return 2;
   }
 
   // The table comes first: enforcement must not wait for the control process.
-  TableFollower follower(cfg, cb, owners);
+  WorkerTables tables(cb);
+  TableFollower follower(cfg, cb, owners, &tables, {"forwarding", "packet", "forwards"}, log_line);
   follower.load_initial();
 
   std::vector<std::string> args = eal_arguments(cfg);
@@ -481,8 +372,8 @@ int run_dataplane(const ApplianceConfig& cfg) {
       c.index = w;
       c.cfg = &cfg;
       c.slot = &cb->workers[w];
-      c.current = follower.current();
-      c.fail_closed = follower.fail_closed();
+      c.current = tables.current();
+      c.fail_closed = tables.fail_closed();
       c.inside = ports[0];
       c.outside = ports[1];
       c.mirror = ports.size() > 2 ? ports[2] : kNoPort;
@@ -498,7 +389,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
     uint64_t last_stats = 0;
     while (!g_stop.load(std::memory_order_relaxed)) {
       follower.poll();
-      follower.reclaim(cfg.workers);
+      tables.reclaim(cfg.workers);
       const uint64_t now = rte_rdtsc();
       cb->dataplane_heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
       if (now - last_stats > hz) {

@@ -48,6 +48,22 @@ bool process_alive(uint64_t pid) {
   return close_paren != nullptr && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
 }
 
+uint64_t other_dataplane(const ControlBlock& cb) {
+  const uint64_t pid = cb.dataplane_pid.load();
+  return pid != static_cast<uint64_t>(getpid()) && process_alive(pid) ? pid : 0;
+}
+
+void reset_worker_slot(WorkerSlot& slot) {
+  slot.generation.store(0);
+  for (GenerationTally& t : slot.tally) {
+    t.generation.store(0);
+    t.packets.store(0);
+  }
+  slot.switches.store(0);
+  slot.tally_folded.store(0);
+  slot.counters = DataplaneCounters{};
+}
+
 namespace {
 
 Result<ControlBlock*> map_block(int fd, const std::string& path) {

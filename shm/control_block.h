@@ -25,6 +25,14 @@ std::string table_object_prefix(const ApplianceConfig& cfg);
 // else made is refused, never adopted. The mapping lives until the process exits.
 Result<ControlBlock*> open_control_block(const ApplianceConfig& cfg, const TrustedOwners& owners);
 
+// The pid of a live dataplane process (DPDK or XDP) other than this one that serves the
+// block's instance, else 0: two never serve one instance together.
+uint64_t other_dataplane(const ControlBlock& cb);
+
+// A worker owns its slot: it clears what a previous run left there (generation, tallies,
+// counters) before it starts.
+void reset_worker_slot(WorkerSlot& slot);
+
 // True when `pid` names a live process: not gone, and not a zombie left by a kill -9
 // whose parent has not reaped it yet.
 bool process_alive(uint64_t pid);

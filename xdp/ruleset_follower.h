@@ -1,9 +1,9 @@
 // xdp/ruleset_follower.h — follows the control process's table generations into the XDP
-// program, with the DPDK dataplane's rules (dataplane/dataplane_process.cc, TableFollower):
-// the published snapshot when it validates, else the newest valid table of the store, else
-// fail-closed per on_no_table; it writes what is enforced to the control block and the XDP
-// path's worker slot, so iocctl status, /metrics and a waiting push see it like a worker.
-// Runs on the main thread of iocgate-xdp, about every millisecond; never per packet.
+// program by the rules both forwarding processes share (shm/table_follower.h): it converts
+// each chosen table into a ruleset image and switches, and writes what is enforced to the
+// control block and the XDP path's worker slot, so iocctl status, /metrics and a waiting push
+// see it like a worker. Runs on the main thread of iocgate-xdp, about every millisecond; never
+// per packet.
 #pragma once
 
 #include <cstdint>
@@ -13,12 +13,12 @@
 #include "config/appliance_config.h"
 #include "shm/mapped_table.h"
 #include "shm/shm_protocol.h"
-#include "shm/table_store.h"
+#include "shm/table_follower.h"
 #include "xdp/xdp_loader.h"
 
 namespace iocgate::xdp {
 
-class RulesetFollower {
+class RulesetFollower final : private TableEnforcer {
  public:
   using LogFn = std::function<void(const std::string&)>;
   RulesetFollower(const ApplianceConfig& cfg, ControlBlock* cb, WorkerSlot* slot, XdpLoader* loader,
@@ -33,7 +33,7 @@ class RulesetFollower {
   // cannot be installed) is refused with rejected_generation; the ruleset in force stays.
   void poll();
 
-  uint64_t active_generation() const { return active_; }
+  uint64_t active_generation() const { return follower_.active_generation(); }
   bool fail_closed() const { return fail_closed_; }
   uint64_t switches() const { return switches_; }
   const Installed& last_install() const { return last_; }
@@ -41,17 +41,16 @@ class RulesetFollower {
   std::function<void(uint64_t)> on_switch;
 
  private:
-  bool adopt(std::unique_ptr<MappedTable> t, TableSource source);
+  bool adopt(std::unique_ptr<MappedTable> t, TableSource source) override;
+  void drop_everything() override { set_fail_closed(true); }
   void set_fail_closed(bool on);
 
   const ApplianceConfig& cfg_;
   ControlBlock* cb_;
   WorkerSlot* slot_;
   XdpLoader* loader_;
-  TrustedOwners owners_;
-  TableStore store_;
   LogFn log_;
-  uint64_t active_ = 0;
+  TableFollower follower_;
   uint64_t switches_ = 0;
   bool fail_closed_ = false;
   Installed last_;

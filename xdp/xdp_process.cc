@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "shm/control_block.h"
+#include "shm/final_accounting.h"
 #include "shm/shm_protocol.h"
 #include "xdp/ruleset_follower.h"
 #include "xdp/xdp_loader.h"
@@ -119,19 +120,6 @@ DataplaneCounters dataplane_view(const iocgate_xdp_counters& c, uint64_t events_
   return d;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\', out += static_cast<char>(ch);
-    else if (ch < 0x20 || ch >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", ch);
-      out += buf;
-    } else out += static_cast<char>(ch);
-  }
-  return out + "\"";
-}
-
 // Packets judged per generation, kept in the slot as a DPDK worker keeps them: the rx count
 // at each switch closes the previous generation's tally.
 class Tallies {
@@ -159,19 +147,6 @@ class Tallies {
 
 std::string final_accounting(const ControlBlock* cb, const iocgate_xdp_counters& xc, const std::vector<Attached>& atts,
                              const std::vector<std::string>& ifs) {
-  const WorkerSlot& w = cb->workers[0];
-  uint64_t judged = w.tally_folded.load();
-  const uint64_t switches = w.switches.load();
-  std::string gens;
-  for (uint64_t k = 0; k < kGenerationTally && k <= switches; ++k) {
-    const GenerationTally& t = w.tally[(switches - k) % kGenerationTally];
-    judged += t.packets.load();
-    gens += (gens.empty() ? "\"" : ",\"") + std::to_string(t.generation.load()) + "\":" + std::to_string(t.packets.load());
-  }
-  std::string counters;
-  for (size_t c = 0; c < kDataplaneCounterCount; ++c)
-    counters += std::string(c == 0 ? "\"" : ",\"") + kDataplaneCounterInfo[c].name + "\":" +
-                std::to_string(counter_array(w.counters)[c]);
   static const char* const kXdpNames[] = {
 #define IOCGATE_X(name, help) #name,
       IOCGATE_XDP_COUNTERS(IOCGATE_X)
@@ -184,16 +159,15 @@ std::string final_accounting(const ControlBlock* cb, const iocgate_xdp_counters&
   std::string ports;
   for (size_t i = 0; i < ifs.size() && i < kMaxPorts; ++i) {
     const PortSlot& p = cb->ports[i];
-    ports += std::string(i == 0 ? "" : ",") + "{\"name\":" + json_string(ifs[i]) + ",\"ipackets\":" +
+    ports += std::string(i == 0 ? "" : ",") + "{\"name\":" + json_quoted(ifs[i]) + ",\"ipackets\":" +
              std::to_string(p.ipackets.load()) + ",\"opackets\":" + std::to_string(p.opackets.load()) +
              ",\"imissed\":" + std::to_string(p.imissed.load()) + "}";
   }
   std::string att;
   for (const Attached& a : atts)
-    att += std::string(att.empty() ? "" : ",") + "{\"name\":" + json_string(a.ifname) + ",\"mode\":\"" +
+    att += std::string(att.empty() ? "" : ",") + "{\"name\":" + json_quoted(a.ifname) + ",\"mode\":\"" +
            (a.native ? "native" : "generic") + "\",\"link\":" + (a.link ? "true" : "false") + "}";
-  return "{\"workers\":[{\"worker\":0,\"counters\":{" + counters + "},\"judged\":" + std::to_string(judged) +
-         ",\"switches\":" + std::to_string(switches) + ",\"recent_generations\":{" + gens + "}}],\"ports\":[" + ports +
+  return "{\"workers\":[" + worker_accounting_json(cb->workers[0], 0) + "],\"ports\":[" + ports +
          "],\"xdp\":{\"counters\":{" + xdp + "},\"interfaces\":[" + att + "]}}";
 }
 
@@ -216,8 +190,7 @@ int run_xdp(const ApplianceConfig& cfg) {
     return 2;
   }
   ControlBlock* cb = *opened;
-  const uint64_t other = cb->dataplane_pid.load();
-  if (other != static_cast<uint64_t>(getpid()) && process_alive(other)) {
+  if (const uint64_t other = other_dataplane(*cb); other != 0) {
     log_line("another dataplane (pid " + std::to_string(other) + ") runs instance '" + cfg.instance +
              "': a DPDK dataplane and the XDP path never serve one instance together");
     return 2;
@@ -240,14 +213,7 @@ int run_xdp(const ApplianceConfig& cfg) {
   XdpLoader& loader = **loaded;
 
   WorkerSlot& slot = cb->workers[0];
-  slot.generation.store(0);
-  for (GenerationTally& t : slot.tally) {
-    t.generation.store(0);
-    t.packets.store(0);
-  }
-  slot.switches.store(0);
-  slot.tally_folded.store(0);
-  slot.counters = DataplaneCounters{};
+  reset_worker_slot(slot);
   slot.lcore = 0;
   Tallies tallies(&slot);
 

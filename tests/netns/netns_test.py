@@ -39,11 +39,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 from iocgate_harness import Appliance, Binaries, Checks, make_work, not_forwarded  # noqa: E402
+from netns_bed import (Loop, address_hosts, curl, dig, mount_bpffs, remove_namespaces, run_bed, s_client, sh,  # noqa: E402
+                       start_servers)
 
 PREFIX = "ign"  # namespaces "ign<pid>-in", veths "ign<pid>i0" (at most 15 characters)
 PID = os.getpid()
@@ -71,14 +72,6 @@ NAMES = ["good.example", "evil.example", "www.evil.example", "notevil.example", 
 check = Checks()
 
 
-def sh(*cmd, ns=None, check_rc=True, timeout=60, **kw):
-    argv = (["ip", "netns", "exec", ns] if ns else []) + [str(c) for c in cmd]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)}: exit {r.returncode}: {r.stdout}{r.stderr}")
-    return r
-
-
 def pid_is_ours(pid):
     """True when `pid` is a running netns_test.py (so its namespaces are not leftovers)."""
     try:
@@ -86,22 +79,6 @@ def pid_is_ours(pid):
             return b"netns_test" in f.read()
     except OSError:
         return False
-
-
-def kill_ns_processes(ns):
-    r = sh("ip", "netns", "pids", ns, check_rc=False)
-    for pid in r.stdout.split():
-        try:
-            os.kill(int(pid), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
-
-
-def remove_namespaces(names):
-    for ns in names:
-        kill_ns_processes(ns)
-        sh("ip", "netns", "del", ns, check_rc=False)
-        shutil.rmtree(f"/etc/netns/{ns}", ignore_errors=True)
 
 
 def clean_leftovers():
@@ -161,68 +138,8 @@ def build_bed(work):
         if side == "m":
             sh("sysctl", "-qw", f"net.ipv6.conf.{peer}.disable_ipv6=1", ns=ns)
         sh("ip", "link", "set", peer, "mtu", "1500", "up", ns=ns)
-    sh("ip", "addr", "add", f"{INSIDE_HOST}/24", "dev", f"{P}i1", ns=NS_IN)
-    sh("ip", "addr", "add", "fd81::2/64", "dev", f"{P}i1", "nodad", ns=NS_IN)
-    sh("ip", "route", "add", "default", "via", GATEWAY, ns=NS_IN)
-    sh("ip", "-6", "route", "add", "2001:db8:81::/64", "via", "fd81::1", ns=NS_IN)
-    sh("ip", "addr", "add", f"{GATEWAY}/24", "dev", f"{P}o1", ns=NS_OUT)
-    sh("ip", "addr", "add", "fd81::1/64", "dev", f"{P}o1", "nodad", ns=NS_OUT)
-    for a in OUT_ADDRS:
-        sh("ip", "addr", "add", f"{a}/32", "dev", "lo", ns=NS_OUT)
-    for a in OUT_ADDRS6:
-        sh("ip", "addr", "add", f"{a}/128", "dev", "lo", "nodad", ns=NS_OUT)
-    # The inside host's system resolver asks the outside DNS server (through the appliance):
-    # `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf.
-    os.makedirs(f"/etc/netns/{NS_IN}", exist_ok=True)
-    with open(f"/etc/netns/{NS_IN}/resolv.conf", "w") as f:
-        f.write(f"nameserver {DNS}\noptions timeout:2 attempts:2\n")
-    with open(f"/etc/netns/{NS_IN}/hosts", "w") as f:
-        f.write("127.0.0.1 localhost\n")
-
-
-def make_certs(work):
-    d = os.path.join(work, "certs")
-    os.makedirs(d)
-    for name in ["default"] + NAMES:
-        sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-           "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
-           "-keyout", f"{d}/{name}.key", "-out", f"{d}/{name}.crt")
-    return d
-
-
-def nginx_conf(work, tag, certs, big):
-    d = os.path.join(work, f"nginx-{tag}")
-    os.makedirs(d)
-    servers = []
-    for name in ["default"] + NAMES:
-        default = " default_server" if name == "default" else ""
-        servers.append(f"""
-  server {{
-    listen 80{default}; listen [::]:80{default};
-    listen 443 ssl{default}; listen [::]:443 ssl{default};
-    server_name {'_' if name == 'default' else name};
-    ssl_certificate {certs}/{name}.crt; ssl_certificate_key {certs}/{name}.key;
-    location = /big {{ alias {big}; }}
-    location / {{ return 200 "{tag} {name} $host\\n"; }}
-  }}""")
-    conf = os.path.join(d, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-daemon off;
-user root;
-events {{ worker_connections 512; }}
-http {{
-  access_log {d}/access.log;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  default_type application/octet-stream;
-  keepalive_timeout 5;
-{''.join(servers)}
-}}
-""")
-    return d, conf
+    address_hosts(NS_IN, f"{P}i1", NS_OUT, f"{P}o1", INSIDE_HOST, GATEWAY, DNS, OUT_ADDRS, OUT_ADDRS6,
+                  "2001:db8:81::/64")
 
 
 class Bed(Appliance):
@@ -235,44 +152,16 @@ class Bed(Appliance):
         self.pmd = None
 
     def start_servers(self):
-        certs = make_certs(self.work)
-        big = os.path.join(self.work, "big.bin")
-        with open(big, "wb") as f:
-            f.write(os.urandom(24 << 20))
-        self.big_sha = hashlib.sha256(open(big, "rb").read()).hexdigest()
-        # Outside: the "internet" DNS server and web server. dnsmasq stays in the foreground
-        # but not in debug mode (--no-daemon): that serves TCP in the main process, and a TCP
-        # query the appliance drops would then stall every later query.
-        out_names = [f"--address=/{n}/{WEB}" for n in NAMES if n not in ("late.example", "mirrored.example")]
-        self.spawn("dnsmasq-out", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                                   "--bind-interfaces", f"--listen-address={DNS}", "--user=root", "--log-queries",
-                                   f"--pid-file={self.work}/dnsmasq-out.pid", *out_names,
-                                   f"--address=/late.example/{LATE_IP}", f"--address=/mirrored.example/{MIRROR_IP}"],
-                   ns=NS_OUT)
-        _, conf = nginx_conf(self.work, "out", certs, big)
-        self.spawn("nginx-out", ["nginx", "-e", "stderr", "-c", conf], ns=NS_OUT)
-        # Inside: an internal server that outside clients reach (the inbound direction).
-        in_names = [f"--address=/{n}/{INSIDE_HOST}" for n in NAMES]
-        self.spawn("dnsmasq-in", ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                                  "--bind-interfaces", f"--listen-address={INSIDE_HOST}", "--user=root",
-                                  "--log-queries", f"--pid-file={self.work}/dnsmasq-in.pid", *in_names], ns=NS_IN)
-        _, conf = nginx_conf(self.work, "in", certs, big)
-        self.spawn("nginx-in", ["nginx", "-e", "stderr", "-c", conf], ns=NS_IN)
-        # The mirror collector.
-        self.spawn("tcpdump", ["tcpdump", "-i", f"{P}m1", "-n", "-U", "-s", "0", "-w", self.mirror_pcap], ns=NS_MIR)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            listening_out = sh("ss", "-Hltnu", ns=NS_OUT).stdout
-            listening_in = sh("ss", "-Hltnu", ns=NS_IN).stdout
-            if ":443" in listening_out and ":53" in listening_out and ":443" in listening_in and \
-                    ":53" in listening_in and os.path.exists(self.mirror_pcap):
-                return
-            for name, p in self.procs:
-                if p.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {p.returncode}: " +
-                                       open(os.path.join(self.work, f"{name}.log")).read()[-1500:])
-            time.sleep(0.1)
-        raise RuntimeError("servers did not come up within 15 s")
+        # late.example and mirrored.example resolve to the addresses their feeds list.
+        out_answers = [f"/{n}/{WEB}" for n in NAMES if n not in ("late.example", "mirrored.example")]
+        out_answers += [f"/late.example/{LATE_IP}", f"/mirrored.example/{MIRROR_IP}"]
+
+        def collector():
+            self.spawn("tcpdump", ["tcpdump", "-i", f"{P}m1", "-n", "-U", "-s", "0", "-w", self.mirror_pcap],
+                       ns=NS_MIR)
+
+        start_servers(self, NS_IN, NS_OUT, INSIDE_HOST, DNS, NAMES, out_answers, dnsmasq_extra=["--log-queries"],
+                      also=collector, ready=lambda: os.path.exists(self.mirror_pcap))
 
     def config(self, pmd):
         spec = {"af_xdp": "net_af_xdp{n},iface={dev}", "af_packet": "net_af_packet{n},iface={dev}"}[pmd]
@@ -303,33 +192,6 @@ class Bed(Appliance):
         remove_namespaces([NS_IN, NS_OUT, NS_MIR])
         for side in "iom":
             sh("ip", "link", "del", f"{P}{side}0", check_rc=False)
-
-
-# ---------------------------------------------------------------------------------- clients
-
-def curl(ns, url, *extra, max_time=3, out="-"):
-    """(success, body): success is an HTTP 200 within max_time seconds."""
-    r = sh("curl", "-sS", "-k", "-o", out, "-w", "\n%{http_code}", "--max-time", max_time, "--connect-timeout",
-           max_time, *extra, url, ns=ns, check_rc=False, timeout=max_time + 10)
-    lines = r.stdout.rsplit("\n", 1)
-    code = lines[-1].strip() if lines else ""
-    return r.returncode == 0 and code == "200", ((lines[0] if len(lines) > 1 else "") + r.stderr).strip()
-
-
-def dig(ns, server, name, *extra):
-    """The A record answered, or None when no answer came within a second."""
-    r = sh("dig", f"@{server}", name, "A", "+short", "+time=1", "+tries=1", "+retry=0", *extra, ns=ns,
-           check_rc=False, timeout=15)
-    answer = r.stdout.strip()
-    return answer if r.returncode == 0 and answer and ";;" not in answer else None
-
-
-def s_client(ns, addr, servername):
-    """The subject CN of the certificate the server sent for `servername`, or None."""
-    r = sh("timeout", "4", "openssl", "s_client", "-connect", f"{addr}:443", "-servername", servername,
-           ns=ns, check_rc=False, timeout=15, input="")
-    m = re.search(r"subject=\s*CN\s*=\s*(\S+)", r.stdout)
-    return m.group(1) if m else None
 
 
 # ---------------------------------------------------------------------------------- checks
@@ -410,26 +272,6 @@ def check_inbound():
     return counts
 
 
-class Loop(threading.Thread):
-    """Requests to a good host, one after another, until stopped: counts failures."""
-
-    def __init__(self, url, *extra):
-        super().__init__(daemon=True)
-        self.url, self.extra, self.stop = url, extra, threading.Event()
-        self.ok = self.failed = 0
-        self.failures = []
-
-    def run(self):
-        while not self.stop.is_set():
-            ok, d = curl(NS_IN, self.url, *self.extra, max_time=5)
-            if ok:
-                self.ok += 1
-            else:
-                self.failed += 1
-                self.failures.append(d[-100:])
-            time.sleep(0.05)
-
-
 def check_live_push(bed, work):
     late_feed = os.path.join(work, "late.txt")
     with open(late_feed, "w") as f:
@@ -442,7 +284,7 @@ def check_live_push(bed, work):
                                  "-o", dl_out, "-w", "%{http_code}", f"http://{WEB}/big"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     bed.procs.append(("download", download))
-    loops = [Loop("http://good.example/"), Loop("https://notevil.example/")]
+    loops = [Loop(NS_IN, "http://good.example/"), Loop(NS_IN, "https://notevil.example/")]
     for l in loops:
         l.start()
     time.sleep(2)
@@ -724,42 +566,14 @@ def main():
     if free_huge < 64:
         setup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "setup-hugepages.sh")
         subprocess.run([setup, "1024"])
-    os.makedirs("/sys/fs/bpf", exist_ok=True)
-    if subprocess.run(["mountpoint", "-q", "/sys/fs/bpf"]).returncode != 0:
-        subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"])
+    mount_bpffs()
     args.iocgate, args.iocctl = os.path.abspath(args.iocgate), os.path.abspath(args.iocctl)
     if args.dataplane:
         args.dataplane = os.path.abspath(args.dataplane)
     clean_leftovers()
     work = make_work(f"iocgate-{P}-")
     bed = Bed(args, work)
-
-    def on_signal(signum, _frame):
-        raise SystemExit(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    error = None
-    try:
-        run(args, bed, work)
-    except (Exception, SystemExit) as e:  # noqa: BLE001 — any error fails the run; cleanup follows
-        error = e
-        check("the test bed ran to the end", False, f"{type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        bed.cleanup()
-        failed = sum(1 for _, ok in check.results if not ok)
-        if failed or error:
-            for log in ("dataplane.log", "control.log"):
-                path = os.path.join(work, log)
-                if os.path.exists(path):
-                    print(f"--- {log} (last lines)\n" + "".join(open(path).readlines()[-15:]), flush=True)
-        if args.keep or failed:
-            print(f"work directory kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return check.finish()
+    return run_bed(check, bed, lambda: run(args, bed, work), ("dataplane.log", "control.log"), args.keep)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
-sys.path.insert(0, os.path.join(HERE, "..", "netns"))
 from iocgate_harness import Appliance, Binaries, Checks, make_work, wait_for  # noqa: E402
-# The DPDK bed's client and server helpers (curl, dig, s_client, certificates, nginx).
-from netns_test import curl, dig, make_certs, nginx_conf, remove_namespaces, s_client, sh  # noqa: E402
+from netns_bed import (Loop, address_hosts, curl, dig, mount_bpffs, remove_namespaces, run_bed, s_client, sh,  # noqa: E402
+                       start_servers)
 
 PREFIX = "ixn"
 PID = os.getpid()
@@ -96,21 +95,7 @@ def build_bed():
         sh("ip", "link", "set", peer, "up", ns=ns)
     sh("sysctl", "-qw", f"net.ipv6.conf.{BR}.disable_ipv6=1", ns=NS_APP)
     sh("ip", "link", "set", BR, "up", ns=NS_APP)
-    sh("ip", "addr", "add", f"{INSIDE_HOST}/24", "dev", I1, ns=NS_IN)
-    sh("ip", "addr", "add", "fd81::2/64", "dev", I1, "nodad", ns=NS_IN)
-    sh("ip", "route", "add", "default", "via", GATEWAY, ns=NS_IN)
-    sh("ip", "-6", "route", "add", "2001:db8::/32", "via", "fd81::1", ns=NS_IN)
-    sh("ip", "addr", "add", f"{GATEWAY}/24", "dev", O1, ns=NS_OUT)
-    sh("ip", "addr", "add", "fd81::1/64", "dev", O1, "nodad", ns=NS_OUT)
-    for a in OUT_ADDRS:
-        sh("ip", "addr", "add", f"{a}/32", "dev", "lo", ns=NS_OUT)
-    for a in OUT_ADDRS6:
-        sh("ip", "addr", "add", f"{a}/128", "dev", "lo", "nodad", ns=NS_OUT)
-    os.makedirs(f"/etc/netns/{NS_IN}", exist_ok=True)
-    with open(f"/etc/netns/{NS_IN}/resolv.conf", "w") as f:
-        f.write(f"nameserver {DNS}\noptions timeout:2 attempts:2\n")
-    with open(f"/etc/netns/{NS_IN}/hosts", "w") as f:
-        f.write("127.0.0.1 localhost\n")
+    address_hosts(NS_IN, I1, NS_OUT, O1, INSIDE_HOST, GATEWAY, DNS, OUT_ADDRS, OUT_ADDRS6, "2001:db8::/32")
 
 
 class XdpBed(Appliance):
@@ -121,26 +106,8 @@ class XdpBed(Appliance):
         self.xdp = None
 
     def start_servers(self):
-        certs = make_certs(self.work)
-        big = os.path.join(self.work, "big.bin")
-        with open(big, "wb") as f:
-            f.write(os.urandom(24 << 20))
-        self.big_sha = hashlib.sha256(open(big, "rb").read()).hexdigest()
-        common = ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--no-resolv",
-                  "--no-hosts", "--bind-interfaces", "--user=root"]
-        out_names = [f"--address=/{n}/{WEB}" for n in NAMES if n != "late.example"] + [f"--address=/late.example/{LATE_IP}"]
-        self.spawn("dnsmasq-out", common + [f"--listen-address={DNS}", f"--pid-file={self.work}/dnsmasq-out.pid",
-                                            *out_names], ns=NS_OUT)
-        _, conf = nginx_conf(self.work, "out", certs, big)
-        self.spawn("nginx-out", ["nginx", "-e", "stderr", "-c", conf], ns=NS_OUT)
-        self.spawn("dnsmasq-in", common + [f"--listen-address={INSIDE_HOST}", f"--pid-file={self.work}/dnsmasq-in.pid",
-                                           *[f"--address=/{n}/{INSIDE_HOST}" for n in NAMES]], ns=NS_IN)
-        _, conf = nginx_conf(self.work, "in", certs, big)
-        self.spawn("nginx-in", ["nginx", "-e", "stderr", "-c", conf], ns=NS_IN)
-        ok = wait_for(lambda: all(":443" in sh("ss", "-Hltnu", ns=ns).stdout and ":53" in sh("ss", "-Hltnu", ns=ns).stdout
-                                  for ns in (NS_IN, NS_OUT)), 15, 0.1)
-        if not ok:
-            raise RuntimeError("servers did not come up within 15 s")
+        out_answers = [f"/{n}/{WEB}" for n in NAMES if n != "late.example"] + [f"/late.example/{LATE_IP}"]
+        start_servers(self, NS_IN, NS_OUT, INSIDE_HOST, DNS, NAMES, out_answers)
 
     def xdp_config(self, name="iocgate.toml", **xdp):
         sections = {"interfaces": [I0, O0], "mode": "native", "on_crash": "detach", "flow_idle_seconds": 3600}
@@ -247,24 +214,6 @@ def check_l7_left_to_dpdk():
           ok and "evil.example" in body, body[-60:])
 
 
-class Loop(threading.Thread):
-    def __init__(self, url, *extra):
-        super().__init__(daemon=True)
-        self.url, self.extra, self.stop = url, extra, threading.Event()
-        self.ok = self.failed = 0
-        self.failures = []
-
-    def run(self):
-        while not self.stop.is_set():
-            ok, d = curl(NS_IN, self.url, *self.extra, max_time=5)
-            if ok:
-                self.ok += 1
-            else:
-                self.failed += 1
-                self.failures.append(d[-80:])
-            time.sleep(0.05)
-
-
 class Prober(threading.Thread):
     """UDP probes to LATE_IP every 20 ms (a listener echoes nothing: we watch the XDP
     counter instead); records when the first one was dropped."""
@@ -294,7 +243,8 @@ def check_live_push(bed, work):
                                  "-o", dl_out, "-w", "%{http_code}", f"http://{WEB}/big"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     bed.procs.append(("download", download))
-    loops = [Loop("http://good.example/"), Loop("https://notevil.example/"), Loop(f"http://[{WEB6}]/")]
+    loops = [Loop(NS_IN, "http://good.example/"), Loop(NS_IN, "https://notevil.example/"),
+             Loop(NS_IN, f"http://[{WEB6}]/")]
     for l in loops:
         l.start()
     time.sleep(2)
@@ -527,41 +477,11 @@ def main():
         print(f"missing tools: {' '.join(missing)} (scripts/ensure-deps.sh installs them)")
         print("0 passed, 1 failed")
         return 1
-    os.makedirs("/sys/fs/bpf", exist_ok=True)
-    if subprocess.run(["mountpoint", "-q", "/sys/fs/bpf"]).returncode != 0:
-        subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"])
+    mount_bpffs()
     clean_leftovers()
     work = make_work(f"iocgate-{P}-")
     bed = XdpBed(args, work)
-
-    def on_signal(signum, _frame):
-        raise SystemExit(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    error = None
-    try:
-        run(args, bed, work)
-    except (Exception, SystemExit) as e:  # noqa: BLE001
-        import traceback
-        traceback.print_exc()
-        error = e
-        check("the test bed ran to the end", False, f"{type(e).__name__}: {e}")
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        bed.cleanup()
-        failed = sum(1 for _, ok in check.results if not ok)
-        if failed or error:
-            for log in ("xdp.log", "control.log"):
-                path = os.path.join(work, log)
-                if os.path.exists(path):
-                    print(f"--- {log} (last lines)\n" + "".join(open(path).readlines()[-20:]), flush=True)
-        if args.keep or failed:
-            print(f"work directory kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return check.finish()
+    return run_bed(check, bed, lambda: run(args, bed, work), ("xdp.log", "control.log"), args.keep, tail=20)
 
 
 if __name__ == "__main__":

@@ -13,31 +13,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "control/ioc_table_builder.h"
 #include "shm/control_block.h"
 #include "tests/control/test_dir.h"
+#include "tests/shm/host_table.h"
 
 namespace iocgate {
 namespace {
 
 using testing::TempDir;
-
-table::TableBlob compile(int hosts) {
-  table::IocTableBuilder b;
-  const uint32_t f = b.add_feed({"apt", table::Action::kDrop, "ADV-1", "Group"});
-  for (int i = 0; i < hosts; ++i) {
-    Ioc ioc;
-    ioc.kind = IocKind::kIpv4;
-    ioc.prefix_len = 32;
-    ioc.addr = {198, 51, 100, static_cast<uint8_t>(i + 1)};
-    ioc.line = static_cast<uint32_t>(i + 1);
-    b.add(f, ioc);
-  }
-  std::string err;
-  auto blob = b.build();
-  EXPECT_TRUE(blob) << blob.message();
-  return std::move(*blob);
-}
+using testing::host_table;
 
 struct Store {
   TempDir dir;
@@ -53,7 +37,7 @@ struct Store {
     store = std::make_unique<TableStore>(cfg, owners);
   }
   void put(int hosts, uint64_t g) {
-    table::TableBlob b = compile(hosts);
+    table::TableBlob b = host_table(hosts);
     std::string warning;
     Status s = store->put(b.data(), b.size(), g, &warning);
     ASSERT_TRUE(s.ok()) << s.message();
@@ -132,8 +116,8 @@ TEST(TableStore, RefusesAnotherInstanceAndAPatchedGeneration) {
 TEST(TableStore, FindsTheSameContentOnlyWhenItIsTheSame) {
   Store s;
   s.put(3, 1);
-  table::TableBlob same = compile(3);
-  table::TableBlob other = compile(4);
+  table::TableBlob same = host_table(3);
+  table::TableBlob other = host_table(4);
   EXPECT_EQ(s.store->find_same_content(same.data(), same.size()), 1u);
   EXPECT_EQ(s.store->find_same_content(other.data(), other.size()), 0u);
 }
