@@ -264,6 +264,39 @@ TEST(IocTable, DirectIndexAgreesWithPerLengthHashes) {
     ASSERT_TRUE(h.hit()) << a;
     ASSERT_EQ(t.direct.view.lookup_v4(a).value, h.value) << a;
   }
+  // The pipelined burst answers as the single lookups do, on both kinds of table.
+  for (size_t i = 0; i + 32 <= probes.size(); i += 32) {
+    Match burst[32];
+    for (const Built* b : {&t.direct, &t.hashed}) {
+      b->view.lookup_v4_burst(&probes[i], 32, burst);
+      for (uint32_t k = 0; k < 32; ++k) ASSERT_EQ(burst[k].value, b->view.lookup_v4(probes[i + k]).value) << probes[i + k];
+    }
+  }
+}
+
+TEST(IocTable, DirectIndexBurstMissesAsSingleLookups) {
+  std::mt19937_64 rng(11);
+  std::vector<std::pair<uint32_t, Ioc>> iocs;
+  for (int i = 0; i < 5000; ++i) {
+    const uint8_t len = i % 3 == 0 ? static_cast<uint8_t>(12 + rng() % 21) : 32;
+    iocs.emplace_back(static_cast<uint32_t>(rng() % 3), v4_of(static_cast<uint32_t>(rng()), len));
+  }
+  TwoWays t = build_both(iocs, 3);
+  std::vector<uint32_t> probes(1 << 16);
+  for (size_t i = 0; i < probes.size(); ++i)
+    probes[i] = i % 2 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(iocs[rng() % iocs.size()].second.addr[0]) << 24 | (rng() & 0xffffff);
+  int misses = 0;
+  for (size_t i = 0; i + 32 <= probes.size(); i += 32) {
+    Match burst[32];
+    t.direct.view.lookup_v4_burst(&probes[i], 32, burst);
+    for (uint32_t k = 0; k < 32; ++k) {
+      const Match h = t.hashed.view.lookup_v4(probes[i + k]);
+      misses += !h.hit();
+      ASSERT_EQ(burst[k].value, h.value) << probes[i + k];
+    }
+  }
+  EXPECT_GT(misses, 1000);
+  EXPECT_GT(static_cast<int>(probes.size()) - misses, 1000);  // and hits
 }
 
 TEST(IocTable, DirectIndexRunsAndBlocksAtTheirLimits) {
