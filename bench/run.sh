@@ -154,7 +154,7 @@ for s in $CSETS newflow; do
   [ $s = newflow ] && { set_name=1m; flows=4096; }
   tbl=$OUT/traffic_cg/$set_name.tbl
   [ -f "$tbl" ] || "$B/classify_callgrind" --pcap "$OUT/traffic_cg/traffic.pcap" --hits "$OUT/traffic_cg/hits.txt" --set $set_name --table-out "$tbl"
-  run "cg_$s" valgrind --tool=callgrind --toggle-collect=iocgate_bench_measured_pass \
+  run "cg_$s" valgrind --tool=callgrind --toggle-collect=iocgate_bench_measured_burst \
     --callgrind-out-file="$OUT/callgrind.$s.out" "$B/classify_callgrind" \
     --pcap "$OUT/traffic_cg/traffic.pcap" --table-in "$tbl" --set $s --flows $flows
   ir=$(callgrind_annotate "$OUT/callgrind.$s.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
