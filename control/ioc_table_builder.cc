@@ -75,26 +75,42 @@ struct V4DirectIndex {
   std::vector<uint32_t> blocks;
 };
 
-// Appends the runs of one split /24 (cell[256] expanded) as a runs group or a block.
-uint32_t add_split(V4DirectIndex& d, const uint32_t* cell) {
-  V4Runs r;
-  std::memset(r.start, 0xff, sizeof(r.start));
-  uint32_t n = 0;
-  r.start[0] = 0;
-  r.value[0] = cell[0];
-  for (uint32_t o = 1; o < 256; ++o) {
-    if (cell[o] == cell[o - 1]) continue;
-    if (++n == kV4RunsMax) {
-      d.blocks.insert(d.blocks.end(), cell, cell + 256);
-      return kV4DirectBlock | static_cast<uint32_t>(d.blocks.size() / 256 - 1);
-    }
-    r.start[n] = static_cast<uint8_t>(o);
-    r.value[n] = cell[o];
+// Collects the runs of one split /24 in order of their first octet. Unused runs keep start
+// 0xff and repeat the last value, so counting the starts <= an octet lands on its value.
+class RunsBuilder {
+ public:
+  RunsBuilder() { std::memset(r_.start, 0xff, sizeof(r_.start)); }
+  // False when the /24 has more runs than a group holds.
+  bool add(uint32_t start, uint32_t value) {
+    if (n_ == kV4RunsMax) return false;
+    r_.start[n_] = n_ == 0 ? 0 : static_cast<uint8_t>(start);
+    r_.value[n_++] = value;
+    return true;
   }
-  if (n == 0) return cell[0];
-  for (uint32_t k = n + 1; k < kV4RunsMax; ++k) r.value[k] = r.value[n];
-  d.runs.push_back(r);
-  return kV4DirectRuns | static_cast<uint32_t>(d.runs.size() - 1);
+  // The /24's word: its one value, or a reference to the group appended to d.
+  uint32_t finish(V4DirectIndex& d) {
+    if (n_ == 1) return r_.value[0];
+    for (uint32_t k = n_; k < kV4RunsMax; ++k) r_.value[k] = r_.value[n_ - 1];
+    d.runs.push_back(r_);
+    return kV4DirectRuns | static_cast<uint32_t>(d.runs.size() - 1);
+  }
+
+ private:
+  V4Runs r_;
+  uint32_t n_ = 0;
+};
+
+// The word of one split /24 given expanded (cell[256]): a runs group, or a block past
+// kV4RunsMax runs.
+uint32_t add_split(V4DirectIndex& d, const uint32_t* cell) {
+  RunsBuilder runs;
+  runs.add(0, cell[0]);
+  for (uint32_t o = 1; o < 256; ++o) {
+    if (cell[o] == cell[o - 1] || runs.add(o, cell[o])) continue;
+    d.blocks.insert(d.blocks.end(), cell, cell + 256);
+    return kV4DirectBlock | static_cast<uint32_t>(d.blocks.size() / 256 - 1);
+  }
+  return runs.finish(d);
 }
 
 V4DirectIndex build_v4_direct(const std::vector<uint32_t>& keys, const std::vector<uint8_t>& lens,
@@ -126,20 +142,11 @@ V4DirectIndex build_v4_direct(const std::vector<uint32_t>& keys, const std::vect
       // Most split /24s hold one scattered entry: its runs without expanding the /24.
       const uint32_t k = static_cast<uint32_t>(longer[i]);
       const uint32_t lo = keys[k] & 0xff, end = lo + (uint32_t{1} << (32 - lens[k]));
-      V4Runs r;
-      std::memset(r.start, 0xff, sizeof(r.start));
-      uint32_t n = 0;
-      if (lo != 0) r.value[n++] = base;
-      r.start[n] = static_cast<uint8_t>(lo);
-      r.value[n++] = values[k];
-      if (end < 256) {
-        r.start[n] = static_cast<uint8_t>(end);
-        r.value[n++] = base;
-      }
-      r.start[0] = 0;
-      for (uint32_t m = n; m < kV4RunsMax; ++m) r.value[m] = r.value[n - 1];
-      d.words[slash24] = kV4DirectRuns | static_cast<uint32_t>(d.runs.size());
-      d.runs.push_back(r);
+      RunsBuilder runs;
+      if (lo != 0) runs.add(0, base);
+      runs.add(lo, values[k]);
+      if (end < 256) runs.add(end, base);
+      d.words[slash24] = runs.finish(d);
     } else {
       std::fill_n(cell, 256, base);
       for (size_t m = i; m < j; ++m) {
