@@ -64,6 +64,10 @@ bool IocTableView::attach(const void* blob, size_t size, std::string* error, boo
       h.v4_runs.size / sizeof(V4Runs) >= kRecordMask || h.v4_blocks.size / (256 * 4) >= kRecordMask ||
       (h.v4_direct.size == 0 && (h.v4_runs.size != 0 || h.v4_blocks.size != 0)))
     return fail("table IPv4 direct index malformed");
+  // The filters exist only with entries, and the lookups read them whenever a length or
+  // the name table is present: a table with either and no entries is malformed.
+  if ((h.v6_len_count != 0 && h.v6_entries == 0) || (h.domains.capacity != 0 && h.domain_entries == 0))
+    return fail("table filter missing for its entries");
   if (h.v6_filter_log2 < 6 || h.v6_filter_log2 > 30 || h.domain_filter_log2 < 6 || h.domain_filter_log2 > 30)
     return fail("table filter size malformed");
   if (h.v6_entries != 0 && h.v6_filter.size != (1ULL << h.v6_filter_log2) / 8)

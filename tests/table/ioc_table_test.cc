@@ -364,6 +364,26 @@ TEST(IocTable, DamagedDirectIndexIsRefusedOrMisses) {
   EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err));
 }
 
+TEST(IocTable, LengthsOrNamesWithoutEntriesAreRefused) {
+  // Sealed as the compiler would seal it, but claiming no entries while its IPv6 lengths or
+  // name table are present: the lookups would read a filter that is not there.
+  IocTableBuilder b;
+  const uint32_t f = b.add_feed({"f"});
+  b.add(f, v6("2001:db8::1"));
+  b.add(f, dom("evil.com"));
+  Built t = build(b);
+  for (int which = 0; which < 2; ++which) {
+    std::vector<uint8_t> copy(t.blob.data(), t.blob.data() + t.blob.size());
+    auto* h = reinterpret_cast<Header*>(copy.data());
+    (which == 0 ? h->v6_entries : h->domain_entries) = 0;
+    stamp_identity(*h, "", 0);
+    IocTableView v;
+    std::string err;
+    EXPECT_FALSE(v.attach(copy.data(), copy.size(), &err)) << which;
+    EXPECT_NE(err.find("filter missing"), std::string::npos) << err;
+  }
+}
+
 TEST(IocTable, BlobWorksAtAnotherAddress) {
   IocTableBuilder b;
   b.add(b.add_feed({"f"}), dom("evil.com"));
