@@ -115,11 +115,14 @@ Result<ApplianceConfig> load_config(const std::string& path) {
     u32(*t, "keep_tables", c.keep_tables, 2, 64);
   }
   if (const toml::table* t = section("dataplane")) {
-    only(*t, "dataplane", {"lcores", "workers", "hugepages", "memory_mb", "eal_args", "inside", "outside",
+    only(*t, "dataplane", {"lcores", "workers", "distribute", "hugepages", "memory_mb", "eal_args", "inside", "outside",
                            "mirror", "flow_capacity", "reassembly_buffers", "mbufs", "on_no_table",
                            "unreadable"});
     str(*t, "lcores", c.lcores);
     u32(*t, "workers", c.workers, 1, 16);
+    str(*t, "distribute", c.distribute);
+    if (err.empty() && c.distribute != "auto" && c.distribute != "rss" && c.distribute != "ring")
+      err = where(path, *t->get("distribute")) + ": 'distribute' must be \"auto\", \"rss\" or \"ring\"";
     boolean(*t, "hugepages", c.hugepages);
     u32(*t, "memory_mb", c.memory_mb, 64, 1u << 20);
     strings(*t, "eal_args", c.eal_args);

@@ -30,6 +30,10 @@ struct ApplianceConfig {
   // [dataplane]
   std::string lcores = "0-1";                        // EAL -l (or --lcores with @): first = main lcore
   uint32_t workers = 1;                              // worker lcores = RX queues per port
+  // How frames reach the workers: "rss" (a queue per worker on every port, hashed by the
+  // NIC), "ring" (one queue; a distributor lcore hashes them to the workers), or "auto"
+  // (rss where every port has the queues, else ring; one worker needs neither).
+  std::string distribute = "auto";
   bool hugepages = true;                             // false: --no-huge (tests, demos)
   uint32_t memory_mb = 1024;                         // with hugepages = false
   std::vector<std::string> eal_args;                 // extra EAL arguments, verbatim

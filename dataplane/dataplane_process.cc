@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 
 #include "dataplane/classifier.h"
+#include "dataplane/distributor.h"
 #include "dataplane/dpdk_port.h"
 #include "dataplane/worker.h"
 #include "shm/control_block.h"
@@ -50,7 +52,15 @@ struct WorkerContext {
   uint16_t inside = 0, outside = 0;
   int32_t mirror = kNoPort;
   ResolvedTable* resolved = nullptr;  // DNS answers, shared by every worker
+  const Distributor* distributor = nullptr;  // set when the ports have one queue for all
 };
+
+std::atomic<bool> g_distributor_stop{false};  // set once every worker has returned
+
+int distributor_main(void* arg) {
+  static_cast<Distributor*>(arg)->run(g_distributor_stop);
+  return 0;
+}
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "iocgate dataplane: %s\n", s.c_str());
@@ -115,6 +125,15 @@ int worker_main(void* arg) {
   a_to_b.rx_queue = a_to_b.tx_queue = b_to_a.rx_queue = b_to_a.tx_queue = static_cast<uint16_t>(ctx.index);
   a_to_b.mirror_port = b_to_a.mirror_port = ctx.mirror;
   a_to_b.aux_queue = b_to_a.aux_queue = static_cast<uint16_t>(ctx.index);
+  if (const Distributor* d = ctx.distributor) {
+    // Port indexes of the distributor: 0 inside, 1 outside, 2 the mirror port.
+    a_to_b.rx_queue = a_to_b.tx_queue = b_to_a.rx_queue = b_to_a.tx_queue = a_to_b.aux_queue = b_to_a.aux_queue = 0;
+    a_to_b.rx_ring = d->rx_ring(ctx.index, 0);
+    b_to_a.rx_ring = d->rx_ring(ctx.index, 1);
+    a_to_b.tx_ring = b_to_a.back_ring = d->tx_ring(ctx.index, 1);
+    b_to_a.tx_ring = a_to_b.back_ring = d->tx_ring(ctx.index, 0);
+    if (ctx.mirror != kNoPort) a_to_b.mirror_ring = b_to_a.mirror_ring = d->tx_ring(ctx.index, 2);
+  }
 
   const MappedTable* mine = nullptr;
   uint64_t mine_gen = 0;
@@ -222,7 +241,9 @@ class WorkerTables final : public TableEnforcer {
   std::atomic<bool> fail_closed_{false};
 };
 
-void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports) {
+// With a distributor, frames it could not hand to a worker count as the port's imissed and
+// frames it could not send as its oerrors: what a port with a queue per worker counts.
+void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports, const Distributor* d) {
   for (size_t i = 0; i < ports.size() && i < kMaxPorts; ++i) {
     PortSlot& p = cb->ports[i];
     rte_eth_link link;
@@ -236,9 +257,11 @@ void publish_port_stats(ControlBlock* cb, const std::vector<uint16_t>& ports) {
       p.opackets.store(st.opackets, std::memory_order_relaxed);
       p.ibytes.store(st.ibytes, std::memory_order_relaxed);
       p.obytes.store(st.obytes, std::memory_order_relaxed);
-      p.imissed.store(st.imissed, std::memory_order_relaxed);
+      const uint64_t undistributed = d != nullptr && i < Distributor::kMaxRxPorts ? d->undistributed(i) : 0;
+      const uint64_t unsent = d != nullptr && i < Distributor::kMaxTxPorts ? d->tx_failed(i) : 0;
+      p.imissed.store(st.imissed + undistributed, std::memory_order_relaxed);
       p.ierrors.store(st.ierrors, std::memory_order_relaxed);
-      p.oerrors.store(st.oerrors, std::memory_order_relaxed);
+      p.oerrors.store(st.oerrors + unsent, std::memory_order_relaxed);
     }
   }
 }
@@ -318,11 +341,34 @@ int run_dataplane(const ApplianceConfig& cfg) {
   int rc = 0;
   std::string error;
   std::vector<uint16_t> ports;
+  std::unique_ptr<Distributor> distributor;
+  unsigned distributor_lcore = RTE_MAX_LCORE;
+  std::vector<unsigned> worker_lcores;
   do {
+    // Find the ports first: whether they have a queue per worker decides the lcores needed.
+    std::vector<std::string> names;
+    for (const std::string* dev : {&cfg.inside, &cfg.outside, &cfg.mirror}) {
+      if (dev->empty()) continue;
+      uint16_t id;
+      if (!find_port(device_port_name(*dev), &id)) {
+        log_line("port '" + *dev + "' was not found by DPDK (bound to a DPDK driver? see dpdk-devbind.py --status)");
+        rc = 2;
+        break;
+      }
+      ports.push_back(id);
+      names.push_back(device_port_name(*dev));
+    }
+    if (rc != 0) break;
+    uint16_t fewest = UINT16_MAX;
+    for (uint16_t id : ports) fewest = std::min(fewest, port_queue_limit(id));
+    const bool ring = cfg.distribute == "ring" || (cfg.distribute == "auto" && cfg.workers > 1 && fewest < cfg.workers);
+    const uint32_t needed = cfg.workers + (ring ? 1 : 0);
     const uint32_t available = rte_lcore_count() - 1;
-    if (cfg.workers > available) {
-      log_line(cfg.path + ": workers = " + std::to_string(cfg.workers) + " but lcores '" + cfg.lcores + "' leave " +
-               std::to_string(available) + " besides the main lcore");
+    if (needed > available) {
+      log_line(cfg.path + ": workers = " + std::to_string(cfg.workers) +
+               (ring ? " and the distributor (the ports have " + std::to_string(fewest) + " queue(s))" : "") +
+               " need " + std::to_string(needed) + " lcores besides the main one, but lcores '" + cfg.lcores +
+               "' leave " + std::to_string(available));
       rc = 2;
       break;
     }
@@ -332,27 +378,33 @@ int run_dataplane(const ApplianceConfig& cfg) {
       rc = 3;
       break;
     }
-    for (const std::string* dev : {&cfg.inside, &cfg.outside, &cfg.mirror}) {
-      if (dev->empty()) continue;
-      uint16_t id;
-      if (!find_port(device_port_name(*dev), &id)) {
-        log_line("port '" + *dev + "' was not found by DPDK (bound to a DPDK driver? see dpdk-devbind.py --status)");
-        rc = 2;
+    for (size_t i = 0; i < ports.size(); ++i) {
+      PortSetup setup;
+      setup.port_id = ports[i];
+      setup.queues = ring ? 1 : static_cast<uint16_t>(cfg.workers);
+      if (!setup_port(setup, pool, &error)) {
+        log_line(error + (ring || cfg.distribute == "rss" ? "" : "; distribute = \"ring\" spreads one queue over the workers"));
+        rc = 3;
         break;
       }
-      PortSetup setup;
-      setup.port_id = id;
-      setup.queues = static_cast<uint16_t>(cfg.workers);
-      if (!setup_port(setup, pool, &error)) {
+      PortSlot& slot = cb->ports[i];
+      std::snprintf(slot.name, sizeof(slot.name), "%s", names[i].c_str());
+    }
+    if (rc != 0) break;
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (worker_lcores.size() < cfg.workers) worker_lcores.push_back(lcore);
+      else if (ring && distributor_lcore == RTE_MAX_LCORE) distributor_lcore = lcore;
+    }
+    if (ring) {
+      distributor = std::make_unique<Distributor>();
+      const std::vector<uint16_t> rx(ports.begin(), ports.begin() + 2);
+      if (!distributor->init(cfg.workers, rx, ports, static_cast<int>(rte_socket_id()), &error)) {
         log_line(error);
         rc = 3;
         break;
       }
-      ports.push_back(id);
-      PortSlot& slot = cb->ports[ports.size() - 1];
-      std::snprintf(slot.name, sizeof(slot.name), "%s", device_port_name(*dev).c_str());
     }
-    if (rc != 0) break;
 
     cb->tsc_hz.store(rte_get_tsc_hz());
     cb->worker_count.store(cfg.workers);
@@ -364,10 +416,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
     // One table of DNS answers for every worker: symmetric RSS puts a DNS exchange and the
     // connection to its answer on different workers (262144 addresses, 32 MiB).
     ResolvedTable resolved(1u << 18);
-    uint32_t w = 0;
-    unsigned lcore;
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-      if (w == cfg.workers) break;
+    for (uint32_t w = 0; w < cfg.workers; ++w) {
       WorkerContext& c = ctx[w];
       c.index = w;
       c.cfg = &cfg;
@@ -378,11 +427,15 @@ int run_dataplane(const ApplianceConfig& cfg) {
       c.outside = ports[1];
       c.mirror = ports.size() > 2 ? ports[2] : kNoPort;
       c.resolved = &resolved;
-      rte_eal_remote_launch(worker_main, &c, lcore);
-      ++w;
+      c.distributor = distributor.get();
+      rte_eal_remote_launch(worker_main, &c, worker_lcores[w]);
     }
+    if (distributor) rte_eal_remote_launch(distributor_main, distributor.get(), distributor_lcore);
     log_line("forwarding " + cfg.inside + " <-> " + cfg.outside + " with " + std::to_string(cfg.workers) +
-             " worker(s)" + (cfg.mirror.empty() ? "" : ", mirror to " + cfg.mirror));
+             " worker(s)" + (cfg.mirror.empty() ? "" : ", mirror to " + cfg.mirror) +
+             (ring ? ", spread by a distributor on lcore " + std::to_string(distributor_lcore) + " (" +
+                         std::to_string(fewest) + " queue(s) per port)"
+                   : cfg.workers > 1 ? ", one RSS queue each" : ""));
 
     // Main thread: follow generations every millisecond, port stats every second.
     const uint64_t hz = rte_get_tsc_hz();
@@ -393,18 +446,22 @@ int run_dataplane(const ApplianceConfig& cfg) {
       const uint64_t now = rte_rdtsc();
       cb->dataplane_heartbeat_ns.store(monotonic_ns(), std::memory_order_relaxed);
       if (now - last_stats > hz) {
-        publish_port_stats(cb, ports);
+        publish_port_stats(cb, ports, distributor.get());
         last_stats = now;
       }
       rte_delay_us_sleep(1000);
     }
     log_line("stopping");
+    // Workers first: the distributor then sends what they forwarded and counts the rest.
+    for (unsigned l : worker_lcores) rte_eal_wait_lcore(l);
+    g_distributor_stop.store(true);
     rte_eal_mp_wait_lcore();
     if (g_worker_failed.load()) rc = 2;
-    publish_port_stats(cb, ports);
+    publish_port_stats(cb, ports, distributor.get());
     log_final_accounting(cb, cfg.workers, static_cast<uint32_t>(ports.size()));
   } while (false);
 
+  distributor.reset();  // its rings and any frame left in them go before the ports and EAL
   for (uint16_t p : ports) {
     rte_eth_dev_stop(p);
     rte_eth_dev_close(p);

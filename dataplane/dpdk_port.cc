@@ -25,6 +25,12 @@ rte_mempool* create_mbuf_pool(const char* name, uint32_t mbufs, int socket, std:
   return mp;
 }
 
+uint16_t port_queue_limit(uint16_t port_id) {
+  rte_eth_dev_info info;
+  if (rte_eth_dev_info_get(port_id, &info) != 0) return 0;
+  return std::min(info.max_rx_queues, info.max_tx_queues);
+}
+
 bool find_port(const std::string& name, uint16_t* port_id) {
   return rte_eth_dev_get_port_by_name(name.c_str(), port_id) == 0;
 }

@@ -25,6 +25,10 @@ rte_mempool* create_mbuf_pool(const char* name, uint32_t mbufs, int socket, std:
 // Configures and starts the port. Returns false with *error set.
 bool setup_port(const PortSetup& p, rte_mempool* pool, std::string* error);
 
+// The RX/TX queue pairs the port's driver offers (0 when its info cannot be read): fewer
+// than the workers means a distributor lcore must spread its frames.
+uint16_t port_queue_limit(uint16_t port_id);
+
 // Finds a port by its device name ("net_pcap0", "0000:03:00.0"); false when absent.
 bool find_port(const std::string& name, uint16_t* port_id);
 

@@ -6,6 +6,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "dataplane/reject_reply.h"
 
@@ -14,16 +15,23 @@ namespace iocgate {
 Worker::Worker(Classifier& classifier)
     : classifier_(classifier), linear_(new uint8_t[size_t{kBurstSize} * kLinearMax]) {}
 
-void Worker::send(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+void Worker::send(uint16_t port, uint16_t queue, rte_ring* ring, rte_mbuf** pkts, uint16_t n) {
   uint16_t sent = 0;
   // A few retries ride out a momentarily full TX ring; past them the packets are counted
   // and freed rather than stalling reception.
   for (int tries = 0; sent < n && tries < 8; ++tries)
-    sent += rte_eth_tx_burst(port, queue, pkts + sent, n - sent);
+    sent += ring != nullptr ? static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
+                                  ring, reinterpret_cast<void* const*>(pkts + sent), n - sent, nullptr))
+                            : rte_eth_tx_burst(port, queue, pkts + sent, n - sent);
   if (sent < n) {
     classifier_.counters().tx_failed += n - sent;
     rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   }
+}
+
+bool Worker::send_one(uint16_t port, uint16_t queue, rte_ring* ring, rte_mbuf* m) {
+  if (ring != nullptr) return rte_ring_sp_enqueue(ring, m) == 0;
+  return rte_eth_tx_burst(port, queue, &m, 1) == 1;
 }
 
 void Worker::answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_t* frame, uint32_t len) {
@@ -41,6 +49,7 @@ void Worker::answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_
   // on the way the frame was going.
   const uint16_t port[2] = {ports.rx_port, ports.tx_port};
   const uint16_t queue[2] = {ports.rx_queue, ports.tx_queue};
+  rte_ring* const ring[2] = {ports.back_ring, ports.tx_ring};
   DataplaneCounters& c = classifier_.counters();
   for (int k = 0; k < 2; ++k) {
     if (n[k] == 0) continue;
@@ -52,7 +61,7 @@ void Worker::answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_
       continue;
     }
     std::memcpy(dst, buf[k], n[k]);
-    if (rte_eth_tx_burst(port[k], queue[k], &r, 1) == 1) {
+    if (send_one(port[k], queue[k], ring[k], r)) {
       ++c.reject_replies;
     } else {
       rte_pktmbuf_free(r);
@@ -63,7 +72,10 @@ void Worker::answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_
 
 uint16_t Worker::poll(const WorkerPorts& ports, uint64_t now) {
   rte_mbuf* pkts[kBurstSize];
-  const uint16_t n = rte_eth_rx_burst(ports.rx_port, ports.rx_queue, pkts, kBurstSize);
+  const uint16_t n =
+      ports.rx_ring != nullptr
+          ? static_cast<uint16_t>(rte_ring_sc_dequeue_burst(ports.rx_ring, reinterpret_cast<void**>(pkts), kBurstSize, nullptr))
+          : rte_eth_rx_burst(ports.rx_port, ports.rx_queue, pkts, kBurstSize);
   if (n == 0) return 0;
   if (fail_closed_) {
     DataplaneCounters& c = classifier_.counters();
@@ -118,12 +130,12 @@ uint16_t Worker::poll(const WorkerPorts& ports, uint64_t now) {
   }
   if (nf != 0) {
     classifier_.counters().tx_packets += nf;
-    send(ports.tx_port, ports.tx_queue, fwd, nf);
+    send(ports.tx_port, ports.tx_queue, ports.tx_ring, fwd, nf);
   }
-  if (nm != 0) send(static_cast<uint16_t>(ports.mirror_port), ports.aux_queue, mirror, nm);
+  if (nm != 0) send(static_cast<uint16_t>(ports.mirror_port), ports.aux_queue, ports.mirror_ring, mirror, nm);
   if (nd != 0) {
     if (ports.drop_port != kNoPort)
-      send(static_cast<uint16_t>(ports.drop_port), ports.aux_queue, drop, nd);
+      send(static_cast<uint16_t>(ports.drop_port), ports.aux_queue, nullptr, drop, nd);
     else
       rte_pktmbuf_free_bulk(drop, nd);
   }

@@ -9,6 +9,7 @@
 #include "dataplane/classifier.h"
 
 struct rte_mbuf;
+struct rte_ring;
 
 namespace iocgate {
 
@@ -23,6 +24,13 @@ struct WorkerPorts {
   int32_t mirror_port = kNoPort; // copies of mirrored packets
   uint16_t aux_queue = 0;        // TX queue on drop_port and mirror_port
   bool answer_rejects = true;    // send the reject action's answers (not in replay)
+  // Set when a distributor lcore owns the ports (they have fewer queues than there are
+  // workers): frames come from rx_ring and leave through the rings, which the distributor
+  // empties onto the ports. Each ring has this worker as its one producer or consumer.
+  rte_ring* rx_ring = nullptr;
+  rte_ring* tx_ring = nullptr;      // towards tx_port
+  rte_ring* back_ring = nullptr;    // towards rx_port: the answer to a rejected frame's sender
+  rte_ring* mirror_ring = nullptr;  // towards mirror_port
 };
 
 class Worker {
@@ -42,7 +50,10 @@ class Worker {
   // Frames that arrive in several segments are copied here so parsers see contiguous bytes.
   static constexpr uint32_t kLinearMax = 16384;
 
-  void send(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n);
+  // To the port queue, or to the distributor's ring when `ring` is set.
+  void send(uint16_t port, uint16_t queue, rte_ring* ring, rte_mbuf** pkts, uint16_t n);
+  // One frame (a reject answer); false when it could not be queued (the caller frees it).
+  static bool send_one(uint16_t port, uint16_t queue, rte_ring* ring, rte_mbuf* m);
   // The answers of the reject action for one rejected frame: a reset back to the sender and
   // one on to the receiver (TCP), or an NXDOMAIN (a DNS query over UDP).
   void answer_rejected(const WorkerPorts& ports, rte_mbuf* m, const uint8_t* frame, uint32_t len);
