@@ -341,6 +341,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
   int rc = 0;
   std::string error;
   std::vector<uint16_t> ports;
+  size_t started = 0;  // ports[0, started) were configured and started
   std::unique_ptr<Distributor> distributor;
   unsigned distributor_lcore = RTE_MAX_LCORE;
   std::vector<unsigned> worker_lcores;
@@ -387,6 +388,7 @@ int run_dataplane(const ApplianceConfig& cfg) {
         rc = 3;
         break;
       }
+      started = i + 1;
       PortSlot& slot = cb->ports[i];
       std::snprintf(slot.name, sizeof(slot.name), "%s", names[i].c_str());
     }
@@ -462,9 +464,9 @@ int run_dataplane(const ApplianceConfig& cfg) {
   } while (false);
 
   distributor.reset();  // its rings and any frame left in them go before the ports and EAL
-  for (uint16_t p : ports) {
-    rte_eth_dev_stop(p);
-    rte_eth_dev_close(p);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (i < started) rte_eth_dev_stop(ports[i]);
+    rte_eth_dev_close(ports[i]);
   }
   cb->dataplane_pid.store(0, std::memory_order_release);
   rte_eal_cleanup();

@@ -15,6 +15,8 @@ Checks:
                  and equal the capture's truth; each worker judged its queue's share.
   distributed    the same capture on single-queue ports, 2 workers: "auto" chose the
                  distributor, every packet judged as with 1 worker, both workers took a share.
+  refusals       a distributor without an lcore of its own, and "rss" forced on single-queue
+                 ports, are refused at start with the reason (exit 2 and 3), nothing forwarded.
   pushes         (on both kinds of port) the capture replayed without end while 200 pushes
                  and removals alternate:
                  each enforced by both workers within 1 s, generations consecutive, both
@@ -170,6 +172,37 @@ def distributed_verdicts(bins, traffic_dir, one):
           all(p["imissed"] == 0 and p["oerrors"] == 0 for p in two["ports"]), json.dumps(two["ports"]))
 
 
+def refusals(bins, traffic_dir):
+    """Start-up refusals of a distribution the machine or the ports cannot give."""
+    work = make_work("iocgate-workers-refuse.")
+    app = Appliance(bins, work, instance=f"wr{os.getpid()}")
+    capture = os.path.join(traffic_dir, "traffic.pcap")
+    out = os.path.join(work, "out.pcap")
+    empty = empty_capture(os.path.join(work, "empty.pcap"))
+    inside, outside = f"net_pcap_in,rx_pcap={capture}", f"net_pcap_out,rx_pcap={empty},tx_pcap={out}"
+    for name, dataplane, rc, reason in [
+        ("a distributor needs an lcore besides the workers'", {"lcores": lcores_for(2), "workers": 2}, 2,
+         "workers = 2 and the distributor (the ports have 1 queue(s)) need 3 lcores besides the main one"),
+        ("\"rss\" on ports with one queue", {"lcores": lcores_for(2), "workers": 2, "distribute": "rss"}, 3,
+         "supports 1 queues, 2 requested"),
+    ]:
+        cfg = app.config("refuse.toml", inside, outside, dataplane=dataplane)
+        mark = app.log_size(app.dp_log)
+        p = app.start_dataplane(cfg, wait_text=None)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        with open(app.dp_log, errors="replace") as f:
+            f.seek(mark)
+            log = f.read()
+        check(f"refusals: {name}: exit {rc} with the reason, nothing forwarded",
+              p.returncode == rc and reason in log and "iocgate dataplane: forwarding " not in log and
+              (not os.path.exists(out) or os.path.getsize(out) <= 24),
+              f"exit {p.returncode}: {log.strip()[-400:]}")
+    app.cleanup()
+
+
 def pushes_under_traffic(bins, work, traffic_dir, captures, pushes=200):
     """`captures`: one per queue (RSS), or a single one (the distributor)."""
     distributed = len(captures) == 1
@@ -258,6 +291,7 @@ def main():
         one = same_verdicts(bins, work, traffic_dir)
         if one is not None:
             distributed_verdicts(bins, traffic_dir, one)
+        refusals(bins, traffic_dir)
         split = [os.path.join(traffic_dir, f"queue.{q}.pcap") for q in range(2)]
         pushes_under_traffic(bins, work, traffic_dir, split)
         pushes_under_traffic(bins, work, traffic_dir, [os.path.join(traffic_dir, "traffic.pcap")])
