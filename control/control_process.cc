@@ -50,6 +50,7 @@
 #include "control/feed_check.h"
 #include "feeds/feed_guards.h"
 #include "feeds/feed_verdict.h"
+#include "feeds/ioc_key.h"
 #include "feeds/feed_parser.h"
 #include "feeds/ioc_text.h"
 #include "feeds/ip_prefix.h"
@@ -116,8 +117,8 @@ std::string peer_name(const CtlPeer& peer) {
 
 // Distinct keys of a feed: what the shrink guard counts.
 uint64_t distinct_iocs(const ParsedFeed& f) {
-  std::set<std::tuple<IocKind, std::array<uint8_t, 16>, uint8_t, std::string>> keys;
-  for (const Ioc& i : f.iocs) keys.emplace(i.kind, i.addr, i.prefix_len, i.domain);
+  DistinctIocs keys(f.iocs.size());
+  for (const Ioc& i : f.iocs) keys.insert(i);
   return keys.size();
 }
 
@@ -536,20 +537,32 @@ class ControlServer {
     return j;
   }
 
-  // The canonical texts `after` has and `before` lacks, and the reverse (first 50 of each).
+  // How many IoCs `after` has and `before` lacks, and the reverse, with the first 50 of each
+  // in their list's order. Texts are made for those 50 only: a push of a million must not
+  // print a million strings to compare them.
   static json diff_of(const std::vector<Ioc>& before, const std::vector<Ioc>& after) {
-    std::set<std::string> b, a;
-    for (const Ioc& i : before) b.insert(ioc_text(i));
-    for (const Ioc& i : after) a.insert(ioc_text(i));
+    // A list may repeat an IoC (a feed with its edits): only its first listing counts.
+    auto distinct = [](const std::vector<Ioc>& list, DistinctIocs& set) {
+      std::vector<const Ioc*> firsts;
+      firsts.reserve(list.size());
+      for (const Ioc& i : list) {
+        bool is_new;
+        set.insert(i, &is_new);
+        if (is_new) firsts.push_back(&i);
+      }
+      return firsts;
+    };
+    DistinctIocs b(before.size()), a(after.size());
+    const std::vector<const Ioc*> in_before = distinct(before, b), in_after = distinct(after, a);
+    auto missing = [](const std::vector<const Ioc*>& from, const DistinctIocs& other, json* first) {
+      size_t n = 0;
+      for (const Ioc* i : from)
+        if (!other.contains(*i) && n++ < 50) first->push_back(ioc_text(*i));
+      return n;
+    };
     json added = json::array(), removed = json::array();
-    size_t n_added = 0, n_removed = 0;
-    for (const std::string& t : a)
-      if (!b.count(t) && n_added++ < 50) added.push_back(t);
-    for (const std::string& t : b)
-      if (!a.count(t) && n_removed++ < 50) removed.push_back(t);
-    n_added = 0, n_removed = 0;
-    for (const std::string& t : a) n_added += !b.count(t);
-    for (const std::string& t : b) n_removed += !a.count(t);
+    const size_t n_added = missing(in_after, b, &added);
+    const size_t n_removed = missing(in_before, a, &removed);
     return {{"added", n_added}, {"removed", n_removed}, {"added_first", added}, {"removed_first", removed}};
   }
 

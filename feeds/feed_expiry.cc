@@ -1,14 +1,10 @@
 // feeds/feed_expiry.cc — see feed_expiry.h.
 #include "feeds/feed_expiry.h"
 
-#include <array>
-#include <map>
-#include <tuple>
+#include "feeds/ioc_key.h"
 
 namespace iocgate {
 namespace {
-
-using Key = std::tuple<IocKind, std::array<uint8_t, 16>, uint8_t, std::string>;
 
 bool live(int64_t expires, int64_t now) { return expires == 0 || now < expires; }
 
@@ -28,11 +24,14 @@ bool feed_fully_expired(const ParsedFeed& feed) {
 EnforceSet iocs_to_enforce(const std::vector<PolicedFeed>& feeds, int64_t now) {
   EnforceSet out;
   // Per distinct IoC: {has a live listing, has an expired listing}.
-  std::map<Key, std::pair<bool, bool>> state;
+  DistinctIocs distinct;
+  std::vector<std::pair<bool, bool>> state;
   for (size_t f = 0; f < feeds.size(); ++f) {
     if (feeds[f].feed == nullptr) continue;
     for (const Ioc& ioc : feeds[f].feed->iocs) {
-      auto& s = state[Key(ioc.kind, ioc.addr, ioc.prefix_len, ioc.domain)];
+      const uint32_t k = distinct.insert(ioc);
+      if (k == state.size()) state.emplace_back(false, false);
+      auto& s = state[k];
       if (ioc_live(ioc, feeds[f].policy.expires_unix, now)) {
         s.first = true;
         out.enforce.push_back(EnforcedIoc{f, ioc});
@@ -42,7 +41,7 @@ EnforceSet iocs_to_enforce(const std::vector<PolicedFeed>& feeds, int64_t now) {
       }
     }
   }
-  for (const auto& [key, s] : state) {
+  for (const auto& s : state) {
     if (!s.second) continue;
     if (s.first) ++out.kept_by_other_feed;
     else ++out.expired_iocs;

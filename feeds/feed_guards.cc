@@ -2,13 +2,12 @@
 // behind it, so the operator can fix the feed, the config, or force the entry knowingly.
 #include "feeds/feed_guards.h"
 
-#include <array>
-#include <tuple>
 
 #include <fmt/format.h>
 
 #include "feeds/defang.h"
 #include "feeds/domain_name.h"
+#include "feeds/ioc_key.h"
 #include "feeds/ioc_text.h"
 #include "feeds/public_suffix.h"
 #include "feeds/text_lines.h"
@@ -158,13 +157,15 @@ GuardResult apply_guards(const ParsedFeed& feed, const GuardConfig& config, cons
 }
 
 ShrinkDecision check_shrink(const ParsedFeed& previous, const ParsedFeed& next, const GuardConfig& config) {
-  using Key = std::tuple<IocKind, std::array<uint8_t, 16>, uint8_t, std::string>;
-  std::set<Key> now;
-  for (const Ioc& i : next.iocs) now.emplace(i.kind, i.addr, i.prefix_len, i.domain);
-  std::set<Key> before;
-  for (const Ioc& i : previous.iocs) before.emplace(i.kind, i.addr, i.prefix_len, i.domain);
+  DistinctIocs now(next.iocs.size());
+  for (const Ioc& i : next.iocs) now.insert(i);
+  DistinctIocs before(previous.iocs.size());
   size_t removed = 0;
-  for (const Key& k : before) removed += now.count(k) == 0;
+  for (const Ioc& i : previous.iocs) {
+    bool is_new;
+    before.insert(i, &is_new);
+    if (is_new) removed += !now.contains(i);
+  }
   ShrinkDecision d;
   if (before.empty()) return d;
   const double fraction = static_cast<double>(removed) / static_cast<double>(before.size());

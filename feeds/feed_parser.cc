@@ -3,13 +3,11 @@
 #include "feeds/feed_parser.h"
 
 #include <algorithm>
-#include <array>
-#include <set>
-#include <tuple>
 
 #include <fmt/format.h>
 
 #include "feeds/feed_expiry.h"
+#include "feeds/ioc_key.h"
 #include "feeds/utf8_bom.h"
 
 namespace iocgate {
@@ -95,18 +93,29 @@ FeedFormat detect_text(std::string_view s) {
 // Within one feed a repeated IoC is counted, not kept twice: the first listing (its line
 // and label) is the provenance.
 void drop_duplicates(ParsedFeed& feed) {
-  using Key = std::tuple<IocKind, std::array<uint8_t, 16>, uint8_t, std::string>;
-  std::set<Key> seen;
-  std::vector<Ioc> kept;
-  kept.reserve(feed.iocs.size());
-  for (Ioc& ioc : feed.iocs) {
-    if (!seen.emplace(ioc.kind, ioc.addr, ioc.prefix_len, ioc.domain).second) {
-      ++feed.skipped["duplicate"];
-      continue;
+  // Keys view the IoCs in place: which ones repeat is decided before any is moved.
+  std::vector<bool> repeated(feed.iocs.size(), false);
+  size_t n_repeated = 0;
+  {
+    DistinctIocs seen(feed.iocs.size());
+    for (size_t i = 0; i < feed.iocs.size(); ++i) {
+      bool is_new;
+      seen.insert(feed.iocs[i], &is_new);
+      if (!is_new) {
+        repeated[i] = true;
+        ++n_repeated;
+      }
     }
-    kept.push_back(std::move(ioc));
   }
-  feed.iocs = std::move(kept);
+  if (n_repeated == 0) return;
+  feed.skipped["duplicate"] += n_repeated;
+  size_t out = 0;
+  for (size_t i = 0; i < feed.iocs.size(); ++i)
+    if (!repeated[i]) {
+      if (out != i) feed.iocs[out] = std::move(feed.iocs[i]);
+      ++out;
+    }
+  feed.iocs.resize(out);
 }
 
 // Documents are told by their magic bytes: "%PDF-", or a ZIP whose member names (stored
