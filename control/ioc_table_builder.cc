@@ -10,7 +10,6 @@
 #include <cstring>
 #include <ctime>
 #include <string_view>
-#include <unordered_map>
 
 #include "table/table_hash.h"
 
@@ -305,14 +304,30 @@ Result<TableBlob> IocTableBuilder::build() const {
     i = j;
   }
   {
-    std::unordered_map<std::string_view, Action> own;
-    own.reserve(gd.size());
-    for (const Group& g : gd) own.emplace(names[g.first]->name, g.action);
+    // Each listed name's own action, by name: open addressing over group numbers (names are
+    // distinct here), two probes per label of a million names without a node allocated.
+    size_t cap = 16;
+    while (cap < gd.size() * 2) cap *= 2;
+    const size_t mask = cap - 1;
+    std::vector<uint32_t> slot(cap, UINT32_MAX);
+    auto hash = [](std::string_view n) { return std::hash<std::string_view>{}(n); };
+    for (size_t k = 0; k < gd.size(); ++k) {
+      size_t at = hash(names[gd[k].first]->name) & mask;
+      while (slot[at] != UINT32_MAX) at = (at + 1) & mask;
+      slot[at] = static_cast<uint32_t>(k);
+    }
+    std::vector<Action> own(gd.size());
+    for (size_t k = 0; k < gd.size(); ++k) own[k] = gd[k].action;
     for (Group& g : gd) {
       std::string_view n = names[g.first]->name;
       for (size_t dot = n.find('.'); dot != std::string_view::npos; dot = n.find('.', dot + 1)) {
-        auto it = own.find(n.substr(dot + 1));
-        if (it != own.end()) g.action = std::max(g.action, it->second);
+        const std::string_view parent = n.substr(dot + 1);
+        for (size_t at = hash(parent) & mask; slot[at] != UINT32_MAX; at = (at + 1) & mask) {
+          if (names[gd[slot[at]].first]->name == parent) {
+            g.action = std::max(g.action, own[slot[at]]);
+            break;
+          }
+        }
       }
     }
   }
