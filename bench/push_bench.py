@@ -2,9 +2,12 @@
 """The operator's commands on a table of a million IoCs, against the real processes: the
 wall time of `iocctl feed push` of 1M IPv4 lines and of 1M domains until every worker enforces
 them, and the latency of `iocctl explain` (hits and misses, addresses and subdomains) on the
-resulting table. Prints one JSON line per figure.
+resulting table. With --ipset-netns, also `ipset restore` of the same hosts (hash:ip, the set
+one would make of a host list) in that network namespace, timed the same way, and the ratio.
+Prints one JSON line per figure.
 
 usage: push_bench.py IOCGATE IOCCTL IOCGATE-DATAPLANE [--hosts N] [--domains N] [--explains N]
+                     [--ipset-netns NS]
 """
 import argparse
 import json
@@ -28,6 +31,7 @@ def main():
     ap.add_argument("--hosts", type=int, default=1_000_000)
     ap.add_argument("--domains", type=int, default=1_000_000)
     ap.add_argument("--explains", type=int, default=200)
+    ap.add_argument("--ipset-netns", default="")
     a = ap.parse_args()
     work = make_work("iocgate-pushbench.")
     app = Appliance(Binaries(a.iocgate, a.iocctl, a.dataplane), work, instance=f"pb{os.getpid()}")
@@ -51,13 +55,30 @@ def main():
     try:
         app.start_dataplane(cfg)
         app.start_control(cfg)
+        walls = {}
         for label, path, n in (("push_1m_ipv4", v4, a.hosts), ("push_1m_domains", dom, a.domains)):
             t = time.monotonic()
             rc, r, err = app.ctl_cmd("feed", "push", path, "--name", label, check=False, timeout=1200)
             wall = time.monotonic() - t
+            walls[label] = wall
             print(json.dumps({"figure": label, "iocs": n, "seconds": round(wall, 3), "exit": rc,
                               "compile_seconds": r.get("compile_seconds"), "enforce_seconds": r.get("enforce_seconds"),
                               "enforced": r.get("enforced"), "command": f"iocctl feed push {os.path.basename(path)}"}),
+                  flush=True)
+        if a.ipset_netns:
+            restore = os.path.join(work, "hosts.ipset")
+            with open(restore, "w") as f:
+                size = 1 << max(10, (len(hosts) // 2 - 1).bit_length())
+                f.write(f"create iocpush hash:ip family inet hashsize {size} maxelem {len(hosts) + 1024}\n")
+                f.write("".join(f"add iocpush {h}\n" for h in hosts))
+            cmd = ["ip", "netns", "exec", a.ipset_netns, "ipset", "-exist", "restore", "-f", restore]
+            t = time.monotonic()
+            rc = subprocess.run(cmd).returncode
+            wall = time.monotonic() - t
+            subprocess.run(["ip", "netns", "exec", a.ipset_netns, "ipset", "destroy", "iocpush"], stderr=subprocess.DEVNULL)
+            print(json.dumps({"figure": "ipset_restore_same_hosts", "iocs": len(hosts), "seconds": round(wall, 3),
+                              "exit": rc, "command": " ".join(cmd),
+                              "push_to_ipset_ratio": round(walls["push_1m_ipv4"] / wall, 3) if rc == 0 else None}),
                   flush=True)
         queries = []
         for _ in range(a.explains // 4):

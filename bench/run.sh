@@ -3,12 +3,28 @@
 # bench-results/ (results.jsonl, commands.txt, machine.txt, callgrind files, summary.md).
 #   bench/run.sh            full suite (~12 min on a 2-core VM)
 #   bench/run.sh --quick    small capture, short runs, no 5M set (~3 min)
+#   bench/run.sh [--quick] --only forward,callgrind,push   those sections only, of:
+#     forward swap lookup build callgrind push xdp (the summary leaves out what did not run)
 # Needs root (hugepages, ipset/nft in a scratch network namespace). Every throughput is
 # measured in this run beside testpmd on the same vdevs, lcores and mbuf pool geometry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=0
-[ "${1:-}" = "--quick" ] && QUICK=1
+ONLY=all
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --only) ONLY=${2:?--only needs a list of sections}; shift ;;
+    *) echo "bench/run.sh: unknown argument '$1' (--quick, --only LIST)" >&2; exit 2 ;;
+  esac
+  shift
+done
+want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
+for section in ${ONLY//,/ }; do
+  case $section in all|forward|swap|lookup|build|callgrind|push|xdp) ;;
+    *) echo "bench/run.sh: unknown section '$section' (forward swap lookup build callgrind push xdp)" >&2; exit 2 ;;
+  esac
+done
 OUT=${BENCH_OUT:-bench-results}
 BUILD=${BENCH_BUILD:-build-bench}
 mkdir -p "$OUT"
@@ -41,6 +57,7 @@ B=$BUILD/bench
   echo "dpdk: $(pkg-config --modversion libdpdk)  gcc: $(gcc -dumpversion)  buildtype: $(meson introspect "$BUILD" --buildoptions | /usr/bin/python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="buildtype"][0])')"
   echo "hugepages: $(cat /proc/sys/vm/nr_hugepages) x 2 MiB"
   echo "load at start: $(cut -d" " -f1-3 /proc/loadavg) (other processes share these cores: see docs/BENCHMARKS.md)"
+  echo "sections: $ONLY"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
@@ -88,6 +105,7 @@ forward() {  # forward LABEL ARGS...
     --mbufs $MBUFS --mbuf-size 2176 "$@" -- $EAL --file-prefix "bench-$label-$$"
 }
 
+if want forward; then
 testpmd testpmd_io io
 testpmd testpmd_5tswap 5tswap
 forward fwd_empty --set empty
@@ -101,16 +119,20 @@ forward fwd_1m_hashed --set 1m --no-v4-direct
 forward fwd_1m_newflow_hashed --set 1m --flows 4096 --no-v4-direct
 forward fwd_empty_newflow --set empty --flows 4096
 testpmd testpmd_5tswap_end 5tswap   # drift check: the same baseline again at the end
+fi
 
 # --- 2. table swap under load ----------------------------------------------------------------
 SWAP_SECS=$((QUICK == 1 ? 6 : 12))
+if want swap; then
 run swap_off "$B/forward_bench" --pcap "$PCAP" --hits "$HITS" --set swap1m --seconds $SWAP_SECS \
   --warmup $WARM --mbufs $MBUFS --mbuf-size 2176 -- $EAL --file-prefix "bench-swapoff-$$"
 run swap_on "$B/forward_bench" --pcap "$PCAP" --hits "$HITS" --set swap1m --seconds $SWAP_SECS \
   --warmup $WARM --mbufs $MBUFS --mbuf-size 2176 --swap --swap-period 1 -- $EAL --file-prefix "bench-swapon-$$"
+fi
 
 # --- 3. lookup micro-benchmarks ----------------------------------------------------------------
 if [ $QUICK = 1 ]; then LSETS=10k; MINT=0.2; else LSETS=10k,1m,5m; MINT=1; fi
+if want lookup; then
 run lookup "$B/lookup_bench" --sets=$LSETS --fib-sets=tiny,10k,1m \
   "--eal=--no-pci --no-telemetry -l 1 --file-prefix bench-lookup-$$ --log-level lib.eal:error" \
   --benchmark_min_time=$MINT --benchmark_out="$OUT/lookup.json" --benchmark_out_format=json
@@ -120,9 +142,11 @@ for b in json.load(open(sys.argv[1]))["benchmarks"]:
     print(json.dumps({"tool": "lookup_bench", "label": "lookup", "name": b["name"],
                       "cycles_per_lookup": b.get("cyc/lookup"), "mib": b.get("MiB")}))
 PY
+fi
 
 # --- 4. compile/publish, rte_fib adds, ipset restore, nft -f; 5. memory per kind --------------
 if [ $QUICK = 1 ]; then BSETS=10k,1m; FIB=; else BSETS=1m,5m; FIB=--fib; fi
+if want build; then
 mkdir -p "$OUT/kernel_sets"
 run build "$B/build_bench" --sets $BSETS $FIB --kernel-sets "$OUT/kernel_sets" \
   --eal "--no-pci --no-telemetry -l 0 --file-prefix bench-build-$$ --log-level lib.eal:error"
@@ -140,13 +164,16 @@ for s in ${BSETS//,/ }; do
     t1=$(date +%s.%N)
     # nft runs have no ipset to measure: under pipefail the failed lookup must not end the suite.
     mem=$(ip netns exec $NS ipset list -t iocbench 2>/dev/null | awk -F': ' '/Size in memory/ {print $2}' || true)
-    echo "{\"tool\": \"$tool\", \"label\": \"kernel\", \"set\": \"$s\", \"rc\": $rc, \"seconds\": $(echo "$t1 - $t0" | bc), \"bytes\": ${mem:-null}}" >> "$OUT/results.jsonl"
+    # bc prints .5 for 0.5, which JSON does not take.
+    echo "{\"tool\": \"$tool\", \"label\": \"kernel\", \"set\": \"$s\", \"rc\": $rc, \"seconds\": $(echo "$t1 - $t0" | bc | sed 's/^\./0./'), \"bytes\": ${mem:-null}}" >> "$OUT/results.jsonl"
     ip netns exec $NS ipset destroy iocbench 2>/dev/null || true
     ip netns exec $NS nft delete table ip iocbench 2>/dev/null || true
   done
 done
+fi
 
 # --- 5. instructions per packet (callgrind), allocation count --------------------------------
+if want callgrind; then
 /usr/bin/python3 bench/gen_bench_traffic.py --packets 65536 --out "$OUT/traffic_cg" >/dev/null
 if [ $QUICK = 1 ]; then CSETS="empty 10k 1m"; else CSETS="empty 10k 1m 5m"; fi
 for s in $CSETS newflow; do
@@ -179,19 +206,27 @@ for nbuf in 256 4096 65535; do
   echo "{\"tool\": \"callgrind_flood\", \"label\": \"cg_flood_$nbuf\", \"case\": \"flood\", \"buffers\": $nbuf, \"ir\": $ir, \"new_flows\": 4096, \"ir_per_new_flow\": $(echo "scale=1; $ir / 4096" | bc)}" >> "$OUT/results.jsonl"
 done
 
+fi
+
 # --- 6. the operator's commands at 1M IoCs: push until enforced, explain latency ------------
 # The real control and dataplane processes (net_null ports), driven by iocctl.
 ninja -C "$BUILD" control/iocgate control/iocctl dataplane/iocgate-dataplane >/dev/null
 if [ $QUICK = 1 ]; then NPUSH=100000; else NPUSH=1000000; fi
+if want push; then
+ip netns add iocpush-$$
 run push /usr/bin/python3 bench/push_bench.py "$BUILD/control/iocgate" "$BUILD/control/iocctl" \
-  "$BUILD/dataplane/iocgate-dataplane" --hosts $NPUSH --domains $NPUSH --explains 200
+  "$BUILD/dataplane/iocgate-dataplane" --hosts $NPUSH --domains $NPUSH --explains 200 --ipset-netns iocpush-$$
+ip netns del iocpush-$$
+fi
 
 # --- 7. the XDP path beside xdp-filter and an nftables set on one veth pair ----------------
 # Its own JSON lines (labels name the figure: xdp_pps, xdp_memory, xdp_install, ...), kept apart.
+if want xdp; then
 ninja -C "$BUILD" bench/xdp_bench control/iocgate control/iocctl xdp/iocgate-xdp >/dev/null
 if [ $QUICK = 1 ]; then XSECS=2; XSETS=10k; else XSECS=5; XSETS="10k 1m"; fi
 echo "[xdp] bench/xdp_bench.sh $BUILD $XSECS \"$XSETS\"" | tee -a "$OUT/commands.txt"
 bench/xdp_bench.sh "$BUILD" "$XSECS" "$XSETS" > "$OUT/xdp_bench.jsonl" 2> "$OUT/xdp.stderr"
+fi
 
 /usr/bin/python3 bench/summarize.py "$OUT" > "$OUT/summary.md"
 cat "$OUT/summary.md"
