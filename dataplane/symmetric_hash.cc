@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstring>
 
+#include "table/table_hash.h"
+
 namespace iocgate {
 namespace {
 
@@ -31,15 +33,10 @@ inline uint32_t load32(const uint8_t* p) {
 
 inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
 
-// A 64-bit finaliser (murmur3's): every input bit reaches the low bits the caller takes
-// the worker index from, so hosts that differ only in their high bits still spread.
+// The table's finaliser: every input bit reaches the bits the worker index is taken from,
+// so hosts that differ only in their high bits still spread.
 inline uint32_t finish(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return static_cast<uint32_t>(x) | 1u;  // never 0: 0 means "no addresses"
+  return static_cast<uint32_t>(table::mix64(x) >> 32) | 1u;  // never 0: 0 means "no addresses"
 }
 
 // One 64-bit word per address; the two are then combined only by commutative operations

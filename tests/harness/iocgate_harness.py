@@ -235,6 +235,19 @@ class Appliance:
             self.wait_log(self.dp_log, wait_text, self.dp, offset=mark)
         return self.dp
 
+    def dataplane_refuses(self, cfg, timeout=60):
+        """Starts the dataplane on `cfg` expecting it to refuse: (exit code, its log since the start)."""
+        mark = self.log_size(self.dp_log)
+        p = self.start_dataplane(cfg, wait_text=None)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        with open(self.dp_log, errors="replace") as f:
+            f.seek(mark)
+            return p.returncode, f.read()
+
     def start_control(self, cfg, wait_text="listening on", nofile=None):
         mark = self.log_size(self.ctl_log)
         self.ctl = self.spawn("control", [self.bins.iocgate, "control", "--config", cfg], log=self.ctl_log,

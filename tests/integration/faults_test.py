@@ -414,15 +414,9 @@ def startup_errors(app):
     """A flow table the machine cannot give, and a restart on the heels of a stop: each
     start-up failure names its cause."""
     cfg = app.live_config(dataplane={"flow_capacity": 1 << 28})
-    mark = app.log_size(app.dp_log)
-    p = app.start_dataplane(cfg, wait_text=None)
-    try:
-        p.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-    log = open(app.dp_log, errors="replace").read()[mark:]
+    rc, log = app.dataplane_refuses(cfg)
     check("startup: a flow table too large for the machine: exit 2, the message names flow_capacity",
-          p.returncode == 2 and "flow_capacity = 268435456" in log, f"exit {p.returncode}: {log[-400:]}")
+          rc == 2 and "flow_capacity = 268435456" in log, f"exit {rc}: {log[-400:]}")
     cfg = app.live_config()
     app.start_dataplane(cfg)
     first = app.dp

@@ -187,19 +187,11 @@ def refusals(bins, traffic_dir):
          "supports 1 queues, 2 requested"),
     ]:
         cfg = app.config("refuse.toml", inside, outside, dataplane=dataplane)
-        mark = app.log_size(app.dp_log)
-        p = app.start_dataplane(cfg, wait_text=None)
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-        with open(app.dp_log, errors="replace") as f:
-            f.seek(mark)
-            log = f.read()
+        got, log = app.dataplane_refuses(cfg)
         check(f"refusals: {name}: exit {rc} with the reason, nothing forwarded",
-              p.returncode == rc and reason in log and "iocgate dataplane: forwarding " not in log and
+              got == rc and reason in log and "iocgate dataplane: forwarding " not in log and
               (not os.path.exists(out) or os.path.getsize(out) <= 24),
-              f"exit {p.returncode}: {log.strip()[-400:]}")
+              f"exit {got}: {log.strip()[-400:]}")
     app.cleanup()
 
 

@@ -4,20 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "config/appliance_config.h"
-#include "tests/control/test_dir.h"
+#include "tests/config/config_text.h"
 
 namespace iocgate {
 namespace {
 
-Result<ApplianceConfig> load_text(const std::string& text) {
-  static ::iocgate::testing::TempDir dir;
-  const std::string path = dir.path() + "/iocgate.toml";
-  std::ofstream(path) << text;
-  return load_config(path);
-}
+Result<ApplianceConfig> load_text(const std::string& text) { return testing::load_config_text(text); }
 
 TEST(XdpConfig, TheTemplateLoadsWithTheDocumentedDefaults) {
   auto c = load_config(IOCGATE_TEMPLATE);
