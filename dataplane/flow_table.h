@@ -193,8 +193,16 @@ class FlowTable {
   // in_use sits in its second cache line, which only the matching way needs.
   Flow* find(const FlowKey& key, uint64_t hash) {
     Flow* bucket = &flows_[uint64_t{bucket_of(hash)} * kWays];
-    for (uint32_t w = 0; w < kWays; ++w)
-      if (bucket[w].key == key && bucket[w].in_use) return &bucket[w];
+    uint64_t k[5];
+    std::memcpy(k, &key, sizeof(k));
+#pragma GCC unroll 4
+    for (uint32_t w = 0; w < kWays; ++w) {
+      uint64_t x[5];
+      std::memcpy(x, &bucket[w].key, sizeof(x));
+      // The lower address decides nearly every other way on the first word.
+      if (x[0] == k[0] && ((x[1] ^ k[1]) | (x[2] ^ k[2]) | (x[3] ^ k[3]) | (x[4] ^ k[4])) == 0 && bucket[w].in_use)
+        return &bucket[w];
+    }
     return nullptr;
   }
 
