@@ -35,7 +35,7 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
 
 // Reads the L4 header in [off, end); `end` is where the IP datagram ends, which excludes any
 // Ethernet padding the NIC delivered after it.
-ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMeta& meta) {
+[[gnu::always_inline]] inline ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMeta& meta) {
   meta.payload_offset = static_cast<uint16_t>(off);
   meta.payload_len = static_cast<uint16_t>(end - off);
   if (meta.later_fragment) return ParseStatus::kOk;  // no L4 header in a non-first fragment
