@@ -882,11 +882,18 @@ void Classifier::housekeep(uint64_t now) {
   uint64_t due = (now - sweep_last_) / sweep_cycles_per_slot_;
   if (due > kMaxSweepPerCall) due = kMaxSweepPerCall;
   sweep_last_ += due * sweep_cycles_per_slot_;
-  for (uint64_t i = 0; i < due; ++i) {
-    Flow& f = flows_.slot(sweep_cursor_);
-    sweep_cursor_ = (sweep_cursor_ + 1) & (slots - 1);
-    if (f.in_use) expire(f, now);
+  // The slots in runs up to the table's end (at most two): a pointer walk, no index wrap per
+  // slot. expire() changes no slot but its own.
+  uint64_t cursor = sweep_cursor_;
+  while (due != 0) {
+    const uint64_t run = std::min(due, slots - cursor);
+    Flow* f = &flows_.slot(cursor);
+    for (Flow* const end = f + run; f != end; ++f)
+      if (f->in_use) expire(*f, now);
+    cursor = (cursor + run) & (slots - 1);
+    due -= run;
   }
+  sweep_cursor_ = cursor;
 }
 
 void Classifier::expire(Flow& f, uint64_t now) {
