@@ -251,10 +251,9 @@ Action Classifier::judge(const uint8_t* frame, Scratch& s, uint64_t now, bool re
   const PacketMeta& m = s.meta;
   if (m.is_fragment) ++counters_.fragments;
 
-  bool created = false, did_evict = false, evicted_verdict = false;
-  Flow evicted;
-  Flow& f = *flows_.find_or_create(s.key, s.hash, now, &created, &evicted, &did_evict, &evicted_verdict);
-  if (did_evict) on_evicted(evicted, evicted_verdict, now);
+  Flow* found = flows_.find(s.key, s.hash);
+  const bool created = found == nullptr;
+  Flow& f = created ? create_flow(s, now) : *found;
   const bool tcp = m.has_l4 && m.l4_proto == IPPROTO_TCP;
   const bool syn = tcp && (m.tcp_flags & 0x12) == 0x02;
   if (created) {
@@ -680,6 +679,14 @@ void Classifier::emit(const Flow& f, EventType type, uint64_t now, uint16_t vlan
   fill_event(e, f, type, now, vlan, vlan_count);
   if (with_name && recall_name(f, e.name)) e.name_len = f.name_len;
   if (!events_->push(e)) ++counters_.events_lost;
+}
+
+Flow& Classifier::create_flow(const Scratch& s, uint64_t now) {
+  bool did_evict = false, evicted_verdict = false;
+  Flow evicted;
+  Flow& f = *flows_.create(s.key, s.hash, now, &evicted, &did_evict, &evicted_verdict);
+  if (did_evict) on_evicted(evicted, evicted_verdict, now);
+  return f;
 }
 
 void Classifier::on_evicted(const Flow& f, bool held_verdict, uint64_t now) {
