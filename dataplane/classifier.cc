@@ -456,9 +456,15 @@ bool Classifier::evaluate(Flow& f, const uint8_t* bytes, size_t n) {
 size_t Classifier::message_length(InspectProto proto, const uint8_t* bytes, size_t n) {
   if (proto == InspectProto::kDnsTcp) return n < 2 ? 0 : 2 + ((size_t{bytes[0]} << 8) | bytes[1]);
   if (proto == InspectProto::kHttp) {
-    // The header block; a request body before a pipelined request is not skipped.
-    for (size_t i = 3; i < n; ++i)
-      if (bytes[i] == '\n' && bytes[i - 1] == '\r' && bytes[i - 2] == '\n' && bytes[i - 3] == '\r') return i + 1;
+    // The header block; a request body before a pipelined request is not skipped. From LF
+    // to LF with memchr: a byte loop cost every HTTP request some 500 instructions.
+    for (size_t i = 3; i < n;) {
+      const void* lf = std::memchr(bytes + i, '\n', n - i);
+      if (lf == nullptr) break;
+      i = static_cast<size_t>(static_cast<const uint8_t*>(lf) - bytes);
+      if (bytes[i - 1] == '\r' && bytes[i - 2] == '\n' && bytes[i - 3] == '\r') return i + 1;
+      ++i;
+    }
   }
   return 0;
 }
