@@ -189,6 +189,11 @@ ParseStatus parse_packet(const uint8_t* frame, uint32_t len, PacketMeta& meta) {
   if (len < 14) return ParseStatus::kTruncated;
   uint16_t ethertype = load_be16(frame + 12);
   uint32_t off = 14;
+  // Untagged IPv4 first: most frames skip the three TPID compares.
+  if (ethertype == kEtherIpv4) {
+    meta.l3_offset = static_cast<uint16_t>(off);
+    return parse_ipv4(frame, len, off, meta);
+  }
   for (int tags = 0; is_vlan_tpid(ethertype); ++tags) {
     // Tags beyond the two recorded are skipped, not refused: the IP header behind them must
     // still be judged, or stacking tags would carry a listed address past the filter.
