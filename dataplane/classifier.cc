@@ -148,20 +148,27 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
   for (uint32_t i = 0; i < n; ++i) {
     Scratch& s = scratch_[i];
     Action a = Action::kNone;
-    switch (s.status) {
-      case ParseStatus::kOk:
-        break;
-      case ParseStatus::kNotIp:
-        ++counters_.non_ip;
-        break;
-      case ParseStatus::kTruncated:
-        ++counters_.truncated;
-        break;
-      case ParseStatus::kMalformed:
-        ++counters_.malformed;
-        break;
+    if (s.status != ParseStatus::kOk) [[unlikely]] {
+      switch (s.status) {
+        case ParseStatus::kOk:
+          break;
+        case ParseStatus::kNotIp:
+          ++counters_.non_ip;
+          break;
+        case ParseStatus::kTruncated:
+          ++counters_.truncated;
+          break;
+        case ParseStatus::kMalformed:
+          ++counters_.malformed;
+          break;
+      }
     }
     if (s.meta.ip_version != 0) a = reassembled(s.meta) ? judge_fragment(frames[i], s, now) : judge(frames[i], s, now);
+    // The common case: nothing matched, nothing held.
+    if (a == Action::kNone && s.hold == Hold::kNone) [[likely]] {
+      verdicts[i] = Verdict::kForward;
+      continue;
+    }
     // Held back, not judged: an out-of-order segment (the sender resends it) or an
     // unreadable stream under the "drop" policy. An IoC drop or allow still decides.
     if (s.hold != Hold::kNone && a != Action::kDrop && a != Action::kReject && a != Action::kAllow) {

@@ -49,7 +49,6 @@ Flow* FlowTable::create(const FlowKey& key, uint64_t hash, uint64_t now, Flow* e
     *did_evict = true;
     *evicted = *victim;
     if (evicted_verdict != nullptr) *evicted_verdict = victim == verdict;
-    ++evictions_;
   } else {
     ++size_;
   }

@@ -228,9 +228,6 @@ class FlowTable {
 
   uint32_t capacity() const { return bucket_mask_ + 1 == 0 ? 0 : (bucket_mask_ + 1) * kWays; }
   uint64_t size() const { return size_; }
-  // Flows evicted so far: while it stays the same, a Flow* found earlier still holds its key
-  // (only an eviction or remove() gives a way to another flow).
-  uint64_t evictions() const { return evictions_; }
 
   // Makes `f` a new flow of `key` (zeroed state, no verdict, no buffer).
   static void reset(Flow& f, const FlowKey& key, uint64_t now);
@@ -257,7 +254,6 @@ class FlowTable {
   size_t bytes_ = 0;
   uint32_t bucket_mask_ = 0;
   uint64_t size_ = 0;
-  uint64_t evictions_ = 0;
 };
 
 }  // namespace iocgate
