@@ -26,16 +26,22 @@ struct FlowKey {
   uint8_t proto;
   uint8_t pad[2];
 
-  // Five word compares, inline: libc's memcmp cost a call and its size dispatch per way.
-  bool operator==(const FlowKey& o) const {
-    uint64_t x[5], y[5];
-    std::memcpy(x, this, sizeof(x));
-    std::memcpy(y, &o, sizeof(y));
-    if (x[0] != y[0]) return false;  // the lower address: decides nearly every other way
-    return ((x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
-  }
+  bool operator==(const FlowKey& o) const;
 };
 static_assert(sizeof(FlowKey) == 40);
+
+// Word i (0..4) of a key, for compares without libc's memcmp (a call and a size dispatch).
+inline uint64_t key_word(const FlowKey& k, int i) {
+  uint64_t w;
+  std::memcpy(&w, reinterpret_cast<const uint8_t*>(&k) + 8 * i, 8);
+  return w;
+}
+
+inline bool FlowKey::operator==(const FlowKey& o) const {
+  return key_word(*this, 0) == key_word(o, 0) &&
+         ((key_word(*this, 1) ^ key_word(o, 1)) | (key_word(*this, 2) ^ key_word(o, 2)) |
+          (key_word(*this, 3) ^ key_word(o, 3)) | (key_word(*this, 4) ^ key_word(o, 4))) == 0;
+}
 
 // Builds the key; *src_is_a says which endpoint sent this packet. The addresses compare as
 // big-endian numbers (what memcmp of their bytes says), with fixed sizes per IP version: no
@@ -193,14 +199,16 @@ class FlowTable {
   // in_use sits in its second cache line, which only the matching way needs.
   Flow* find(const FlowKey& key, uint64_t hash) {
     Flow* bucket = &flows_[uint64_t{bucket_of(hash)} * kWays];
-    uint64_t k[5];
-    std::memcpy(k, &key, sizeof(k));
+    // Scalar words, not arrays: an array copy of each way's key went through the stack.
+    const uint64_t k0 = key_word(key, 0), k1 = key_word(key, 1), k2 = key_word(key, 2), k3 = key_word(key, 3),
+                   k4 = key_word(key, 4);
 #pragma GCC unroll 4
     for (uint32_t w = 0; w < kWays; ++w) {
-      uint64_t x[5];
-      std::memcpy(x, &bucket[w].key, sizeof(x));
+      const FlowKey& x = bucket[w].key;
       // The lower address decides nearly every other way on the first word.
-      if (x[0] == k[0] && ((x[1] ^ k[1]) | (x[2] ^ k[2]) | (x[3] ^ k[3]) | (x[4] ^ k[4])) == 0 && bucket[w].in_use)
+      if (key_word(x, 0) == k0 &&
+          ((key_word(x, 1) ^ k1) | (key_word(x, 2) ^ k2) | (key_word(x, 3) ^ k3) | (key_word(x, 4) ^ k4)) == 0 &&
+          bucket[w].in_use)
         return &bucket[w];
     }
     return nullptr;
