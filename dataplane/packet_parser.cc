@@ -70,7 +70,7 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
   return ParseStatus::kOk;
 }
 
-ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketMeta& meta) {
+[[gnu::always_inline]] inline ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketMeta& meta) {
   if (len - off < 20) return ParseStatus::kTruncated;
   const uint8_t* ip = frame + off;
   if ((ip[0] >> 4) != 4) return ParseStatus::kMalformed;
