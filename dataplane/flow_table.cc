@@ -26,22 +26,15 @@ FlowTable::FlowTable(uint32_t capacity) {
 
 FlowTable::~FlowTable() { munmap(flows_, bytes_); }
 
-Flow* FlowTable::find_or_create(const FlowKey& key, uint64_t hash, uint64_t now, bool* created,
-                                Flow* evicted, bool* did_evict, bool* evicted_verdict) {
+Flow* FlowTable::create(const FlowKey& key, uint64_t hash, uint64_t now, Flow* evicted, bool* did_evict,
+                        bool* evicted_verdict) {
   Flow* bucket = &flows_[uint64_t{bucket_of(hash)} * kWays];
   Flow* empty_way = nullptr;
   *did_evict = false;
   if (evicted_verdict != nullptr) *evicted_verdict = false;
-  for (uint32_t w = 0; w < kWays; ++w) {
-    Flow& f = bucket[w];
-    if (!f.in_use) {
-      if (empty_way == nullptr) empty_way = &f;
-    } else if (f.key == key) {
-      *created = false;
-      return &f;
-    }
-  }
-  // A miss in a full bucket: the victim is chosen only now, off the hit path.
+  for (uint32_t w = 0; w < kWays && empty_way == nullptr; ++w)
+    if (!bucket[w].in_use) empty_way = &bucket[w];
+  // A full bucket: the victim is chosen only now, off the hit path.
   Flow* plain = nullptr;    // least recently seen flow without a verdict
   Flow* verdict = nullptr;  // least recently seen flow with one
   if (empty_way == nullptr) {
@@ -60,7 +53,6 @@ Flow* FlowTable::find_or_create(const FlowKey& key, uint64_t hash, uint64_t now,
     ++size_;
   }
   reset(*victim, key, now);
-  *created = true;
   return victim;
 }
 

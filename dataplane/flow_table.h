@@ -26,23 +26,56 @@ struct FlowKey {
   uint8_t proto;
   uint8_t pad[2];
 
-  bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof(FlowKey)) == 0; }
+  bool operator==(const FlowKey& o) const;
 };
 static_assert(sizeof(FlowKey) == 40);
 
-// Builds the key; *src_is_a says which endpoint sent this packet.
+// Word i (0..4) of a key, for compares without libc's memcmp (a call and a size dispatch).
+inline uint64_t key_word(const FlowKey& k, int i) {
+  uint64_t w;
+  std::memcpy(&w, reinterpret_cast<const uint8_t*>(&k) + 8 * i, 8);
+  return w;
+}
+
+inline bool FlowKey::operator==(const FlowKey& o) const {
+  return key_word(*this, 0) == key_word(o, 0) &&
+         ((key_word(*this, 1) ^ key_word(o, 1)) | (key_word(*this, 2) ^ key_word(o, 2)) |
+          (key_word(*this, 3) ^ key_word(o, 3)) | (key_word(*this, 4) ^ key_word(o, 4))) == 0;
+}
+
+// Builds the key; *src_is_a says which endpoint sent this packet. The addresses compare as
+// big-endian numbers (what memcmp of their bytes says), with fixed sizes per IP version: no
+// libc call per packet.
 inline FlowKey make_flow_key(const PacketMeta& m, bool* src_is_a) {
-  FlowKey k;
-  std::memset(&k, 0, sizeof(k));
-  const size_t alen = m.ip_version == 4 ? 4 : 16;
+  FlowKey k{};
   const uint16_t sp = m.has_l4 ? m.sport : 0, dp = m.has_l4 ? m.dport : 0;
-  int c = std::memcmp(m.src, m.dst, alen);
+  int c;
+  if (m.ip_version == 4) {
+    uint32_t s, d;
+    std::memcpy(&s, m.src, 4);
+    std::memcpy(&d, m.dst, 4);
+    s = __builtin_bswap32(s);
+    d = __builtin_bswap32(d);
+    c = s < d ? -1 : (s > d ? 1 : 0);
+  } else {
+    uint64_t s[2], d[2];
+    std::memcpy(s, m.src, 16);
+    std::memcpy(d, m.dst, 16);
+    const uint64_t sh = __builtin_bswap64(s[0]), dh = __builtin_bswap64(d[0]);
+    const uint64_t sl = __builtin_bswap64(s[1]), dl = __builtin_bswap64(d[1]);
+    c = sh != dh ? (sh < dh ? -1 : 1) : (sl < dl ? -1 : (sl > dl ? 1 : 0));
+  }
   if (c == 0) c = sp < dp ? -1 : (sp > dp ? 1 : 0);
   *src_is_a = c <= 0;
   const uint8_t* lo = *src_is_a ? m.src : m.dst;
   const uint8_t* hi = *src_is_a ? m.dst : m.src;
-  std::memcpy(k.a, lo, alen);
-  std::memcpy(k.b, hi, alen);
+  if (m.ip_version == 4) {
+    std::memcpy(k.a, lo, 4);
+    std::memcpy(k.b, hi, 4);
+  } else {
+    std::memcpy(k.a, lo, 16);
+    std::memcpy(k.b, hi, 16);
+  }
   k.port_a = *src_is_a ? sp : dp;
   k.port_b = *src_is_a ? dp : sp;
   k.ip_version = m.ip_version;
@@ -158,15 +191,48 @@ class FlowTable {
   // A bucket spans several cache lines; fetch all of them, the key compare reads each way.
   void prefetch(uint64_t hash) const {
     const char* b = reinterpret_cast<const char*>(&flows_[uint64_t{bucket_of(hash)} * kWays]);
+#pragma GCC unroll 8
     for (size_t off = 0; off < kWays * sizeof(Flow); off += 64) __builtin_prefetch(b + off);
   }
 
-  // Returns the flow for `key`, creating it (and, if the bucket is full, evicting its least
-  // recently seen flow that holds no verdict, else its least recently seen flow).
-  // *created tells which; *evicted receives a copy of the evicted flow, so its summary is
-  // not lost; *evicted_verdict is set when that flow held a verdict (every way did).
+  // The flow of `key`, or nullptr; changes nothing. The key is compared first: a way's
+  // in_use sits in its second cache line, which only the matching way needs.
+  Flow* find(const FlowKey& key, uint64_t hash) {
+    Flow* bucket = &flows_[uint64_t{bucket_of(hash)} * kWays];
+    // Scalar words, not arrays: an array copy of each way's key went through the stack.
+    const uint64_t k0 = key_word(key, 0), k1 = key_word(key, 1), k2 = key_word(key, 2), k3 = key_word(key, 3),
+                   k4 = key_word(key, 4);
+#pragma GCC unroll 4
+    for (uint32_t w = 0; w < kWays; ++w) {
+      const FlowKey& x = bucket[w].key;
+      // The lower address decides nearly every other way on the first word.
+      if (key_word(x, 0) == k0 &&
+          ((key_word(x, 1) ^ k1) | (key_word(x, 2) ^ k2) | (key_word(x, 3) ^ k3) | (key_word(x, 4) ^ k4)) == 0 &&
+          bucket[w].in_use)
+        return &bucket[w];
+    }
+    return nullptr;
+  }
+
+  // After find() missed: makes `key` a flow, in the bucket's first free way, else by evicting
+  // its least recently seen flow that holds no verdict, else its least recently seen flow.
+  // *evicted receives a copy of the evicted flow, so its summary is not lost;
+  // *evicted_verdict is set when that flow held a verdict (every way did).
+  Flow* create(const FlowKey& key, uint64_t hash, uint64_t now, Flow* evicted, bool* did_evict,
+               bool* evicted_verdict = nullptr);
+
+  // find(), else create(); *created tells which.
   Flow* find_or_create(const FlowKey& key, uint64_t hash, uint64_t now, bool* created,
-                       Flow* evicted, bool* did_evict, bool* evicted_verdict = nullptr);
+                       Flow* evicted, bool* did_evict, bool* evicted_verdict = nullptr) {
+    if (Flow* f = find(key, hash)) {
+      *created = false;
+      *did_evict = false;
+      if (evicted_verdict != nullptr) *evicted_verdict = false;
+      return f;
+    }
+    *created = true;
+    return create(key, hash, now, evicted, did_evict, evicted_verdict);
+  }
 
   uint32_t capacity() const { return bucket_mask_ + 1 == 0 ? 0 : (bucket_mask_ + 1) * kWays; }
   uint64_t size() const { return size_; }

@@ -35,7 +35,7 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
 
 // Reads the L4 header in [off, end); `end` is where the IP datagram ends, which excludes any
 // Ethernet padding the NIC delivered after it.
-ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMeta& meta) {
+[[gnu::always_inline]] inline ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMeta& meta) {
   meta.payload_offset = static_cast<uint16_t>(off);
   meta.payload_len = static_cast<uint16_t>(end - off);
   if (meta.later_fragment) return ParseStatus::kOk;  // no L4 header in a non-first fragment
@@ -70,7 +70,7 @@ ParseStatus parse_l4(const uint8_t* frame, uint32_t off, uint32_t end, PacketMet
   return ParseStatus::kOk;
 }
 
-ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketMeta& meta) {
+[[gnu::always_inline]] inline ParseStatus parse_ipv4(const uint8_t* frame, uint32_t len, uint32_t off, PacketMeta& meta) {
   if (len - off < 20) return ParseStatus::kTruncated;
   const uint8_t* ip = frame + off;
   if ((ip[0] >> 4) != 4) return ParseStatus::kMalformed;
@@ -189,6 +189,11 @@ ParseStatus parse_packet(const uint8_t* frame, uint32_t len, PacketMeta& meta) {
   if (len < 14) return ParseStatus::kTruncated;
   uint16_t ethertype = load_be16(frame + 12);
   uint32_t off = 14;
+  // Untagged IPv4 first: most frames skip the three TPID compares.
+  if (ethertype == kEtherIpv4) {
+    meta.l3_offset = static_cast<uint16_t>(off);
+    return parse_ipv4(frame, len, off, meta);
+  }
   for (int tags = 0; is_vlan_tpid(ethertype); ++tags) {
     // Tags beyond the two recorded are skipped, not refused: the IP header behind them must
     // still be judged, or stacking tags would carry a listed address past the filter.

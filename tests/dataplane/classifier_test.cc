@@ -1271,6 +1271,83 @@ TEST(ClassifierTableSwitch, AddressesAndNamesRejudged) {
   EXPECT_EQ(v, (std::vector<Verdict>{D, F, D, F}));
 }
 
+// --- bursts: flows found, made and evicted within one burst -------------------------------------
+
+std::vector<Verdict> one_burst(Classifier& cls, const std::vector<Bytes>& frames, uint64_t* now) {
+  EXPECT_LE(frames.size(), kBurstSize);
+  return classify(cls, frames, kBurstSize, now);
+}
+
+TEST(ClassifierBurst, TheSameNewFlowTwiceInOneBurstIsOneFlow) {
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  const Bytes out = udp("192.0.2.1", 5000, "203.0.113.66", 9);
+  const Bytes back = udp("203.0.113.66", 9, "192.0.2.1", 5000);
+  EXPECT_EQ(one_burst(cls, {out, out, back, udp("192.0.2.1", 5001, "198.51.100.1", 9)}, &now),
+            (std::vector<Verdict>{D, D, D, F}));
+  COUNTER_EQ(cls, flows_created, 2);
+  EXPECT_EQ(cls.flows().size(), 2u);
+  COUNTER_EQ(cls, match_ip, 3);
+  EXPECT_EQ(count_first(drain(cls)), 1u) << "one flow, one first match";
+}
+
+TEST(ClassifierBurst, ALaterPacketsNewFlowEvictsAnEarlierPacketsFlow) {
+  // One bucket of four ways: the fifth flow of the burst evicts the first, whose packet comes
+  // again later in the same burst and must be judged on a flow of its own key.
+  ClassifierConfig cfg = small_config();
+  cfg.flow_capacity = 4;
+  Classifier cls(cfg);
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  std::vector<Bytes> frames;
+  for (int i = 0; i < 5; ++i) frames.push_back(udp("192.0.2.1", static_cast<uint16_t>(6000 + i), "198.51.100.1", 9));
+  frames.push_back(frames[0]);                              // evicted by the fifth: made again
+  frames.push_back(udp("192.0.2.1", 7000, "100.64.7.1", 9));  // listed: made, evicting another
+  frames.push_back(frames[6]);
+  EXPECT_EQ(one_burst(cls, frames, &now), (std::vector<Verdict>{F, F, F, F, F, F, D, D}));
+  COUNTER_EQ(cls, flows_created, 7);
+  COUNTER_EQ(cls, flows_evicted, 3);
+  COUNTER_EQ(cls, flows_evicted_verdict, 0);
+  COUNTER_EQ(cls, dropped_packets, 2);
+  EXPECT_EQ(cls.flows().size(), 4u);
+
+  // Every way holds a verdict: a new listed flow evicts the least recently seen, whose summary
+  // is reported; that flow's next packet in the same burst is judged afresh by its address.
+  Classifier full(cfg);
+  full.set_table(&default_table().view, 1);
+  frames.clear();
+  for (int i = 0; i < 5; ++i)
+    frames.push_back(udp("192.0.2.1", 8000, "100.64.7." + std::to_string(10 + i), 9));
+  frames.push_back(frames[0]);
+  EXPECT_EQ(one_burst(full, frames, &now), std::vector<Verdict>(6, D));
+  COUNTER_EQ(full, flows_created, 6);
+  COUNTER_EQ(full, flows_evicted_verdict, 2);
+  const auto ev = drain(full);
+  EXPECT_EQ(count_first(ev), 6u) << "the re-made flow reports its match again";
+  EXPECT_EQ(ev.size() - count_first(ev), 2u) << "a summary per evicted matched flow";
+}
+
+TEST(ClassifierBurst, StaleAndFreshFlowsMixedAfterATableSwitch) {
+  auto t2 = build_table({{"block2", Action::kDrop, {v4("198.51.100.7")}}});
+  Classifier cls(small_config());
+  cls.set_table(&default_table().view, 1);
+  uint64_t now = 0;
+  const Bytes newly = udp("192.0.2.1", 5000, "198.51.100.7", 9);  // listed in table 2 only
+  const Bytes gone = udp("192.0.2.1", 5001, "203.0.113.66", 9);   // listed in table 1 only
+  EXPECT_EQ(one_burst(cls, {newly, gone}, &now), (std::vector<Verdict>{F, D}));
+  cls.set_table(&t2->view, 2);
+  // New flows, flows judged by table 1 (stale), and the same flows again once re-judged.
+  const Bytes fresh_newly = udp("192.0.2.1", 5002, "198.51.100.7", 9);
+  const Bytes fresh_gone = udp("192.0.2.1", 5003, "203.0.113.66", 9);
+  EXPECT_EQ(one_burst(cls, {fresh_newly, newly, gone, newly, fresh_gone, gone, fresh_newly}, &now),
+            (std::vector<Verdict>{D, D, F, D, F, F, D}));
+  COUNTER_EQ(cls, flows_created, 4);
+  COUNTER_EQ(cls, dropped_packets, 5);
+  const auto ev = drain(cls);
+  EXPECT_EQ(count_first(ev), 3u) << "gen 1: gone; gen 2: fresh_newly and newly";
+}
+
 // --- names judged again when the table changes ------------------------------------------------
 
 TEST(ClassifierNameRejudge, TlsSessionToANameListedLaterIsDroppedAndReported) {

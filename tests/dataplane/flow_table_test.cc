@@ -156,6 +156,76 @@ TEST(FlowTable, FindOrCreateReturnsTheSameFlowForBothDirections) {
   EXPECT_EQ(t.size(), 1u);
 }
 
+TEST(FlowTable, FindChangesNothingAndCreateFillsFreeWaysFirst) {
+  FlowTable t(4);  // one bucket of four ways
+  ASSERT_EQ(t.capacity(), 4u);
+  std::vector<FlowKey> keys;
+  for (uint16_t i = 0; i < 6; ++i) keys.push_back(key_of(tcp4("192.0.2.1", static_cast<uint16_t>(40000 + i), "198.51.100.7", 443)));
+  Flow ev;
+  bool did_evict = true, verdict = true;
+  EXPECT_EQ(t.find(keys[0], hash_flow_key(keys[0])), nullptr);
+  EXPECT_EQ(t.size(), 0u) << "a miss creates nothing";
+  std::vector<Flow*> flows;
+  for (size_t i = 0; i < 4; ++i) {
+    flows.push_back(t.create(keys[i], hash_flow_key(keys[i]), 10 + i, &ev, &did_evict, &verdict));
+    EXPECT_FALSE(did_evict);
+    EXPECT_FALSE(verdict);
+  }
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(t.find(keys[i], hash_flow_key(keys[i])), flows[i]);
+  // A full bucket: the least recently seen flow (keys[0]) gives its way to keys[4].
+  Flow* f4 = t.create(keys[4], hash_flow_key(keys[4]), 20, &ev, &did_evict, &verdict);
+  EXPECT_TRUE(did_evict);
+  EXPECT_EQ(f4, flows[0]);
+  EXPECT_TRUE(ev.key == keys[0]);
+  EXPECT_EQ(t.find(keys[0], hash_flow_key(keys[0])), nullptr) << "the way now holds another key";
+  EXPECT_EQ(t.find(keys[4], hash_flow_key(keys[4])), f4);
+  // A removed flow's key stays in its way but is not found, and its way is reused first.
+  t.remove(*flows[2]);
+  EXPECT_EQ(t.find(keys[2], hash_flow_key(keys[2])), nullptr);
+  Flow* f5 = t.create(keys[5], hash_flow_key(keys[5]), 30, &ev, &did_evict, &verdict);
+  EXPECT_FALSE(did_evict);
+  EXPECT_EQ(f5, flows[2]);
+  EXPECT_EQ(t.size(), 4u);
+}
+
+TEST(FlowTable, KeysDifferingInAnyWordAreDifferentFlows) {
+  // The compare is word by word: a key differing only past the first word (ports, protocol,
+  // the upper half of an IPv6 address) is another flow.
+  const FlowKey base = key_of(tcp4("192.0.2.1", 40000, "198.51.100.7", 443));
+  for (size_t byte = 0; byte < sizeof(FlowKey); ++byte) {
+    FlowKey k = base;
+    reinterpret_cast<uint8_t*>(&k)[byte] ^= 0x40;
+    EXPECT_FALSE(k == base) << "byte " << byte;
+  }
+  FlowTable t(64);
+  Flow ev;
+  bool did_evict = false;
+  FlowKey other = base;
+  other.pad[1] = 1;  // a word the hash may not separate by bucket: the compare must
+  Flow* f = t.create(base, hash_flow_key(base), 1, &ev, &did_evict);
+  EXPECT_EQ(t.find(other, hash_flow_key(base)), nullptr);
+  EXPECT_EQ(t.find(base, hash_flow_key(base)), f);
+}
+
+TEST(FlowTable, KeyOrderIsTheAddressesNumericOrder) {
+  // a is the endpoint whose address sorts lower as a big-endian number (then port).
+  bool src_is_a = false;
+  FlowKey k = key_of(tcp4("10.0.0.2", 1, "9.255.255.255", 2), &src_is_a);
+  EXPECT_FALSE(src_is_a);
+  EXPECT_EQ(k.port_a, 2);
+  k = key_of(tcp4("10.0.0.2", 5, "10.0.0.2", 4), &src_is_a);
+  EXPECT_FALSE(src_is_a) << "same address: the lower port is a";
+  PacketBuilder b6;
+  b6.ipv6(a6("2001:db8::1:0"), a6("2001:db8::ffff")).tcp(1, 2);
+  k = key_of(b6.build(), &src_is_a);
+  EXPECT_FALSE(src_is_a) << "IPv6: the low half decides when the high half is equal";
+  PacketBuilder c6;
+  c6.ipv6(a6("2001:db7:ffff::"), a6("2001:db8::")).tcp(1, 2);
+  k = key_of(c6.build(), &src_is_a);
+  EXPECT_TRUE(src_is_a);
+  EXPECT_EQ(k.a[3], 0xb7);
+}
+
 TEST(FlowTable, FullBucketEvictsTheLeastRecentlySeenFlow) {
   struct Row {
     const char* what;
