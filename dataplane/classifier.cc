@@ -105,6 +105,7 @@ Classifier::Classifier(const ClassifierConfig& cfg)
       frags_(cfg.fragment_contexts, cfg.fragment_timeout),
       names_(cfg.name_log_bytes),
       unreadable_drop_(cfg.unreadable_drop),
+      flow_hash_seed_(cfg.flow_hash_seed),
       own_events_(new EventRing()),
       events_(own_events_.get()),
       idle_timeout_(cfg.idle_timeout),
@@ -140,7 +141,7 @@ void Classifier::classify_burst(const uint8_t* const* frames, const uint32_t* le
     if (s.meta.ip_version == 0) continue;
     if (s.status != ParseStatus::kOk) s.meta.has_l4 = 0;
     s.key = make_flow_key(s.meta, &s.src_is_a);
-    s.hash = hash_flow_key(s.key);
+    s.hash = hash_flow_key(s.key, flow_hash_seed_);
     flows_.prefetch(s.hash);
   }
 
@@ -224,7 +225,7 @@ Action Classifier::judge_fragment(const uint8_t* frame, Scratch& s, uint64_t now
       r.status = parse_reassembled(d.data, d.len, d.next, r.meta);
       if (r.status != ParseStatus::kOk) r.meta.has_l4 = 0;
       r.key = make_flow_key(r.meta, &r.src_is_a);
-      r.hash = hash_flow_key(r.key);
+      r.hash = hash_flow_key(r.key, flow_hash_seed_);
       r.hold = Hold::kNone;
       r.dns_response = false;
       r.ip_len = s.ip_len;  // the completing fragment's own bytes: the others were counted

@@ -33,6 +33,9 @@ enum class Verdict : uint8_t {
 
 struct ClassifierConfig {
   uint32_t flow_capacity = 1u << 16;
+  // Keys the flow table's hash, so bucket collisions cannot be computed from the code; the
+  // workers draw it at random. 0 (tests, benchmarks): the same buckets on every run.
+  uint64_t flow_hash_seed = 0;
   uint16_t reassembly_buffers = 1024;
   // What happens to a stream or fragmented datagram whose name cannot be read (buffers
   // exhausted, limits exceeded, conflicting retransmissions): true drops it from then on
@@ -181,6 +184,7 @@ class Classifier {
   IpReassembly frags_;
   NameLog names_;
   bool unreadable_drop_;
+  uint64_t flow_hash_seed_;
   std::unique_ptr<EventRing> own_events_;
   EventRing* events_;
   FlowRing* flow_ring_ = nullptr;

@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <list>
 #include <memory>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/random.h>
 
 #include "dataplane/classifier.h"
 #include "dataplane/distributor.h"
@@ -53,6 +56,7 @@ struct WorkerContext {
   int32_t mirror = kNoPort;
   ResolvedTable* resolved = nullptr;  // DNS answers, shared by every worker
   const Distributor* distributor = nullptr;  // set when the ports have one queue for all
+  uint64_t flow_hash_seed = 0;
 };
 
 std::atomic<bool> g_distributor_stop{false};  // set once every worker has returned
@@ -81,6 +85,9 @@ int worker_main(void* arg) {
   ccfg.flow_capacity = ctx.cfg->flow_capacity;
   ccfg.reassembly_buffers = static_cast<uint16_t>(ctx.cfg->reassembly_buffers);
   ccfg.unreadable_drop = ctx.cfg->unreadable != "pass";
+  // Drawn per worker at start from the kernel's entropy, never shown: a flood cannot be
+  // aimed at one bucket of a table whose hash nobody outside knows.
+  ccfg.flow_hash_seed = ctx.flow_hash_seed;
   // Longer than any receiver keeps a fragment (60 s for IPv6): a slot is never reused while
   // a host could still complete its datagram.
   ccfg.fragment_timeout = 65 * rte_get_tsc_hz();
@@ -430,8 +437,16 @@ int run_dataplane(const ApplianceConfig& cfg) {
       c.mirror = ports.size() > 2 ? ports[2] : kNoPort;
       c.resolved = &resolved;
       c.distributor = distributor.get();
-      rte_eal_remote_launch(worker_main, &c, worker_lcores[w]);
     }
+    bool keyed = true;
+    for (WorkerContext& c : ctx)
+      keyed = keyed && getrandom(&c.flow_hash_seed, sizeof(c.flow_hash_seed), 0) == sizeof(c.flow_hash_seed);
+    if (!keyed) {
+      log_line(std::string("cannot draw the flow tables' hash keys from the kernel: ") + std::strerror(errno));
+      rc = 3;
+      break;
+    }
+    for (uint32_t w = 0; w < cfg.workers; ++w) rte_eal_remote_launch(worker_main, &ctx[w], worker_lcores[w]);
     if (distributor) rte_eal_remote_launch(distributor_main, distributor.get(), distributor_lcore);
     log_line("forwarding " + cfg.inside + " <-> " + cfg.outside + " with " + std::to_string(cfg.workers) +
              " worker(s)" + (cfg.mirror.empty() ? "" : ", mirror to " + cfg.mirror) +

@@ -83,10 +83,12 @@ inline FlowKey make_flow_key(const PacketMeta& m, bool* src_is_a) {
   return k;
 }
 
-inline uint64_t hash_flow_key(const FlowKey& k) {
+// `seed` keys the hash (the workers draw one at start): without it anyone who reads this
+// code can compute flows that share one bucket and aim them at a flow they want evicted.
+inline uint64_t hash_flow_key(const FlowKey& k, uint64_t seed = 0) {
   uint64_t w[5];
   std::memcpy(w, &k, sizeof(w));
-  return table::mix64(w[0] ^ table::mix64(w[1] ^ table::mix64(w[2] ^ table::mix64(w[3] ^ w[4]))));
+  return table::mix64(w[0] ^ table::mix64(w[1] ^ table::mix64(w[2] ^ table::mix64(w[3] ^ w[4] ^ seed))));
 }
 
 // What the worker is doing with a TCP flow's payload.

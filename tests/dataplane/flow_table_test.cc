@@ -85,8 +85,23 @@ TEST(FlowKey, BothDirectionsMapToOneKey) {
     const FlowKey kf = key_of(r.fwd, &fwd_a), kr = key_of(r.rev, &rev_a);
     EXPECT_TRUE(kf == kr);
     EXPECT_EQ(hash_flow_key(kf), hash_flow_key(kr));
+    EXPECT_EQ(hash_flow_key(kf, 0x5eed), hash_flow_key(kr, 0x5eed)) << "keyed, both directions still meet";
     EXPECT_NE(fwd_a, rev_a) << "src_is_a tells the directions apart";
   }
+}
+
+TEST(FlowKey, TheSeedMovesFlowsToOtherBuckets) {
+  // Flows that share a bucket unkeyed (what an attacker reading the code can compute) are
+  // spread again under another key: only about 1 in 1024 stays together.
+  std::vector<FlowKey> keys;
+  for (uint16_t port = 1; keys.size() < 64; ++port) {
+    bool a = false;
+    const FlowKey k = key_of(PacketBuilder().ipv4(a4("10.0.0.1"), a4("203.0.113.9")).tcp(port, 443).build(), &a);
+    if ((hash_flow_key(k) & 1023) == 0) keys.push_back(k);
+  }
+  size_t still_together = 0;
+  for (const FlowKey& k : keys) still_together += (hash_flow_key(k, 0x9e3779b97f4a7c15ULL) & 1023) == 0;
+  EXPECT_LE(still_together, 3u);
 }
 
 TEST(FlowKey, VlanTagsDoNotSplitAFlow) {
