@@ -4,7 +4,7 @@
 #   bench/run.sh            full suite (~12 min on a 2-core VM)
 #   bench/run.sh --quick    small capture, short runs, no 5M set (~3 min)
 #   bench/run.sh [--quick] --only forward,callgrind,push   those sections only, of:
-#     forward swap lookup build callgrind push xdp (the summary leaves out what did not run)
+#     forward swap lookup build callgrind push workers xdp (the summary leaves out what did not run)
 # Needs root (hugepages, ipset/nft in a scratch network namespace). Every throughput is
 # measured in this run beside testpmd on the same vdevs, lcores and mbuf pool geometry.
 set -euo pipefail
@@ -21,8 +21,8 @@ while [ $# -gt 0 ]; do
 done
 want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
 for section in ${ONLY//,/ }; do
-  case $section in all|forward|swap|lookup|build|callgrind|push|xdp) ;;
-    *) echo "bench/run.sh: unknown section '$section' (forward swap lookup build callgrind push xdp)" >&2; exit 2 ;;
+  case $section in all|forward|swap|lookup|build|callgrind|push|workers|xdp) ;;
+    *) echo "bench/run.sh: unknown section '$section' (forward swap lookup build callgrind push workers xdp)" >&2; exit 2 ;;
   esac
 done
 OUT=${BENCH_OUT:-bench-results}
@@ -217,6 +217,18 @@ ip netns add iocpush-$$
 run push /usr/bin/python3 bench/push_bench.py "$BUILD/control/iocgate" "$BUILD/control/iocctl" \
   "$BUILD/dataplane/iocgate-dataplane" --hosts $NPUSH --domains $NPUSH --explains 200 --ipset-netns iocpush-$$
 ip netns del iocpush-$$
+fi
+
+# --- 6b. 2 workers against 1: a correctness row, not a rate (4 CPUs' worth of lcores on 2) ----
+# tests/integration/workers_test.py on both kinds of port (RSS queues, the distributor): its
+# check count goes into the results, so the run shows the row with the others.
+if want workers; then
+echo "[workers] /usr/bin/python3 tests/integration/workers_test.py $BUILD/control/iocgate $BUILD/control/iocctl $BUILD/dataplane/iocgate-dataplane" | tee -a "$OUT/commands.txt"
+/usr/bin/python3 tests/integration/workers_test.py "$BUILD/control/iocgate" "$BUILD/control/iocctl" \
+  "$BUILD/dataplane/iocgate-dataplane" > "$OUT/workers.txt" 2>&1 || true
+summary=$(tail -n 5 "$OUT/workers.txt" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1 || true)
+passed=$(echo "$summary" | awk '{print $1}'); failed=$(echo "$summary" | awk '{print $3}')
+echo "{\"figure\": \"workers_2_vs_1\", \"label\": \"workers\", \"passed\": ${passed:-0}, \"failed\": ${failed:-1}, \"log\": \"workers.txt\"}" >> "$OUT/results.jsonl"
 fi
 
 # --- 7. the XDP path beside xdp-filter and an nftables set on one veth pair ----------------
